@@ -1,0 +1,31 @@
+/**
+ * The shared vocabulary of Slipway's domain: phases, statuses and triggers.
+ * Everything else (repository, handlers, state machine, buildspecs) refers to these names.
+ */
+
+/** Provisioning phases, in the order the workflow runs them (teardown runs them in reverse). */
+export const PHASES = ['terraform', 'ansible', 'argocd-bootstrap'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export const PHASE_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED'] as const;
+export type PhaseStatus = (typeof PHASE_STATUSES)[number];
+
+export const ENVIRONMENT_STATUSES = [
+  'PENDING',
+  'PROVISIONING',
+  'READY',
+  'FAILED',
+  'DELETING',
+  'DELETED',
+  'DELETE_FAILED',
+] as const;
+export type EnvironmentStatus = (typeof ENVIRONMENT_STATUSES)[number];
+
+export const RUN_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'INTERRUPTED'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const RUN_TRIGGERS = ['api', 'git-push', 'resume', 'teardown', 'drift'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export const TIERS = ['dev', 'staging', 'prod'] as const;
+export type Tier = (typeof TIERS)[number];
