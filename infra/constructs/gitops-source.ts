@@ -1,0 +1,57 @@
+import { cpSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
+import { REPO_ROOT } from './handler-function.js';
+
+/** Paths never shipped to CodeBuild: local Terraform caches and state, editor and test leftovers. */
+const EXCLUDED = ['.terraform', 'terraform.tfstate', 'terraform.tfstate.backup', 'tfplan', 'node_modules'];
+
+/**
+ * The source every phase project builds from: `buildspecs/` and `gitops/` of this repository, plus
+ * the tenant renderer bundled by esbuild into `dist/render-tenants.mjs` so the argocd-bootstrap
+ * phase runs it with plain `node` (no npm install inside the build). Bundled at synth time on this
+ * machine (no Docker), hashed by its output so any change to a buildspec or manifest re-uploads it.
+ */
+export class GitopsSource extends Construct {
+  readonly asset: s3assets.Asset;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.asset = new s3assets.Asset(this, 'Asset', {
+      path: path.join(REPO_ROOT, 'buildspecs'),
+      assetHashType: AssetHashType.OUTPUT,
+      bundling: {
+        image: DockerImage.fromRegistry('local-bundling-only'),
+        local: { tryBundle: (outputDir) => bundleGitopsSource(outputDir) },
+      },
+    });
+  }
+}
+
+/** Copies the phase payload into `outputDir` and bundles the tenant renderer; exported for tests. */
+export function bundleGitopsSource(outputDir: string): boolean {
+  const keep = (source: string) => !EXCLUDED.includes(path.basename(source));
+  cpSync(path.join(REPO_ROOT, 'buildspecs'), path.join(outputDir, 'buildspecs'), {
+    recursive: true,
+    filter: keep,
+  });
+  cpSync(path.join(REPO_ROOT, 'gitops'), path.join(outputDir, 'gitops'), { recursive: true, filter: keep });
+  mkdirSync(path.join(outputDir, 'dist'), { recursive: true });
+  buildSync({
+    entryPoints: [path.join(REPO_ROOT, 'gitops', 'kubernetes', 'tenants', 'cli.ts')],
+    outfile: path.join(outputDir, 'dist', 'render-tenants.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    logLevel: 'error',
+    banner: {
+      js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);",
+    },
+  });
+  return true;
+}

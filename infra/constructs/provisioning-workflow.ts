@@ -1,0 +1,240 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { PHASES, type PhaseName } from '../../functions/domain/model.js';
+import { phaseStateId, WORKFLOW_STATES } from './workflow-states.js';
+
+/** The Lambda handlers the workflow calls to record each step. */
+export interface WorkflowHandlers {
+  readonly acquireLock: lambda.IFunction;
+  readonly recordPhase: lambda.IFunction;
+  readonly completeRun: lambda.IFunction;
+  readonly recordFailure: lambda.IFunction;
+  readonly publishAlert: lambda.IFunction;
+}
+
+export interface ProvisioningWorkflowProps {
+  readonly handlers: WorkflowHandlers;
+  readonly projects: Record<PhaseName, codebuild.IProject>;
+  /** Hard stop for one run (all three phases, retries included). @default Duration.hours(4) */
+  readonly timeout?: Duration;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Errors worth retrying: AWS throttling and capacity, Lambda service faults, and the repository's
+ * TransientStoreError (DynamoDB throttling). A build that failed on its own (`States.TaskFailed`)
+ * is never retried here: it is recorded, alerted on, and resumed by a person.
+ */
+const TRANSIENT_LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'TransientStoreError',
+];
+const TRANSIENT_BUILD_ERRORS = ['CodeBuild.AccountLimitExceededException', 'CodeBuild.ThrottlingException'];
+
+const plain = (value: string) => ({ type: codebuild.BuildEnvironmentVariableType.PLAINTEXT, value });
+const runIdentity = {
+  organization: sfn.JsonPath.stringAt('$.organization'),
+  environment: sfn.JsonPath.stringAt('$.environment'),
+  runId: sfn.JsonPath.stringAt('$.runId'),
+};
+/** The parts of a CodeBuild result the records need; the rest would only bloat the state. */
+const selectedBuild = {
+  'id.$': '$.Build.Id',
+  'logLink.$': '$.Build.Logs.DeepLink',
+  'exported.$': '$.Build.ExportedEnvironmentVariables',
+};
+
+/**
+ * The provisioning workflow: acquire the environment lock, then for each phase record its start,
+ * run its CodeBuild project synchronously and record its end (one record step closes a phase and
+ * opens the next), then complete the run (environment READY, lock released). Any failure is
+ * recorded with its phase, build id, log link and parsed cause, the environment is marked FAILED,
+ * the lock released, and a `phase.failed` alert published before the run ends in Fail.
+ *
+ * State input (set by the run starter; the execution name is the run id, so a duplicated start of
+ * the same run is refused by Step Functions itself): `{ organization, environment, runId, seq,
+ * trigger, commit, specHash, spec }`.
+ */
+export class ProvisioningWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: ProvisioningWorkflowProps) {
+    super(scope, id);
+    const { handlers } = props;
+
+    const refused = new sfn.Fail(this, WORKFLOW_STATES.runRefused, {
+      comment: 'Another run holds the environment lock, or the environment cannot be provisioned now.',
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+    const failed = new sfn.Fail(this, WORKFLOW_STATES.runFailed, {
+      error: 'PhaseFailed',
+      causePath: '$.failure.cause',
+    });
+    const publishAlert = this.invoke(WORKFLOW_STATES.publishAlert, handlers.publishAlert, {
+      payload: { ...runIdentity, failure: sfn.JsonPath.objectAt('$.failure') },
+      resultPath: '$.alert',
+    });
+    const recordFailure = this.invoke(WORKFLOW_STATES.recordFailure, handlers.recordFailure, {
+      payload: {
+        ...runIdentity,
+        phase: sfn.JsonPath.stringAt('$.failedPhase'),
+        error: sfn.JsonPath.objectAt('$.error'),
+      },
+      resultPath: '$.failure',
+    });
+    recordFailure.next(publishAlert);
+    publishAlert.next(failed);
+
+    const acquireLock = this.invoke(WORKFLOW_STATES.acquireLock, handlers.acquireLock, {
+      payload: {
+        ...runIdentity,
+        seq: sfn.JsonPath.numberAt('$.seq'),
+        trigger: sfn.JsonPath.stringAt('$.trigger'),
+        commit: sfn.JsonPath.stringAt('$.commit'),
+        specHash: sfn.JsonPath.stringAt('$.specHash'),
+      },
+      resultPath: '$.lock',
+    });
+    acquireLock.addCatch(refused, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const markFailed = {} as Record<PhaseName, sfn.Pass>;
+    for (const phase of PHASES) {
+      markFailed[phase] = new sfn.Pass(this, phaseStateId('Failed', phase), {
+        result: sfn.Result.fromString(phase),
+        resultPath: '$.failedPhase',
+      });
+      markFailed[phase].next(recordFailure);
+    }
+    const catchInto = (state: sfn.TaskStateBase, phase: PhaseName) =>
+      state.addCatch(markFailed[phase], { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const openFirst = this.invoke(phaseStateId('Start', PHASES[0]), handlers.recordPhase, {
+      payload: { ...runIdentity, open: { phase: PHASES[0] } },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    catchInto(openFirst, PHASES[0]);
+
+    let chain: sfn.INextable & sfn.IChainable = openFirst;
+    acquireLock.next(openFirst);
+    PHASES.forEach((phase, index) => {
+      const previous = index > 0 ? PHASES[index - 1] : undefined;
+      const next = PHASES[index + 1];
+      const build = this.build(phase, props.projects[phase], previous);
+      catchInto(build, phase);
+      const close = next
+        ? this.invoke(phaseStateId('Record', phase), handlers.recordPhase, {
+            payload: {
+              ...runIdentity,
+              close: { phase, build: sfn.JsonPath.objectAt('$.build') },
+              open: { phase: next },
+            },
+            resultSelector: { 'outputs.$': '$.outputs' },
+            resultPath: `$.recorded.${outputsKey(phase)}`,
+          })
+        : this.invoke(WORKFLOW_STATES.completeRun, handlers.completeRun, {
+            payload: { ...runIdentity, close: { phase, build: sfn.JsonPath.objectAt('$.build') } },
+            resultPath: '$.completed',
+          });
+      // A record step that fails after its retries blames the phase it was closing.
+      catchInto(close, phase);
+      chain.next(build);
+      build.next(close);
+      chain = close;
+    });
+    chain.next(new sfn.Succeed(this, WORKFLOW_STATES.succeeded));
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      definitionBody: sfn.DefinitionBody.fromChainable(acquireLock),
+      timeout: props.timeout ?? Duration.hours(4),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: 'Slipway provisioning: terraform, ansible, argocd-bootstrap, every step recorded',
+    });
+  }
+
+  /** Start permission and the STATE_MACHINE_ARN variable for a run starter, in one call. */
+  grantStart(fn: lambda.Function): iam.Grant {
+    fn.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    return this.stateMachine.grantStartExecution(fn);
+  }
+
+  private invoke(
+    id: string,
+    fn: lambda.IFunction,
+    options: {
+      payload: Record<string, unknown>;
+      resultPath: string;
+      resultSelector?: Record<string, unknown>;
+    },
+  ): tasks.LambdaInvoke {
+    const task = new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: fn,
+      payload: sfn.TaskInput.fromObject(options.payload),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: options.resultPath,
+      resultSelector: options.resultSelector,
+    });
+    task.addRetry({
+      errors: TRANSIENT_LAMBDA_ERRORS,
+      interval: Duration.seconds(2),
+      maxAttempts: 6,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(30),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return task;
+  }
+
+  private build(phase: PhaseName, project: codebuild.IProject, previous: PhaseName | undefined) {
+    const task = new tasks.CodeBuildStartBuild(this, phaseStateId('Build', phase), {
+      project,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      environmentVariablesOverride: {
+        SLIPWAY_ORGANIZATION: plain(sfn.JsonPath.stringAt('$.organization')),
+        SLIPWAY_ENVIRONMENT: plain(sfn.JsonPath.stringAt('$.environment')),
+        SLIPWAY_RUN_ID: plain(sfn.JsonPath.stringAt('$.runId')),
+        SLIPWAY_COMMIT: plain(sfn.JsonPath.stringAt('$.commit')),
+        SLIPWAY_TRIGGER: plain(sfn.JsonPath.stringAt('$.trigger')),
+        SLIPWAY_SPEC: plain(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.spec'))),
+        SLIPWAY_PREVIOUS_OUTPUTS: plain(
+          previous
+            ? sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`$.recorded.${outputsKey(previous)}.outputs`))
+            : '{}',
+        ),
+      },
+      resultSelector: selectedBuild,
+      resultPath: '$.build',
+    });
+    task.addRetry({
+      errors: TRANSIENT_BUILD_ERRORS,
+      interval: Duration.seconds(30),
+      maxAttempts: 4,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return task;
+  }
+}
+
+/** JSONPath keys cannot contain '-': `argocd-bootstrap` outputs live under `argocdBootstrap`. */
+function outputsKey(phase: PhaseName): string {
+  return phase.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}

@@ -1,0 +1,63 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { type AlertSubscription, Alerts } from './constructs/alerts.js';
+import { HandlerFunction } from './constructs/handler-function.js';
+import { PhaseProjects } from './constructs/phase-projects.js';
+import { PhaseStorage } from './constructs/phase-storage.js';
+import { ProvisioningWorkflow } from './constructs/provisioning-workflow.js';
+import { StateStore } from './constructs/state-store.js';
+import { applyNagSuppressions } from './nag-suppressions.js';
+
+export interface SlipwayStackProps extends StackProps {
+  /** Who receives alerts (email, HTTPS, SQS), each with an optional filter policy. @default none */
+  readonly alertSubscriptions?: readonly AlertSubscription[];
+  /** Slipway's public base URL that clusters call back (ArgoCD, Alertmanager). @default '' */
+  readonly callbackBaseUrl?: string;
+  /** Git repository ArgoCD reconciles tenant manifests from. @default '' */
+  readonly gitopsRepository?: string;
+}
+
+/** The Slipway control plane: state store, phase projects, provisioning workflow and alerts. */
+export class SlipwayStack extends Stack {
+  readonly stateStore: StateStore;
+  readonly workflow: ProvisioningWorkflow;
+  readonly alerts: Alerts;
+  readonly phaseProjects: PhaseProjects;
+
+  constructor(scope: Construct, id: string, props: SlipwayStackProps = {}) {
+    super(scope, id, props);
+    const encryptionKey = new kms.Key(this, 'Key', {
+      description: 'Slipway: encrypts state, alerts, phase artifacts and build outputs',
+      enableKeyRotation: true,
+    });
+    this.stateStore = new StateStore(this, 'StateStore', { encryptionKey });
+    this.alerts = new Alerts(this, 'Alerts', { encryptionKey, subscriptions: props.alertSubscriptions });
+    const storage = new PhaseStorage(this, 'PhaseStorage', { encryptionKey });
+    this.phaseProjects = new PhaseProjects(this, 'PhaseProjects', {
+      storage,
+      encryptionKey,
+      callbackBaseUrl: props.callbackBaseUrl,
+      gitopsRepository: props.gitopsRepository,
+    });
+
+    const recorder = (id: string, handler: string) => {
+      const fn = new HandlerFunction(this, id, { handler, serviceName: 'slipway-workflow' });
+      this.stateStore.grantReadWrite(fn);
+      return fn;
+    };
+    const publishAlert = recorder('PublishAlertFunction', 'publish-alert');
+    this.alerts.grantPublish(publishAlert);
+    this.workflow = new ProvisioningWorkflow(this, 'Workflow', {
+      projects: this.phaseProjects.projects,
+      handlers: {
+        acquireLock: recorder('AcquireLockFunction', 'acquire-lock'),
+        recordPhase: recorder('RecordPhaseFunction', 'record-phase'),
+        completeRun: recorder('CompleteRunFunction', 'complete-run'),
+        recordFailure: recorder('RecordFailureFunction', 'record-failure'),
+        publishAlert,
+      },
+    });
+    applyNagSuppressions(this);
+  }
+}

@@ -1,0 +1,98 @@
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { PHASES, type PhaseName } from '../../functions/domain/model.js';
+import { phaseStateId, WORKFLOW_STATES } from '../../infra/constructs/workflow-states.js';
+
+type Json = Parameters<StateMachine['run']>[0];
+export type StateHandler = (input: Json) => Promise<Json>;
+
+/** The in-process implementations of every Task state of the workflow. */
+export interface WorkflowTaskHandlers {
+  acquireLock: StateHandler;
+  recordPhase: StateHandler;
+  completeRun: StateHandler;
+  recordFailure: StateHandler;
+  publishAlert: StateHandler;
+  /** Runs one phase's build: receives StartBuild's Parameters, returns `{ Build: {...} }` or throws. */
+  build: (phase: PhaseName, parameters: Json) => Promise<Json>;
+}
+
+export interface ExecutionEvent {
+  type: string;
+  state?: string;
+  error?: string;
+  cause?: unknown;
+  timestamp: number;
+}
+
+export interface WorkflowExecution {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: Json;
+  error?: { name: string; message: string };
+  events: ExecutionEvent[];
+  /** States entered, as Step Functions bills them (each entry is one state transition). */
+  transitions: number;
+  retries: number;
+}
+
+/** Maps each Task state name of the synthesized definition to its local handler. */
+export function localTaskHandlers(handlers: WorkflowTaskHandlers): Record<string, StateHandler> {
+  const map: Record<string, StateHandler> = {
+    [WORKFLOW_STATES.acquireLock]: handlers.acquireLock,
+    [WORKFLOW_STATES.completeRun]: handlers.completeRun,
+    [WORKFLOW_STATES.recordFailure]: handlers.recordFailure,
+    [WORKFLOW_STATES.publishAlert]: handlers.publishAlert,
+  };
+  for (const phase of PHASES) {
+    map[phaseStateId('Start', phase)] = handlers.recordPhase;
+    map[phaseStateId('Record', phase)] = handlers.recordPhase;
+    map[phaseStateId('Build', phase)] = (parameters) => handlers.build(phase, parameters);
+  }
+  return map;
+}
+
+/**
+ * Executes the synthesized definition with aws-local-stepfunctions. Every Task state must have a
+ * local handler: a state without one would call real AWS, so it is refused before the run starts.
+ */
+export async function executeWorkflow(
+  definition: StateMachineDefinition,
+  input: Json,
+  handlers: WorkflowTaskHandlers,
+): Promise<WorkflowExecution> {
+  const localHandlers = localTaskHandlers(handlers);
+  const states: Record<string, { Type?: string }> = definition.States;
+  const unmapped = Object.entries(states)
+    .filter(([name, state]) => state.Type === 'Task' && !localHandlers[name])
+    .map(([name]) => name);
+  if (unmapped.length > 0) throw new Error(`Task states without a local handler: ${unmapped.join(', ')}`);
+
+  const noWait = Object.fromEntries(Object.keys(localHandlers).map((name) => [name, 0]));
+  const machine = new StateMachine(definition, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  const execution = machine.run(input, {
+    overrides: { taskResourceLocalHandlers: localHandlers, retryIntervalOverrides: noWait },
+  });
+  const events: ExecutionEvent[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) {
+      const state = 'state' in event ? event.state.name : undefined;
+      const error = 'Error' in event ? { error: event.Error, cause: event.Cause } : {};
+      events.push({ type: event.type, state, timestamp: event.timestamp, ...error });
+    }
+  })();
+  let outcome: Pick<WorkflowExecution, 'status' | 'output' | 'error'>;
+  try {
+    outcome = { status: 'SUCCEEDED', output: await execution.result };
+  } catch (error) {
+    const failure = error as Error;
+    outcome = { status: 'FAILED', error: { name: failure.name, message: failure.message } };
+  }
+  await collecting;
+  return {
+    ...outcome,
+    events,
+    transitions: events.filter((event) => event.type === 'StateEntered').length,
+    retries: events.filter((event) => event.type === 'StateRetried').length,
+  };
+}

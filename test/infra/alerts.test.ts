@@ -1,0 +1,58 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { synthSlipway } from '../support/synth.js';
+
+describe('Alerts', () => {
+  it('publishes to one KMS-encrypted topic that refuses non-TLS publishers', () => {
+    const { template } = synthSlipway();
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('creates each typed subscription with its filter policy on the alert attributes', () => {
+    const { template } = synthSlipway({
+      props: {
+        alertSubscriptions: [
+          { type: 'email', address: 'oncall@example.com', filter: { severity: ['critical'] } },
+          {
+            type: 'https',
+            url: 'https://hooks.example.com/slipway',
+            filter: { kind: [{ prefix: 'quota.' }] },
+          },
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      FilterPolicy: { severity: ['critical'] },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      FilterPolicy: { kind: [{ prefix: 'quota.' }] },
+    });
+  });
+
+  it('refuses a filter that mixes exact values and prefixes on one attribute', () => {
+    expect(() =>
+      synthSlipway({
+        props: {
+          alertSubscriptions: [
+            {
+              type: 'email',
+              address: 'a@example.com',
+              filter: { kind: ['phase.failed', { prefix: 'quota.' }] },
+            },
+          ],
+        },
+      }),
+    ).toThrow(/mixes exact values and prefixes/);
+  });
+});

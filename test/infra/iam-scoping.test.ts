@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthSlipway } from '../support/synth.js';
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+type Policy = { Properties: { PolicyDocument: { Statement: Statement[] }; Roles: Array<{ Ref: string }> } };
+
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const resourcesOf = (statement: Statement) => [statement.Resource].flat();
+
+describe('IAM scoping', () => {
+  let policies: Record<string, Policy>;
+  let template: ReturnType<typeof synthSlipway>['template'];
+  /** Statements of the policies attached to roles whose logical id starts with `prefix`. */
+  const statementsOfRole = (prefix: string): Statement[] =>
+    Object.values(policies)
+      .filter((policy) => policy.Properties.Roles.some((role) => role.Ref.startsWith(prefix)))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+
+  beforeAll(() => {
+    template = synthSlipway().template;
+    policies = template.findResources('AWS::IAM::Policy') as Record<string, Policy>;
+  });
+
+  it('grants no administrator or service-wide wildcard anywhere', () => {
+    for (const policy of Object.values(policies)) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        for (const action of actionsOf(statement)) {
+          expect(action).not.toBe('*');
+          expect(action).not.toMatch(/^[a-z0-9-]+:\*$/);
+        }
+      }
+    }
+  });
+
+  it('lets only the alert publisher publish to the topic', () => {
+    const publishers = Object.values(policies).filter((policy) =>
+      policy.Properties.PolicyDocument.Statement.some((s) => actionsOf(s).includes('sns:Publish')),
+    );
+    expect(publishers).toHaveLength(1);
+    expect(publishers[0]?.Properties.Roles[0]?.Ref).toMatch(/^PublishAlertFunctionRole/);
+  });
+
+  it('confines the Terraform phase’s IAM rights to the /slipway/ path and its changes to tagged resources', () => {
+    const statements = statementsOfRole('PhaseProjectsterraformRole');
+    const iamStatements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('iam:')));
+    expect(iamStatements.length).toBeGreaterThan(0);
+    for (const statement of iamStatements) {
+      for (const resource of resourcesOf(statement)) {
+        expect(JSON.stringify(resource)).toMatch(/:(role|instance-profile)\/slipway\/\*/);
+      }
+    }
+    const changes = statements.find((s) => actionsOf(s).includes('ec2:TerminateInstances'));
+    expect(changes?.Condition).toMatchObject({ StringEquals: { 'aws:ResourceTag/managed-by': 'slipway' } });
+  });
+
+  it('lets the Ansible and ArgoCD phases reach nodes only through SSM sessions on Slipway nodes, never create them', () => {
+    for (const prefix of ['PhaseProjectsansibleRole', 'PhaseProjectsargocdbootstrapRole']) {
+      const statements = statementsOfRole(prefix);
+      const actions = statements.flatMap(actionsOf);
+      expect(actions).toContain('ssm:StartSession');
+      expect(actions.some((a) => /^ec2:(RunInstances|Create|Authorize)/.test(a))).toBe(false);
+      expect(actions.some((a) => a.startsWith('iam:'))).toBe(false);
+      const onInstances = statements.find(
+        (s) => actionsOf(s).includes('ssm:StartSession') && JSON.stringify(s.Resource).includes(':instance/'),
+      );
+      expect(onInstances?.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/managed-by': 'slipway' } });
+    }
+  });
+
+  it('lets the state machine start only the three phase projects', () => {
+    const statements = statementsOfRole('WorkflowStateMachineRole');
+    const start = statements.filter((s) => actionsOf(s).includes('codebuild:StartBuild'));
+    const resources = start.flatMap(resourcesOf).map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(3);
+    for (const resource of resources)
+      expect(resource).toMatch(/PhaseProjects(terraform|ansible|argocdbootstrap)/);
+  });
+
+  it('gives the workflow handlers data access to the state table only', () => {
+    for (const prefix of [
+      'AcquireLockFunctionRole',
+      'RecordPhaseFunctionRole',
+      'RecordFailureFunctionRole',
+    ]) {
+      const dynamo = statementsOfRole(prefix).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+      );
+      expect(dynamo.length, prefix).toBeGreaterThan(0);
+      for (const statement of dynamo) {
+        for (const resource of resourcesOf(statement))
+          expect(JSON.stringify(resource)).toMatch(/StateStoreTable/);
+      }
+    }
+  });
+});

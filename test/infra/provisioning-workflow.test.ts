@@ -1,0 +1,84 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CfnTemplate, definitionFromTemplate } from '../../local/workflow/definition.js';
+import { synthSlipway } from '../support/synth.js';
+
+type State = {
+  Type: string;
+  Next?: string;
+  Resource?: string;
+  Retry?: Array<{ ErrorEquals: string[] }>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+};
+
+describe('ProvisioningWorkflow', () => {
+  let template: ReturnType<typeof synthSlipway>['template'];
+  let definition: StateMachineDefinition;
+  let states: Record<string, State>;
+  beforeAll(() => {
+    template = synthSlipway().template;
+    definition = definitionFromTemplate(template.toJSON() as CfnTemplate);
+    states = definition.States as Record<string, State>;
+  });
+
+  it('is a Standard, JSONPath state machine with a timeout, X-Ray tracing and logging', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+    });
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(definition.TimeoutSeconds).toBeGreaterThan(0);
+  });
+
+  it('runs lock → terraform → ansible → argocd-bootstrap → complete, recording around each build', () => {
+    const path: string[] = [];
+    let name: string | undefined = definition.StartAt;
+    while (name && path.length < 50) {
+      path.push(name);
+      name = states[name]?.Next;
+    }
+    expect(path).toEqual([
+      'AcquireLock',
+      'StartTerraform',
+      'BuildTerraform',
+      'RecordTerraform',
+      'BuildAnsible',
+      'RecordAnsible',
+      'BuildArgocdBootstrap',
+      'CompleteRun',
+      'RunSucceeded',
+    ]);
+    for (const build of ['BuildTerraform', 'BuildAnsible', 'BuildArgocdBootstrap']) {
+      expect(states[build]?.Resource).toBe('arn:aws:states:::codebuild:startBuild.sync');
+    }
+  });
+
+  it('catches every failure of a phase into the failure path: record, alert, Fail', () => {
+    for (const [stateName, state] of Object.entries(states)) {
+      if (state.Type !== 'Task' || ['RecordFailure', 'PublishPhaseFailedAlert'].includes(stateName)) continue;
+      expect(state.Catch?.[0]?.ErrorEquals, stateName).toEqual(['States.ALL']);
+    }
+    expect(states.BuildAnsible?.Catch?.[0]?.Next).toBe('FailedAnsible');
+    expect(states.FailedAnsible?.Next).toBe('RecordFailure');
+    expect(states.RecordFailure?.Next).toBe('PublishPhaseFailedAlert');
+    expect(states.PublishPhaseFailedAlert?.Next).toBe('RunFailed');
+    expect(states.RunFailed?.Type).toBe('Fail');
+    expect(states.AcquireLock?.Catch?.[0]?.Next).toBe('RunRefused');
+  });
+
+  it('retries transient errors with backoff but never a build that failed on its own', () => {
+    for (const [stateName, state] of Object.entries(states)) {
+      if (state.Type !== 'Task') continue;
+      const retried = (state.Retry ?? []).flatMap((retry) => retry.ErrorEquals);
+      expect(retried.length, stateName).toBeGreaterThan(0);
+      expect(retried, stateName).not.toContain('States.TaskFailed');
+      expect(retried, stateName).not.toContain('States.ALL');
+    }
+    expect(states.RecordTerraform?.Retry?.[0]?.ErrorEquals).toContain('TransientStoreError');
+    expect(states.BuildTerraform?.Retry?.[0]?.ErrorEquals).toContain(
+      'CodeBuild.AccountLimitExceededException',
+    );
+  });
+});

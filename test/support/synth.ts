@@ -1,0 +1,25 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { SlipwayStack, type SlipwayStackProps } from '../../infra/slipway-stack.js';
+
+export interface SynthOptions {
+  /** Run esbuild for the Lambda bundles and the GitOps source asset. @default false (template-only tests) */
+  readonly bundle?: boolean;
+  readonly props?: SlipwayStackProps;
+}
+
+/**
+ * Synthesizes the Slipway stack in-process, the same way `cdk synth` does (infra/app.ts), with a
+ * fixed account and region so the template is deterministic. Bundling is skipped unless asked:
+ * CDK's `aws:cdk:bundling-stacks` context set to [] leaves asset code out of template-only tests.
+ */
+export function synthSlipway(options: SynthOptions = {}) {
+  const app = new App({
+    context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
+  });
+  const stack = new SlipwayStack(app, 'Slipway', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+    ...options.props,
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
