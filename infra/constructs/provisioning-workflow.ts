@@ -28,8 +28,8 @@ export interface ProvisioningWorkflowProps {
 }
 
 /**
- * Errors worth retrying: AWS throttling and capacity, Lambda service faults, and the repository's
- * TransientStoreError (DynamoDB throttling). A build that failed on its own (`States.TaskFailed`)
+ * Errors worth retrying: AWS throttling and capacity, Lambda service faults, and the adapters'
+ * TransientStoreError (DynamoDB throttling) and TransientPublishError (SNS throttling). A build that failed on its own (`States.TaskFailed`)
  * is never retried here: it is recorded, alerted on, and resumed by a person.
  */
 const TRANSIENT_LAMBDA_ERRORS = [
@@ -38,6 +38,7 @@ const TRANSIENT_LAMBDA_ERRORS = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
   'TransientStoreError',
+  'TransientPublishError',
 ];
 const TRANSIENT_BUILD_ERRORS = ['CodeBuild.AccountLimitExceededException', 'CodeBuild.ThrottlingException'];
 
@@ -103,6 +104,7 @@ export class ProvisioningWorkflow extends Construct {
         trigger: sfn.JsonPath.stringAt('$.trigger'),
         commit: sfn.JsonPath.stringAt('$.commit'),
         specHash: sfn.JsonPath.stringAt('$.specHash'),
+        spec: sfn.JsonPath.objectAt('$.spec'),
       },
       resultPath: '$.lock',
     });

@@ -27,7 +27,8 @@ export interface ExecutionEvent {
 export interface WorkflowExecution {
   status: 'SUCCEEDED' | 'FAILED';
   output?: Json;
-  error?: { name: string; message: string };
+  /** The execution's error as Step Functions reports it (`Error` and `Cause` of ExecutionFailed). */
+  error?: { name: string; cause: string };
   events: ExecutionEvent[];
   /** States entered, as Step Functions bills them (each entry is one state transition). */
   transitions: number;
@@ -56,7 +57,7 @@ export function localTaskHandlers(handlers: WorkflowTaskHandlers): Record<string
  */
 export async function executeWorkflow(
   definition: StateMachineDefinition,
-  input: Json,
+  input: Record<string, unknown>,
   handlers: WorkflowTaskHandlers,
 ): Promise<WorkflowExecution> {
   const localHandlers = localTaskHandlers(handlers);
@@ -70,7 +71,8 @@ export async function executeWorkflow(
   const machine = new StateMachine(definition, {
     validationOptions: { checkArn: true, checkPaths: true },
   });
-  const execution = machine.run(input, {
+  // A round trip through JSON: the execution sees exactly what StartExecution would have carried.
+  const execution = machine.run(JSON.parse(JSON.stringify(input)) as Json, {
     overrides: { taskResourceLocalHandlers: localHandlers, retryIntervalOverrides: noWait },
   });
   const events: ExecutionEvent[] = [];
@@ -81,18 +83,23 @@ export async function executeWorkflow(
       events.push({ type: event.type, state, timestamp: event.timestamp, ...error });
     }
   })();
-  let outcome: Pick<WorkflowExecution, 'status' | 'output' | 'error'>;
+  let outcome: Pick<WorkflowExecution, 'status' | 'output'>;
   try {
     outcome = { status: 'SUCCEEDED', output: await execution.result };
-  } catch (error) {
-    const failure = error as Error;
-    outcome = { status: 'FAILED', error: { name: failure.name, message: failure.message } };
+  } catch {
+    outcome = { status: 'FAILED' };
   }
   await collecting;
+  const failed = events.find((event) => event.type === 'ExecutionFailed');
   return {
     ...outcome,
+    ...(failed ? { error: { name: failed.error ?? 'Unknown', cause: stringify(failed.cause) } } : {}),
     events,
     transitions: events.filter((event) => event.type === 'StateEntered').length,
     retries: events.filter((event) => event.type === 'StateRetried').length,
   };
+}
+
+function stringify(cause: unknown): string {
+  return typeof cause === 'string' ? cause : JSON.stringify(cause ?? '');
 }

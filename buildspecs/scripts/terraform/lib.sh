@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Helpers of the terraform phase scripts. Sourced, never executed. Paths are relative to the
+# working directory, which CodeBuild sets to the source root ($CODEBUILD_SRC_DIR).
+
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+TF_ROOT="${TF_ROOT:-gitops/terraform}"
+
+# The root configuration that provisions the spec's tier. staging deliberately gets the prod
+# shape (NAT per zone, three zones), so it rehearses what prod will run.
+terraform_env_dir() {
+  local tier
+  tier="$(spec_get '.tier')"
+  case "${tier}" in
+    dev) printf '%s/environments/dev' "${TF_ROOT}" ;;
+    staging | prod) printf '%s/environments/prod' "${TF_ROOT}" ;;
+    *)
+      error "SLIPWAY_SPEC has tier '${tier}'; expected dev, staging or prod"
+      return 1
+      ;;
+  esac
+}
+
+# Where this environment's state lives in $SLIPWAY_STATE_BUCKET.
+state_key() {
+  printf '%s/terraform.tfstate' "$(environment_prefix)"
+}
+
+state_backup_key() {
+  printf '%s/state-backups/%s.tfstate' "$(environment_prefix)" "${SLIPWAY_RUN_ID}"
+}
+
+outputs_key() {
+  printf '%s/runs/%s/terraform-outputs.json' "$(environment_prefix)" "${SLIPWAY_RUN_ID}"
+}
+
+# A script runs in its own process and cannot export into the buildspec's shell, so the values
+# CodeBuild must export are appended to this file and the buildspec sources it afterwards.
+exports_file() {
+  printf '%s' "${TF_EXPORTS_FILE:-${TF_ROOT}/.phase-exports.env}"
+}
+
+record_export() {
+  local name="$1" value="$2"
+  printf 'export %s=%q\n' "${name}" "${value}" >>"$(exports_file)"
+}

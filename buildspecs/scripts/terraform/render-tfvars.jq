@@ -1,0 +1,27 @@
+# SLIPWAY_SPEC (functions/domain/environment-spec.ts) → the root configuration's variables.
+# A missing field fails here, naming the field, instead of surfacing later as an unset
+# Terraform variable. $organization, $environment and $ssm_transfer_bucket come from --arg.
+def need($path):
+  getpath($path) as $value
+  | if $value == null then error("SLIPWAY_SPEC has no .\($path | join("."))") else $value end;
+
+{
+  organization: $organization,
+  environment: $environment,
+  tier: need(["tier"]),
+  region: need(["region"]),
+  vpc_cidr: need(["network", "vpcCidr"]),
+  pod_cidr: need(["network", "podCidr"]),
+  service_cidr: need(["network", "serviceCidr"]),
+  kubernetes_version: need(["kubernetesVersion"]),
+  cilium_version: need(["ciliumVersion"]),
+  control_plane: {
+    count: need(["cluster", "controlPlane", "count"]),
+    instance_type: need(["cluster", "controlPlane", "instanceType"])
+  },
+  workers: {
+    count: need(["cluster", "workers", "count"]),
+    instance_type: need(["cluster", "workers", "instanceType"])
+  },
+  ssm_transfer_bucket: $ssm_transfer_bucket
+}

@@ -1,0 +1,130 @@
+/**
+ * Stored items → domain records. Items are parsed, not cast: a malformed item (hand-edited,
+ * written by an older version) fails loudly here instead of deep inside a handler.
+ */
+import * as z from 'zod/mini';
+import type { Alert } from '../../domain/alert.js';
+import { ALERT_KINDS, ALERT_SEVERITIES } from '../../domain/alert.js';
+import {
+  ENVIRONMENT_STATUSES,
+  PHASE_STATUSES,
+  PHASES,
+  type PhaseName,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+  TIERS,
+} from '../../domain/model.js';
+import type { AuditEntry, EnvironmentRecord, OrganizationRecord } from '../../domain/records.js';
+import type { PhaseRecord, RunRecord } from '../../domain/run.js';
+import type { StoredItem } from './store.js';
+
+const StringMap = z.record(z.string(), z.string());
+
+const OrganizationItem = z.object({
+  organization: z.string(),
+  displayName: z.string(),
+  quota: z.object({ cpu: z.string(), memory: z.string(), pods: z.number() }),
+  maxEnvironments: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const EnvironmentItem = z.object({
+  organization: z.string(),
+  environment: z.string(),
+  status: z.enum(ENVIRONMENT_STATUSES),
+  tier: z.optional(z.enum(TIERS)),
+  spec: z.record(z.string(), z.unknown()),
+  specHash: z.string(),
+  activeRunId: z.optional(z.string()),
+  runSeq: z._default(z.number(), 0),
+  lastRunId: z.optional(z.string()),
+  version: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  statusChangedAt: z.string(),
+});
+
+const PhaseItem = z.object({
+  status: z.enum(PHASE_STATUSES),
+  startedAt: z.optional(z.string()),
+  endedAt: z.optional(z.string()),
+  buildId: z.optional(z.string()),
+  logLink: z.optional(z.string()),
+  outputs: z.optional(StringMap),
+  error: z.optional(z.string()),
+});
+
+const RunItem = z.object({
+  organization: z.string(),
+  environment: z.string(),
+  runId: z.string(),
+  seq: z.number(),
+  trigger: z.enum(RUN_TRIGGERS),
+  commit: z.string(),
+  specHash: z.string(),
+  status: z.enum(RUN_STATUSES),
+  startedAt: z.string(),
+  endedAt: z.optional(z.string()),
+  phaseOrder: z.array(z.enum(PHASES)),
+  phases: z.record(z.string(), PhaseItem),
+  error: z.optional(
+    z.object({
+      phase: z.enum(PHASES),
+      cause: z.string(),
+      buildId: z.optional(z.string()),
+      logLink: z.optional(z.string()),
+      retryable: z.boolean(),
+    }),
+  ),
+  history: z.array(z.object({ at: z.string(), event: z.string(), detail: z.optional(StringMap) })),
+  updatedAt: z.string(),
+});
+
+const AlertItem = z.object({
+  id: z.string(),
+  kind: z.enum(ALERT_KINDS),
+  severity: z.enum(ALERT_SEVERITIES),
+  organization: z.string(),
+  environment: z.optional(z.string()),
+  run: z.optional(z.string()),
+  summary: z.string(),
+  detail: z.string(),
+  links: z.array(z.object({ label: z.string(), url: z.string() })),
+  occurredAt: z.string(),
+  dedupKey: z.string(),
+});
+
+const AuditItem = z.object({
+  organization: z.string(),
+  at: z.string(),
+  id: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  environment: z.optional(z.string()),
+  detail: z.optional(StringMap),
+});
+
+export function toOrganization(item: StoredItem): OrganizationRecord {
+  return OrganizationItem.parse(item);
+}
+
+export function toEnvironment(item: StoredItem): EnvironmentRecord {
+  return EnvironmentItem.parse(item);
+}
+
+export function toRun(item: StoredItem): RunRecord {
+  const parsed = RunItem.parse(item);
+  const phases = Object.fromEntries(
+    PHASES.map((phase): [PhaseName, PhaseRecord] => [phase, parsed.phases[phase] ?? { status: 'SKIPPED' }]),
+  ) as Record<PhaseName, PhaseRecord>;
+  return { ...parsed, phases };
+}
+
+export function toAlert(item: StoredItem): Alert {
+  return AlertItem.parse(item);
+}
+
+export function toAuditEntry(item: StoredItem): AuditEntry {
+  return AuditItem.parse(item);
+}

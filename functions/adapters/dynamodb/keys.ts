@@ -1,0 +1,46 @@
+/**
+ * Key builders of the single-table design (docs/data-model.md). Every key the repository
+ * writes or reads comes from here, so the layout is defined once.
+ */
+import { formatSeq } from '../../domain/run-id.js';
+
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+export const keys = {
+  organization: (organization: string): ItemKey => ({ pk: `ORG#${organization}`, sk: 'ORG' }),
+  environment: (organization: string, environment: string): ItemKey => ({
+    pk: `ORG#${organization}`,
+    sk: `ENV#${environment}`,
+  }),
+  environmentPrefix: 'ENV#',
+  run: (organization: string, environment: string, seq: number): ItemKey => ({
+    pk: `ENV#${organization}#${environment}`,
+    sk: `RUN#${formatSeq(seq)}`,
+  }),
+  runPartition: (organization: string, environment: string): string => `ENV#${organization}#${environment}`,
+  runPrefix: 'RUN#',
+  /** gsi1: a run by its id. */
+  runById: (runId: string) => ({ gsi1pk: `RUN#${runId}`, gsi1sk: 'RUN' }),
+  /** gsi1, sparse: environments whose lock is held (set on lock, removed on release). */
+  activeRunsPartition: 'ACTIVE_RUN',
+  activeRun: (startedAt: string, runId: string) => ({
+    gsi1pk: 'ACTIVE_RUN',
+    gsi1sk: `${startedAt}#${runId}`,
+  }),
+  /** An alert's key derives from its dedupKey (via its id), so storing it is the dedup guard. */
+  alert: (alertId: string): ItemKey => ({ pk: `ALERT#${alertId}`, sk: 'ALERT' }),
+  /** gsi1: an organization's alerts, newest first. */
+  alertsOf: (organization: string) => `ALERTS#${organization}`,
+  alertByTime: (organization: string, occurredAt: string, alertId: string) => ({
+    gsi1pk: `ALERTS#${organization}`,
+    gsi1sk: `${occurredAt}#${alertId}`,
+  }),
+  audit: (organization: string, at: string, id: string): ItemKey => ({
+    pk: `AUDIT#${organization}`,
+    sk: `${at}#${id}`,
+  }),
+  auditPartition: (organization: string) => `AUDIT#${organization}`,
+} as const;

@@ -1,0 +1,116 @@
+/**
+ * Slipway's state store: one DynamoDB table, single-item conditional writes only
+ * (docs/data-model.md). `createRepository` binds the functions of this folder to one client,
+ * table and clock; create it once per Lambda container and inject a client in tests.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Alert } from '../../domain/alert.js';
+import type { AuditEntry, EnvironmentRecord, OrganizationRecord } from '../../domain/records.js';
+import type { RunRecord } from '../../domain/run.js';
+import { forgetAlert, listAlerts, recordAlert } from './alerts.js';
+import { type AppendAuditInput, appendAudit, listAudit } from './audit.js';
+import type { RepositoryContext } from './context.js';
+import {
+  allocateRunSeq,
+  getEnvironment,
+  listEnvironments,
+  type PutEnvironmentInput,
+  type PutEnvironmentResult,
+  putEnvironment,
+} from './environments.js';
+import { getOrganization, type PutOrganizationInput, putOrganization } from './organizations.js';
+import {
+  type AcquireLockInput,
+  type AcquireLockResult,
+  acquireLock,
+  type CompleteRunInput,
+  completeRun,
+  type FailRunInput,
+  type FinishRunResult,
+  failRun,
+  getRun,
+  getRunBySeq,
+  type InterruptRunInput,
+  interruptRun,
+  listLockedEnvironments,
+  listRuns,
+  type RecordPhaseInput,
+  type RecordPhaseResult,
+  recordPhase,
+} from './runs.js';
+import { Store, type WriteListener } from './store.js';
+
+export type { WriteEvent, WriteListener } from './store.js';
+
+export interface RepositoryOptions {
+  /** Default: a new client configured from the Lambda environment. */
+  readonly client?: DynamoDBDocumentClient | DynamoDBClient;
+  readonly tableName: string;
+  /** Default: the system clock. */
+  readonly now?: () => Date;
+  /** Called after every write attempt (conditional failures included), e.g. to count writes. */
+  readonly onWrite?: WriteListener;
+}
+
+export interface ListOptions {
+  readonly limit?: number;
+}
+
+export interface Repository {
+  putOrganization(input: PutOrganizationInput): Promise<OrganizationRecord>;
+  getOrganization(organization: string): Promise<OrganizationRecord | undefined>;
+  putEnvironment(input: PutEnvironmentInput): Promise<PutEnvironmentResult>;
+  getEnvironment(organization: string, environment: string): Promise<EnvironmentRecord | undefined>;
+  listEnvironments(organization: string, options?: ListOptions): Promise<EnvironmentRecord[]>;
+  allocateRunSeq(organization: string, environment: string): Promise<number>;
+  acquireLock(input: AcquireLockInput): Promise<AcquireLockResult>;
+  recordPhase(input: RecordPhaseInput): Promise<RecordPhaseResult>;
+  completeRun(input: CompleteRunInput): Promise<FinishRunResult>;
+  failRun(input: FailRunInput): Promise<FinishRunResult>;
+  interruptRun(input: InterruptRunInput): Promise<FinishRunResult>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  getRunBySeq(organization: string, environment: string, seq: number): Promise<RunRecord | undefined>;
+  listRuns(organization: string, environment: string, options?: ListOptions): Promise<RunRecord[]>;
+  listLockedEnvironments(
+    options?: ListOptions,
+  ): Promise<{ organization: string; environment: string; runId: string }[]>;
+  recordAlert(alert: Alert): Promise<{ stored: boolean }>;
+  forgetAlert(alertId: string): Promise<void>;
+  listAlerts(organization: string, options?: ListOptions): Promise<Alert[]>;
+  appendAudit(input: AppendAuditInput): Promise<AuditEntry>;
+  listAudit(organization: string, options?: ListOptions): Promise<AuditEntry[]>;
+}
+
+export function createRepository(options: RepositoryOptions): Repository {
+  const ctx: RepositoryContext = {
+    store: new Store({
+      tableName: options.tableName,
+      ...(options.client ? { client: options.client } : {}),
+      ...(options.onWrite ? { onWrite: options.onWrite } : {}),
+    }),
+    now: options.now ?? (() => new Date()),
+  };
+  return {
+    putOrganization: (input) => putOrganization(ctx, input),
+    getOrganization: (organization) => getOrganization(ctx, organization),
+    putEnvironment: (input) => putEnvironment(ctx, input),
+    getEnvironment: (organization, environment) => getEnvironment(ctx, organization, environment),
+    listEnvironments: (organization, list) => listEnvironments(ctx, organization, list),
+    allocateRunSeq: (organization, environment) => allocateRunSeq(ctx, organization, environment),
+    acquireLock: (input) => acquireLock(ctx, input),
+    recordPhase: (input) => recordPhase(ctx, input),
+    completeRun: (input) => completeRun(ctx, input),
+    failRun: (input) => failRun(ctx, input),
+    interruptRun: (input) => interruptRun(ctx, input),
+    getRun: (runId) => getRun(ctx, runId),
+    getRunBySeq: (organization, environment, seq) => getRunBySeq(ctx, organization, environment, seq),
+    listRuns: (organization, environment, list) => listRuns(ctx, organization, environment, list),
+    listLockedEnvironments: (list) => listLockedEnvironments(ctx, list),
+    recordAlert: (alert) => recordAlert(ctx, alert),
+    forgetAlert: (alertId) => forgetAlert(ctx, alertId),
+    listAlerts: (organization, list) => listAlerts(ctx, organization, list),
+    appendAudit: (input) => appendAudit(ctx, input),
+    listAudit: (organization, list) => listAudit(ctx, organization, list),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Alerts: what Slipway tells subscribers. Published to SNS with message attributes `kind`,
+ * `severity`, `organization`, `environment` so subscribers filter without parsing the body.
+ * An alert's id derives from its dedupKey, so one event is stored and published once however
+ * often it is delivered.
+ */
+import { createHash } from 'node:crypto';
+import type { PhaseName, Tier } from './model.js';
+
+export const ALERT_KINDS = [
+  'phase.failed',
+  'quota.exceeded',
+  'quota.almost-full',
+  'quota.fully-used',
+  'sync.failed',
+  'health.degraded',
+  'drift.detected',
+  'run.succeeded',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const ALERT_SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+export interface AlertLink {
+  readonly label: string;
+  readonly url: string;
+}
+
+export interface Alert {
+  readonly id: string;
+  readonly kind: AlertKind;
+  readonly severity: AlertSeverity;
+  readonly organization: string;
+  readonly environment?: string;
+  /** The run id, when the alert is about a run. */
+  readonly run?: string;
+  readonly summary: string;
+  readonly detail: string;
+  readonly links: readonly AlertLink[];
+  readonly occurredAt: string;
+  readonly dedupKey: string;
+}
+
+/** Deterministic alert id: the first 24 hex of sha256(dedupKey). */
+export function alertIdFor(dedupKey: string): string {
+  return createHash('sha256').update(dedupKey).digest('hex').slice(0, 24);
+}
+
+/** Builds an alert, deriving its id from its dedupKey. */
+export function createAlert(fields: Omit<Alert, 'id'>): Alert {
+  return { id: alertIdFor(fields.dedupKey), ...fields };
+}
+
+export interface PhaseFailure {
+  readonly phase: PhaseName;
+  readonly cause: string;
+  readonly retryable: boolean;
+  readonly buildId?: string;
+  readonly logLink?: string;
+}
+
+export interface PhaseFailedAlertInput {
+  readonly organization: string;
+  readonly environment: string;
+  readonly runId: string;
+  readonly failure: PhaseFailure;
+  /** Unknown tier → critical: better to wake someone needlessly than to miss a prod outage. */
+  readonly tier?: Tier;
+  readonly occurredAt: string;
+}
+
+export function phaseFailedSeverity(tier: Tier | undefined): AlertSeverity {
+  if (tier === undefined || tier === 'prod') return 'critical';
+  return 'warning';
+}
+
+/** A `phase.failed` alert; one per run and phase (a retried failure is the same alert). */
+export function buildPhaseFailedAlert(input: PhaseFailedAlertInput): Alert {
+  const { organization, environment, runId, failure } = input;
+  const links: AlertLink[] = failure.logLink ? [{ label: 'CodeBuild logs', url: failure.logLink }] : [];
+  const next = failure.retryable
+    ? 'The failure looks transient: resume the run to retry the phase.'
+    : 'Fix the cause, then resume the run from this phase.';
+  return createAlert({
+    kind: 'phase.failed',
+    severity: phaseFailedSeverity(input.tier),
+    organization,
+    environment,
+    run: runId,
+    summary: `Phase ${failure.phase} failed for ${organization}/${environment} (run ${runId})`,
+    detail: [failure.cause, failure.buildId ? `Build: ${failure.buildId}.` : '', next]
+      .filter(Boolean)
+      .join('\n'),
+    links,
+    occurredAt: input.occurredAt,
+    dedupKey: `phase.failed:${runId}:${failure.phase}`,
+  });
+}
+
+export interface SnsStringAttribute {
+  readonly DataType: 'String';
+  readonly StringValue: string;
+}
+
+export interface SnsAlertMessage {
+  readonly Message: string;
+  readonly MessageAttributes: Readonly<Record<string, SnsStringAttribute>>;
+}
+
+/** The SNS Publish fields of an alert (the topic is the publisher's business). */
+export function toSnsMessage(alert: Alert): SnsAlertMessage {
+  const attributes: Record<string, SnsStringAttribute> = {
+    kind: { DataType: 'String', StringValue: alert.kind },
+    severity: { DataType: 'String', StringValue: alert.severity },
+    organization: { DataType: 'String', StringValue: alert.organization },
+  };
+  // SNS rejects empty attribute values, so an organization-wide alert carries no environment.
+  if (alert.environment) attributes.environment = { DataType: 'String', StringValue: alert.environment };
+  return { Message: JSON.stringify(alert), MessageAttributes: attributes };
+}

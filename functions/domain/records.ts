@@ -1,0 +1,52 @@
+/**
+ * Stored state of organizations, environments and the audit trail, as the repository returns it.
+ * The environment spec is validated by the API (functions/domain/environment-spec.ts) before it is
+ * recorded; here it is an opaque JSON object identified by its hash.
+ */
+import type { EnvironmentStatus, Tier } from './model.js';
+
+export interface Quota {
+  readonly cpu: string;
+  readonly memory: string;
+  readonly pods: number;
+}
+
+export interface OrganizationRecord {
+  readonly organization: string;
+  readonly displayName: string;
+  readonly quota: Quota;
+  readonly maxEnvironments: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface EnvironmentRecord {
+  readonly organization: string;
+  readonly environment: string;
+  readonly status: EnvironmentStatus;
+  readonly tier?: Tier;
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly specHash: string;
+  /** The lock: present while a run is in progress. */
+  readonly activeRunId?: string;
+  /** Last sequence number handed out by `allocateRunSeq`. */
+  readonly runSeq: number;
+  readonly lastRunId?: string;
+  /** Bumped by every write, for optimistic concurrency and cache validation. */
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly statusChangedAt: string;
+}
+
+export interface AuditEntry {
+  readonly organization: string;
+  readonly at: string;
+  readonly id: string;
+  /** Who made the change: a JWT `sub`, `webhook:github`, `system` … */
+  readonly actor: string;
+  /** e.g. `organization.upserted`, `environment.spec-recorded`, `environment.teardown-requested`. */
+  readonly action: string;
+  readonly environment?: string;
+  readonly detail?: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,90 @@
+# The Ansible and ArgoCD phases read these from `terraform output -json`; the names are a
+# contract (gitops/terraform/ansible-outputs.json lists the ones Ansible needs). Rename none.
+
+output "cluster_name" {
+  description = "Name of the cluster, <organization>-<environment>."
+  value       = local.cluster_name
+}
+
+output "region" {
+  description = "AWS region of the environment."
+  value       = var.region
+}
+
+output "vpc_id" {
+  description = "ID of the environment's VPC."
+  value       = module.vpc.vpc_id
+}
+
+output "api_endpoint" {
+  description = "DNS name of the internal API load balancer: kubeadm's controlPlaneEndpoint host and Cilium's k8sServiceHost (port in api_port)."
+  value       = module.security.api_lb_dns_name
+}
+
+output "api_port" {
+  description = "TCP port of the Kubernetes API behind api_endpoint."
+  value       = module.security.api_port
+}
+
+output "api_nlb_arn" {
+  description = "ARN of the internal API network load balancer."
+  value       = module.security.api_lb_arn
+}
+
+output "control_plane_instance_ids" {
+  description = "EC2 instance ids of the control-plane nodes; the first one runs kubeadm init."
+  value       = module.compute.control_plane_instance_ids
+}
+
+output "worker_instance_ids" {
+  description = "EC2 instance ids of the worker nodes."
+  value       = module.compute.worker_instance_ids
+}
+
+output "ssm_transfer_bucket" {
+  description = "S3 bucket for Ansible's aws_ssm file transfers."
+  value       = var.ssm_transfer_bucket
+}
+
+output "ansible_inventory" {
+  description = "Node instance ids by Ansible group: control_plane (first = init node) and workers."
+  value = {
+    control_plane = module.compute.control_plane_instance_ids
+    workers       = module.compute.worker_instance_ids
+  }
+}
+
+output "kubernetes_version" {
+  description = "Kubernetes version requested by the spec."
+  value       = var.kubernetes_version
+}
+
+output "cilium_version" {
+  description = "Cilium version requested by the spec."
+  value       = var.cilium_version
+}
+
+output "pod_cidr" {
+  description = "Pod CIDR (Cilium cluster-pool IPv4 range)."
+  value       = var.pod_cidr
+}
+
+output "service_cidr" {
+  description = "Service CIDR (kubeadm serviceSubnet)."
+  value       = var.service_cidr
+}
+
+output "private_subnet_ids" {
+  description = "Private subnets of the environment."
+  value       = module.vpc.private_subnet_ids
+}
+
+output "nat_public_ips" {
+  description = "Egress addresses of the cluster (allow-list them on external services)."
+  value       = module.vpc.nat_public_ips
+}
+
+output "node_role_name" {
+  description = "IAM role of the nodes."
+  value       = module.compute.node_role_name
+}

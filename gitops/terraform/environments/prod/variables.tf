@@ -1,0 +1,193 @@
+variable "organization" {
+  description = "Organization (tenant) id, a DNS-1123 label; first half of the cluster name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.organization))
+    error_message = "organization must be a DNS-1123 label (lower-case letters, digits and -)."
+  }
+}
+
+variable "environment" {
+  description = "Environment name within the organization, a DNS-1123 label; second half of the cluster name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.environment))
+    error_message = "environment must be a DNS-1123 label (lower-case letters, digits and -)."
+  }
+
+  validation {
+    condition     = length(var.organization) + length(var.environment) + 1 <= 40
+    error_message = "The cluster name <organization>-<environment> must be at most 40 characters (it prefixes IAM and EC2 resource names)."
+  }
+}
+
+variable "tier" {
+  description = "Tier of the environment. This root serves staging and prod (staging gets the prod shape, so it rehearses what prod runs); dev uses environments/dev."
+  type        = string
+
+  validation {
+    condition     = contains(["staging", "prod"], var.tier)
+    error_message = "environments/prod serves the staging and prod tiers; dev uses environments/dev."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the environment."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$", var.region))
+    error_message = "region must be an AWS region such as eu-west-1."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR of the environment's VPC (/16 to /24)."
+  type        = string
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24
+    error_message = "vpc_cidr must be an IPv4 CIDR with a prefix length between /16 and /24."
+  }
+}
+
+variable "pod_cidr" {
+  description = "IPv4 CIDR Cilium allocates pod addresses from; must not overlap the VPC or the service CIDR."
+  type        = string
+
+  validation {
+    condition     = can(cidrhost(var.pod_cidr, 0))
+    error_message = "pod_cidr must be an IPv4 CIDR."
+  }
+
+  # Two CIDRs overlap exactly when their network addresses agree on the shorter prefix.
+  validation {
+    condition = !can(cidrhost(var.vpc_cidr, 0)) || (
+      cidrhost("${split("/", var.pod_cidr)[0]}/${min(tonumber(split("/", var.pod_cidr)[1]), tonumber(split("/", var.vpc_cidr)[1]))}", 0) !=
+      cidrhost("${split("/", var.vpc_cidr)[0]}/${min(tonumber(split("/", var.pod_cidr)[1]), tonumber(split("/", var.vpc_cidr)[1]))}", 0)
+    )
+    error_message = "pod_cidr must not overlap vpc_cidr."
+  }
+}
+
+variable "service_cidr" {
+  description = "IPv4 CIDR of Kubernetes Service cluster IPs; must not overlap the VPC or the pod CIDR."
+  type        = string
+
+  validation {
+    condition     = can(cidrhost(var.service_cidr, 0))
+    error_message = "service_cidr must be an IPv4 CIDR."
+  }
+
+  validation {
+    condition = !can(cidrhost(var.vpc_cidr, 0)) || (
+      cidrhost("${split("/", var.service_cidr)[0]}/${min(tonumber(split("/", var.service_cidr)[1]), tonumber(split("/", var.vpc_cidr)[1]))}", 0) !=
+      cidrhost("${split("/", var.vpc_cidr)[0]}/${min(tonumber(split("/", var.service_cidr)[1]), tonumber(split("/", var.vpc_cidr)[1]))}", 0)
+    )
+    error_message = "service_cidr must not overlap vpc_cidr."
+  }
+
+  validation {
+    condition = !can(cidrhost(var.pod_cidr, 0)) || (
+      cidrhost("${split("/", var.service_cidr)[0]}/${min(tonumber(split("/", var.service_cidr)[1]), tonumber(split("/", var.pod_cidr)[1]))}", 0) !=
+      cidrhost("${split("/", var.pod_cidr)[0]}/${min(tonumber(split("/", var.service_cidr)[1]), tonumber(split("/", var.pod_cidr)[1]))}", 0)
+    )
+    error_message = "service_cidr must not overlap pod_cidr."
+  }
+}
+
+variable "kubernetes_version" {
+  description = "Kubernetes minor version (1.30) or exact release (1.30.4) Ansible installs; passed through to the outputs."
+  type        = string
+
+  validation {
+    condition     = can(regex("^1\\.[0-9]+(\\.[0-9]+)?$", var.kubernetes_version))
+    error_message = "kubernetes_version must look like 1.30 or 1.30.4."
+  }
+}
+
+variable "cilium_version" {
+  description = "Cilium minor version (1.16) or exact release (1.16.3) Ansible installs; passed through to the outputs."
+  type        = string
+
+  validation {
+    condition     = can(regex("^1\\.[0-9]+(\\.[0-9]+)?$", var.cilium_version))
+    error_message = "cilium_version must look like 1.16 or 1.16.3."
+  }
+}
+
+variable "control_plane" {
+  description = "Control-plane nodes: count (1, 3, 5 or 7 for etcd quorum) and EC2 instance type."
+  type = object({
+    count         = number
+    instance_type = string
+  })
+
+  validation {
+    condition     = contains([1, 3, 5, 7], var.control_plane.count)
+    error_message = "control_plane.count must be 1, 3, 5 or 7."
+  }
+
+  validation {
+    condition     = var.tier != "prod" || var.control_plane.count >= 3
+    error_message = "A prod environment needs at least 3 control-plane nodes: a single etcd member is a single point of failure."
+  }
+}
+
+variable "workers" {
+  description = "Worker nodes: count (0 to 100) and EC2 instance type."
+  type = object({
+    count         = number
+    instance_type = string
+  })
+
+  validation {
+    condition     = var.workers.count >= 0 && var.workers.count <= 100
+    error_message = "workers.count must be between 0 and 100."
+  }
+}
+
+variable "ssm_transfer_bucket" {
+  description = "S3 bucket for Ansible's SSM file transfers (Slipway's artifact bucket)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ssm_transfer_bucket))
+    error_message = "ssm_transfer_bucket must be an S3 bucket name."
+  }
+}
+
+variable "ssm_transfer_kms_key_arn" {
+  description = "KMS key of the SSM transfer bucket when it is not S3-managed; null otherwise."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ssm_transfer_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.ssm_transfer_kms_key_arn))
+    error_message = "ssm_transfer_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "availability_zone_count" {
+  description = "Availability zones to spread subnets, NAT gateways and nodes over."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = contains([2, 3], var.availability_zone_count)
+    error_message = "availability_zone_count must be 2 or 3: staging and prod survive the loss of a zone."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource; organization, environment and managed-by are always set by Slipway and win over these."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key, value in var.tags : length(key) <= 128 && length(value) <= 256 && !startswith(lower(key), "aws:")])
+    error_message = "tags keys must be at most 128 characters, values at most 256, and no key may start with aws: (AWS tag limits)."
+  }
+}

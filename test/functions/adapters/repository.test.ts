@@ -1,0 +1,520 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepository, type Repository } from '../../../functions/adapters/dynamodb/repository.js';
+import { buildPhaseFailedAlert } from '../../../functions/domain/alert.js';
+import {
+  EnvironmentLockedError,
+  EnvironmentNotFoundError,
+  RunNotFoundError,
+  TransitionRefusedError,
+} from '../../../functions/domain/errors.js';
+import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
+import { freshNames, nextRun, type SeededRun, sampleSpec, seedRun } from '../../support/fixtures.js';
+
+let dynamo: LocalDynamo;
+let repository: Repository;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  repository = createRepository({ client: dynamo.client, tableName: dynamo.tableName });
+});
+
+afterAll(async () => {
+  await dynamo.stop();
+});
+
+const close = (
+  phase: 'terraform' | 'ansible' | 'argocd-bootstrap',
+  buildId: string,
+  outputs: Record<string, string> = {},
+) => ({
+  phase,
+  buildId,
+  logLink: `https://logs.example/${buildId}`,
+  outputs,
+});
+
+async function lock(run: SeededRun) {
+  return repository.acquireLock({ ...run, commit: 'abc123' });
+}
+
+/** Runs terraform and ansible to SUCCEEDED and leaves argocd-bootstrap RUNNING. */
+async function runToLastPhase(run: SeededRun) {
+  await lock(run);
+  await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
+  await repository.recordPhase({ ...run, close: close('terraform', 'tf-1'), open: { phase: 'ansible' } });
+  await repository.recordPhase({
+    ...run,
+    close: close('ansible', 'an-1'),
+    open: { phase: 'argocd-bootstrap' },
+  });
+}
+
+describe('organizations and environments', () => {
+  it('upserts an organization, keeping its creation time', async () => {
+    const { organization } = freshNames();
+    const quota = { cpu: '32', memory: '64Gi', pods: 300 };
+    const first = await repository.putOrganization({
+      organization,
+      displayName: 'Acme',
+      quota,
+      maxEnvironments: 10,
+    });
+    const second = await repository.putOrganization({
+      organization,
+      displayName: 'Acme Corp',
+      quota,
+      maxEnvironments: 12,
+    });
+    expect(second).toMatchObject({
+      displayName: 'Acme Corp',
+      maxEnvironments: 12,
+      createdAt: first.createdAt,
+    });
+    expect(await repository.getOrganization(organization)).toEqual(second);
+  });
+
+  it('creates an environment PENDING with its tier, then updates its spec without changing status', async () => {
+    const { organization, environment } = freshNames();
+    const created = await repository.putEnvironment({
+      organization,
+      environment,
+      spec: sampleSpec('dev'),
+      specHash: 'a'.repeat(64),
+    });
+    expect(created).toMatchObject({
+      created: true,
+      environment: { status: 'PENDING', tier: 'dev', runSeq: 0, version: 1 },
+    });
+
+    const updated = await repository.putEnvironment({
+      organization,
+      environment,
+      spec: sampleSpec('prod'),
+      specHash: 'b'.repeat(64),
+    });
+    expect(updated).toMatchObject({
+      created: false,
+      environment: { status: 'PENDING', tier: 'prod', specHash: 'b'.repeat(64), version: 2 },
+    });
+    expect((await repository.listEnvironments(organization)).map((env) => env.environment)).toEqual([
+      environment,
+    ]);
+  });
+
+  it('hands out increasing run sequence numbers', async () => {
+    const run = await seedRun(repository);
+    expect(run.seq).toBe(1);
+    expect((await nextRun(repository, run)).seq).toBe(2);
+  });
+
+  it('refuses to allocate a run sequence while the environment is locked, or for an unknown environment', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await expect(repository.allocateRunSeq(run.organization, run.environment)).rejects.toBeInstanceOf(
+      EnvironmentLockedError,
+    );
+    await expect(repository.allocateRunSeq(run.organization, 'nope')).rejects.toBeInstanceOf(
+      EnvironmentNotFoundError,
+    );
+  });
+});
+
+describe('acquireLock', () => {
+  it('puts the run RUNNING with every phase PENDING and moves the environment to PROVISIONING', async () => {
+    const run = await seedRun(repository);
+    const { run: started, environment } = await lock(run);
+    expect(started).toMatchObject({ runId: run.runId, status: 'RUNNING', seq: 1, trigger: 'api' });
+    expect(Object.values(started.phases).map((phase) => phase.status)).toEqual([
+      'PENDING',
+      'PENDING',
+      'PENDING',
+    ]);
+    expect(environment).toMatchObject({
+      status: 'PROVISIONING',
+      activeRunId: run.runId,
+      lastRunId: run.runId,
+    });
+    expect(await repository.getRun(run.runId)).toMatchObject({ runId: run.runId, status: 'RUNNING' });
+    expect(await repository.listLockedEnvironments()).toContainEqual({
+      organization: run.organization,
+      environment: run.environment,
+      runId: run.runId,
+    });
+  });
+
+  it('is idempotent for the run that holds the lock', async () => {
+    const run = await seedRun(repository);
+    const first = await lock(run);
+    const again = await lock(run);
+    expect(again.run.startedAt).toBe(first.run.startedAt);
+    expect(again.environment.activeRunId).toBe(run.runId);
+  });
+
+  it('refuses a second run while the first holds the lock, leaving no trace of the second', async () => {
+    const first = await seedRun(repository);
+    await lock(first);
+    // The sequence is allocated before the first run locks, as two concurrent API calls would.
+    const second = { ...first, seq: 2, runId: first.runId.replace('.000001.', '.000002.') };
+    const refusal = await lock(second).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(EnvironmentLockedError);
+    expect(refusal).toMatchObject({ name: 'EnvironmentLockedError', activeRunId: first.runId });
+    expect(await repository.getRunBySeq(first.organization, first.environment, 2)).toBeUndefined();
+  });
+
+  it('refuses to lock again for a run that has already finished', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run);
+    await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') });
+    await expect(lock(run)).rejects.toBeInstanceOf(TransitionRefusedError);
+    expect((await repository.getEnvironment(run.organization, run.environment))?.activeRunId).toBeUndefined();
+  });
+
+  it('refuses to provision a deleted environment until its spec is recorded again', async () => {
+    const teardown = await seedRun(repository, { trigger: 'teardown' });
+    await lock(teardown);
+    await repository.recordPhase({ ...teardown, open: { phase: 'argocd-bootstrap' } });
+    await repository.recordPhase({
+      ...teardown,
+      close: close('argocd-bootstrap', 'cd-1'),
+      open: { phase: 'ansible' },
+    });
+    await repository.recordPhase({
+      ...teardown,
+      close: close('ansible', 'an-1'),
+      open: { phase: 'terraform' },
+    });
+    await repository.completeRun({ ...teardown, close: close('terraform', 'tf-1') });
+
+    const provision = await nextRun(repository, { ...teardown, trigger: 'api' });
+    await expect(lock(provision)).rejects.toThrow(/is DELETED: a api run cannot start/);
+
+    const revived = await repository.putEnvironment({ ...teardown, spec: teardown.spec });
+    expect(revived).toMatchObject({ created: true, environment: { status: 'PENDING' } });
+    const again = await nextRun(repository, { ...teardown, trigger: 'api' });
+    expect((await lock(again)).environment.status).toBe('PROVISIONING');
+  });
+
+  it('refuses to record a spec while a teardown is in progress', async () => {
+    const teardown = await seedRun(repository, { trigger: 'teardown' });
+    await lock(teardown);
+    await expect(repository.putEnvironment({ ...teardown, spec: sampleSpec('dev') })).rejects.toBeInstanceOf(
+      TransitionRefusedError,
+    );
+  });
+
+  it('refuses a run for an environment that does not exist', async () => {
+    const { organization, environment } = freshNames();
+    await expect(
+      repository.acquireLock({
+        organization,
+        environment,
+        runId: `${organization}.${environment}.000001.aaaaaaaa`,
+        seq: 1,
+        trigger: 'api',
+        commit: '',
+        specHash: 'a'.repeat(64),
+      }),
+    ).rejects.toBeInstanceOf(EnvironmentNotFoundError);
+    expect(await repository.getRunBySeq(organization, environment, 1)).toBeUndefined();
+  });
+});
+
+describe('recordPhase', () => {
+  it('closes a phase with its build and outputs and opens the next in one write', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
+    const { run: after, changed } = await repository.recordPhase({
+      ...run,
+      close: close('terraform', 'tf-1', { CLUSTER_NAME: 'acme-prod' }),
+      open: { phase: 'ansible' },
+    });
+    expect(changed).toBe(true);
+    expect(after.phases.terraform).toMatchObject({
+      status: 'SUCCEEDED',
+      buildId: 'tf-1',
+      outputs: { CLUSTER_NAME: 'acme-prod' },
+    });
+    expect(after.phases.ansible.status).toBe('RUNNING');
+    expect(after.phases['argocd-bootstrap'].status).toBe('PENDING');
+    expect(after.history.map((entry) => entry.event)).toEqual([
+      'run.started',
+      'phase.started',
+      'phase.succeeded',
+      'phase.started',
+    ]);
+  });
+
+  it('treats a duplicated close of the same build as a no-op', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
+    const request = { ...run, close: close('terraform', 'tf-1'), open: { phase: 'ansible' as const } };
+    await repository.recordPhase(request);
+    const replay = await repository.recordPhase(request);
+    expect(replay.changed).toBe(false);
+    expect(replay.run.history).toHaveLength(4);
+  });
+
+  it('refuses to move a SUCCEEDED phase back to RUNNING', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
+    await repository.recordPhase({ ...run, close: close('terraform', 'tf-1'), open: { phase: 'ansible' } });
+    const reopened = await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
+    expect(reopened.changed).toBe(false);
+    expect(reopened.run.phases.terraform.status).toBe('SUCCEEDED');
+  });
+
+  it('refuses to close a phase that another build already closed', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
+    await repository.recordPhase({ ...run, close: close('terraform', 'tf-1') });
+    await expect(
+      repository.recordPhase({ ...run, close: close('terraform', 'tf-2') }),
+    ).rejects.toBeInstanceOf(TransitionRefusedError);
+  });
+
+  it('refuses to close a phase that never started', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await expect(repository.recordPhase({ ...run, close: close('ansible', 'an-1') })).rejects.toBeInstanceOf(
+      TransitionRefusedError,
+    );
+  });
+
+  it('refuses any phase change on a failed run', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
+    await repository.failRun({ ...run, phase: 'terraform', cause: 'exit 1', retryable: false });
+    await expect(repository.recordPhase({ ...run, open: { phase: 'ansible' } })).rejects.toBeInstanceOf(
+      TransitionRefusedError,
+    );
+  });
+
+  it('reports an unknown run as RunNotFoundError', async () => {
+    const run = await seedRun(repository);
+    await expect(repository.recordPhase({ ...run, open: { phase: 'terraform' } })).rejects.toBeInstanceOf(
+      RunNotFoundError,
+    );
+  });
+});
+
+describe('completeRun', () => {
+  it('marks the run SUCCEEDED, the environment READY and releases the lock', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run);
+    const { run: done, environment } = await repository.completeRun({
+      ...run,
+      close: close('argocd-bootstrap', 'cd-1', { ARGOCD_SYNC_STATUS: 'Synced' }),
+    });
+    expect(done).toMatchObject({
+      status: 'SUCCEEDED',
+      phases: { 'argocd-bootstrap': { status: 'SUCCEEDED', buildId: 'cd-1' } },
+    });
+    expect(done.endedAt).toBeDefined();
+    expect(environment).toMatchObject({ status: 'READY', lastRunId: run.runId });
+    expect(environment?.activeRunId).toBeUndefined();
+    expect(await repository.listLockedEnvironments()).not.toContainEqual(
+      expect.objectContaining({ runId: run.runId }),
+    );
+  });
+
+  it('is a no-op when replayed', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run);
+    await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') });
+    const replay = await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') });
+    expect(replay.changed).toBe(false);
+    expect(replay.environment?.status).toBe('READY');
+  });
+
+  it('refuses to complete a run whose earlier phases have not finished', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.recordPhase({ ...run, open: { phase: 'argocd-bootstrap' } });
+    await expect(
+      repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') }),
+    ).rejects.toThrow(/unfinished phases: terraform, ansible/);
+  });
+
+  it('refuses to complete with a run id that does not hold the lock', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run);
+    const stranger = { ...run, runId: run.runId.replace('.000001.', '.000009.') };
+    await expect(
+      repository.completeRun({ ...stranger, close: close('argocd-bootstrap', 'cd-1') }),
+    ).rejects.toBeInstanceOf(RunNotFoundError);
+    expect(await repository.getEnvironment(run.organization, run.environment)).toMatchObject({
+      status: 'PROVISIONING',
+      activeRunId: run.runId,
+    });
+  });
+
+  it('refuses to release the lock for a run the environment no longer considers active', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run);
+    await repository.interruptRun({ ...run, reason: 'execution gone' });
+    await expect(
+      repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') }),
+    ).rejects.toBeInstanceOf(TransitionRefusedError);
+    expect(await repository.getEnvironment(run.organization, run.environment)).toMatchObject({
+      status: 'FAILED',
+    });
+  });
+
+  it('sets DELETED after a successful teardown', async () => {
+    const run = await seedRun(repository, { trigger: 'teardown' });
+    const { run: started } = await lock(run);
+    expect(started.phaseOrder).toEqual(['argocd-bootstrap', 'ansible', 'terraform']);
+    await repository.recordPhase({ ...run, open: { phase: 'argocd-bootstrap' } });
+    await repository.recordPhase({
+      ...run,
+      close: close('argocd-bootstrap', 'cd-1'),
+      open: { phase: 'ansible' },
+    });
+    await repository.recordPhase({ ...run, close: close('ansible', 'an-1'), open: { phase: 'terraform' } });
+    const { environment } = await repository.completeRun({ ...run, close: close('terraform', 'tf-1') });
+    expect(environment?.status).toBe('DELETED');
+  });
+});
+
+describe('failRun', () => {
+  it('marks the phase and the run FAILED with a structured error, leaves later phases PENDING, releases the lock', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
+    await repository.recordPhase({ ...run, close: close('terraform', 'tf-1'), open: { phase: 'ansible' } });
+    const { run: failed, environment } = await repository.failRun({
+      ...run,
+      phase: 'ansible',
+      buildId: 'an-1',
+      logLink: 'https://logs.example/an-1',
+      cause: 'exit status 2',
+      retryable: false,
+    });
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      error: { phase: 'ansible', buildId: 'an-1', cause: 'exit status 2', retryable: false },
+      phases: {
+        terraform: { status: 'SUCCEEDED' },
+        ansible: { status: 'FAILED' },
+        'argocd-bootstrap': { status: 'PENDING' },
+      },
+    });
+    expect(environment).toMatchObject({ status: 'FAILED', lastRunId: run.runId });
+    expect(environment?.activeRunId).toBeUndefined();
+  });
+
+  it('is a no-op when replayed', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.failRun({ ...run, phase: 'terraform', cause: 'exit 1', retryable: false });
+    const replay = await repository.failRun({
+      ...run,
+      phase: 'terraform',
+      cause: 'exit 1',
+      retryable: false,
+    });
+    expect(replay.changed).toBe(false);
+    expect(replay.run.history.filter((entry) => entry.event === 'run.failed')).toHaveLength(1);
+  });
+
+  it('refuses to fail a run that already succeeded', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run);
+    await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') });
+    await expect(
+      repository.failRun({ ...run, phase: 'argocd-bootstrap', cause: 'late', retryable: false }),
+    ).rejects.toBeInstanceOf(TransitionRefusedError);
+    expect(await repository.getRun(run.runId)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await repository.getEnvironment(run.organization, run.environment)).toMatchObject({
+      status: 'READY',
+    });
+  });
+
+  it('lets a new run start after a failure', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.failRun({ ...run, phase: 'terraform', cause: 'exit 1', retryable: true });
+    const resume = await nextRun(repository, { ...run, trigger: 'resume' });
+    const { environment } = await repository.acquireLock({ ...resume, commit: '', skipPhases: [] });
+    expect(environment).toMatchObject({ status: 'PROVISIONING', activeRunId: resume.runId });
+    expect((await repository.listRuns(run.organization, run.environment)).map((r) => r.seq)).toEqual([2, 1]);
+  });
+});
+
+describe('alerts and audit', () => {
+  it('stores an alert once per dedupKey and lists alerts newest first', async () => {
+    const { organization, environment } = freshNames();
+    const failure = { phase: 'ansible' as const, cause: 'exit 2', retryable: false };
+    const older = buildPhaseFailedAlert({
+      organization,
+      environment,
+      runId: 'r1',
+      failure,
+      occurredAt: '2025-01-01T00:00:00.000Z',
+    });
+    const newer = buildPhaseFailedAlert({
+      organization,
+      environment,
+      runId: 'r2',
+      failure,
+      occurredAt: '2025-01-02T00:00:00.000Z',
+    });
+    expect(await repository.recordAlert(older)).toEqual({ stored: true });
+    expect(await repository.recordAlert(older)).toEqual({ stored: false });
+    expect(await repository.recordAlert(newer)).toEqual({ stored: true });
+    expect((await repository.listAlerts(organization)).map((alert) => alert.id)).toEqual([
+      newer.id,
+      older.id,
+    ]);
+  });
+
+  it('stores an alert again after it was forgotten (publish failed)', async () => {
+    const { organization, environment } = freshNames();
+    const alert = buildPhaseFailedAlert({
+      organization,
+      environment,
+      runId: 'r1',
+      failure: { phase: 'terraform', cause: 'x', retryable: false },
+      occurredAt: '2025-01-01T00:00:00.000Z',
+    });
+    await repository.recordAlert(alert);
+    await repository.forgetAlert(alert.id);
+    expect(await repository.recordAlert(alert)).toEqual({ stored: true });
+  });
+
+  it('appends audit entries and lists them newest first', async () => {
+    const { organization, environment } = freshNames();
+    let tick = Date.parse('2025-03-01T10:00:00.000Z');
+    const clocked = createRepository({
+      client: dynamo.client,
+      tableName: dynamo.tableName,
+      now: () => {
+        tick += 1000;
+        return new Date(tick);
+      },
+    });
+    await clocked.appendAudit({ organization, actor: 'user-1', action: 'organization.upserted' });
+    await clocked.appendAudit({
+      organization,
+      actor: 'user-1',
+      action: 'environment.spec-recorded',
+      environment,
+      detail: { specHash: 'abc' },
+    });
+    const entries = await clocked.listAudit(organization);
+    expect(entries.map((entry) => entry.action)).toEqual([
+      'environment.spec-recorded',
+      'organization.upserted',
+    ]);
+    expect(entries[0]).toMatchObject({
+      environment,
+      detail: { specHash: 'abc' },
+      at: '2025-03-01T10:00:02.000Z',
+    });
+  });
+});

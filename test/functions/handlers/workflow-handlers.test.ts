@@ -1,0 +1,235 @@
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRepository,
+  type Repository,
+  type WriteEvent,
+} from '../../../functions/adapters/dynamodb/repository.js';
+import { createAlertPublisher } from '../../../functions/adapters/sns/alert-publisher.js';
+import { alertIdFor } from '../../../functions/domain/alert.js';
+import { ConfigurationError, ValidationError } from '../../../functions/domain/errors.js';
+import { handler as acquireLockHandler, makeAcquireLock } from '../../../functions/handlers/acquire-lock.js';
+import { makeCompleteRun } from '../../../functions/handlers/complete-run.js';
+import { makePublishAlert } from '../../../functions/handlers/publish-alert.js';
+import { makeRecordFailure } from '../../../functions/handlers/record-failure.js';
+import { makeRecordPhase } from '../../../functions/handlers/record-phase.js';
+import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
+import { commandFailedBuild, FAILED_BUILD_ID } from '../support/codebuild-failures.js';
+import { type FakeSns, startFakeSns } from '../../support/fake-sns.js';
+import { nextRun, seedRun, selectedBuild, workflowInput } from '../../support/fixtures.js';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:slipway-alerts';
+let dynamo: LocalDynamo;
+let sns: FakeSns;
+let repository: Repository;
+
+beforeAll(async () => {
+  [dynamo, sns] = await Promise.all([startDynalite(), startFakeSns()]);
+  repository = createRepository({ client: dynamo.client, tableName: dynamo.tableName });
+});
+
+afterAll(async () => {
+  await Promise.all([dynamo.stop(), sns.stop()]);
+});
+
+function workflow(repo: Repository) {
+  return {
+    acquireLock: makeAcquireLock({ repository: repo }),
+    recordPhase: makeRecordPhase({ repository: repo }),
+    completeRun: makeCompleteRun({ repository: repo }),
+    recordFailure: makeRecordFailure({ repository: repo }),
+    publishAlert: makePublishAlert({
+      repository: repo,
+      publisher: createAlertPublisher({ client: sns.client, topicArn: TOPIC }),
+    }),
+  };
+}
+
+describe('workflow handlers, success path', () => {
+  it('provisions a run through all three phases within the 8-write budget (7 workflow writes + sequence allocation)', async () => {
+    const writes: WriteEvent[] = [];
+    const counted = createRepository({
+      client: dynamo.client,
+      tableName: dynamo.tableName,
+      onWrite: (event) => writes.push(event),
+    });
+    // The API's part of the run: allocate the sequence number (counted), after org/env exist (not counted).
+    const run = await nextRun(counted, await seedRun(repository));
+    const steps = workflow(counted);
+    const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
+    const terraform = selectedBuild('slipway-terraform', {
+      CLUSTER_NAME: 'acme-prod',
+      API_ENDPOINT: 'https://10.20.0.10:6443',
+    });
+    const ansible = selectedBuild('slipway-ansible', { NODES_READY: '6', CILIUM_STATUS: 'OK' });
+    const argocd = selectedBuild('slipway-argocd-bootstrap', { ARGOCD_SYNC_STATUS: 'Synced' });
+
+    const locked = await steps.acquireLock(workflowInput(run));
+    expect(locked.runId).toBe(run.runId);
+    expect(await steps.recordPhase({ ...ref, open: { phase: 'terraform' } })).toEqual({ outputs: {} });
+    expect(
+      await steps.recordPhase({
+        ...ref,
+        close: { phase: 'terraform', build: terraform },
+        open: { phase: 'ansible' },
+      }),
+    ).toEqual({ outputs: { CLUSTER_NAME: 'acme-prod', API_ENDPOINT: 'https://10.20.0.10:6443' } });
+    expect(
+      await steps.recordPhase({
+        ...ref,
+        close: { phase: 'ansible', build: ansible },
+        open: { phase: 'argocd-bootstrap' },
+      }),
+    ).toEqual({ outputs: { NODES_READY: '6', CILIUM_STATUS: 'OK' } });
+    expect(await steps.completeRun({ ...ref, close: { phase: 'argocd-bootstrap', build: argocd } })).toEqual({
+      status: 'SUCCEEDED',
+      outputs: { ARGOCD_SYNC_STATUS: 'Synced' },
+    });
+
+    expect(writes.every((write) => write.outcome === 'written')).toBe(true);
+    expect(writes.map((write) => write.operation)).toEqual([
+      'UpdateItem', // allocateRunSeq (API)
+      'PutItem', // AcquireLock: run item
+      'UpdateItem', // AcquireLock: environment lock
+      'UpdateItem', // open terraform
+      'UpdateItem', // close terraform + open ansible
+      'UpdateItem', // close ansible + open argocd-bootstrap
+      'UpdateItem', // CompleteRun: run SUCCEEDED
+      'UpdateItem', // CompleteRun: environment READY, lock released
+    ]);
+    expect(writes.length).toBeLessThanOrEqual(8);
+    const stored = await repository.getRun(run.runId);
+    expect(stored?.phases.ansible).toMatchObject({
+      status: 'SUCCEEDED',
+      buildId: ansible.id,
+      logLink: ansible.logLink,
+    });
+    expect(await repository.getEnvironment(run.organization, run.environment)).toMatchObject({
+      status: 'READY',
+    });
+  });
+
+  it('returns the first recorded outputs when a RecordPhase event is replayed', async () => {
+    const run = await seedRun(repository);
+    const steps = workflow(repository);
+    const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
+    await steps.acquireLock(workflowInput(run));
+    await steps.recordPhase({ ...ref, open: { phase: 'terraform' } });
+    const event = {
+      ...ref,
+      close: { phase: 'terraform', build: selectedBuild('slipway-terraform', { CLUSTER_NAME: 'c1' }) },
+      open: { phase: 'ansible' },
+    };
+    const first = await steps.recordPhase(event);
+    expect(await steps.recordPhase(event)).toEqual(first);
+  });
+
+  it('throws ValidationError on a malformed event and writes nothing', async () => {
+    const writes: WriteEvent[] = [];
+    const counted = createRepository({
+      client: dynamo.client,
+      tableName: dynamo.tableName,
+      onWrite: (e) => writes.push(e),
+    });
+    const steps = workflow(counted);
+    const run = await seedRun(repository);
+    await expect(steps.acquireLock({ ...workflowInput(run), trigger: 'cron' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(steps.acquireLock({ ...workflowInput(run), runId: `${run.runId}x` })).rejects.toMatchObject({
+      name: 'ValidationError',
+    });
+    await expect(
+      steps.recordPhase({ organization: run.organization, environment: run.environment, runId: run.runId }),
+    ).rejects.toThrow(/close or open is required/);
+    expect(writes).toEqual([]);
+  });
+});
+
+describe('workflow handlers, failure path', () => {
+  it('records a failed CodeBuild phase from the Catch payload and publishes one alert', async () => {
+    const run = await seedRun(repository, { tier: 'staging' });
+    const steps = workflow(repository);
+    const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
+    await steps.acquireLock(workflowInput(run));
+    await steps.recordPhase({ ...ref, open: { phase: 'terraform' } });
+    await steps.recordPhase({
+      ...ref,
+      close: { phase: 'terraform', build: selectedBuild('slipway-terraform', {}) },
+      open: { phase: 'ansible' },
+    });
+
+    const failure = await steps.recordFailure({
+      ...ref,
+      phase: 'ansible',
+      error: { Error: 'States.TaskFailed', Cause: JSON.stringify({ Build: commandFailedBuild }) },
+    });
+    expect(failure).toMatchObject({ phase: 'ansible', buildId: FAILED_BUILD_ID, retryable: false });
+    expect(failure.cause).toContain('COMMAND_EXECUTION_ERROR');
+    expect(await repository.getEnvironment(run.organization, run.environment)).toMatchObject({
+      status: 'FAILED',
+    });
+
+    const before = sns.publishes.length;
+    const first = await steps.publishAlert({ ...ref, failure });
+    const replay = await steps.publishAlert({ ...ref, failure });
+    expect(first).toEqual({ alertId: alertIdFor(`phase.failed:${run.runId}:ansible`), published: true });
+    expect(replay).toEqual({ alertId: first.alertId, published: false });
+    expect(sns.publishes.length - before).toBe(1);
+    expect(sns.publishes.at(-1)?.attributes.severity).toEqual({ dataType: 'String', value: 'warning' });
+    expect((await repository.listAlerts(run.organization)).map((alert) => alert.id)).toEqual([first.alertId]);
+  });
+
+  it('reports the recorded failure when RecordFailure is replayed', async () => {
+    const run = await seedRun(repository);
+    const steps = workflow(repository);
+    const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
+    await steps.acquireLock(workflowInput(run));
+    const event = { ...ref, phase: 'terraform', error: { Error: 'States.Timeout', Cause: 'Task timed out' } };
+    const first = await steps.recordFailure(event);
+    expect(await steps.recordFailure(event)).toEqual(first);
+    expect(first).toMatchObject({ retryable: true, cause: 'States.Timeout: Task timed out' });
+  });
+
+  it('publishes an alert on retry when SNS failed the first time', async () => {
+    const run = await seedRun(repository);
+    const steps = workflow(repository);
+    const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
+    const failure = {
+      phase: 'terraform' as const,
+      cause: 'exit 1',
+      retryable: false,
+      failedAt: new Date().toISOString(),
+    };
+    const before = sns.publishes.length;
+    sns.failNext(1);
+    await expect(steps.publishAlert({ ...ref, failure })).rejects.toMatchObject({
+      name: 'TransientPublishError',
+    });
+    expect(await steps.publishAlert({ ...ref, failure })).toMatchObject({ published: true });
+    expect(await steps.publishAlert({ ...ref, failure })).toMatchObject({ published: false });
+    expect(sns.publishes.length - before).toBe(1);
+  });
+});
+
+describe('Lambda entry points', () => {
+  it('load without environment variables and fail on invocation with ConfigurationError naming TABLE_NAME', async () => {
+    const saved = process.env.TABLE_NAME;
+    delete process.env.TABLE_NAME;
+    try {
+      const context = {
+        functionName: 'acquire-lock',
+        awsRequestId: 'req-1',
+        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:acquire-lock',
+        functionVersion: '$LATEST',
+        memoryLimitInMB: '256',
+        getRemainingTimeInMillis: () => 30_000,
+      } as unknown as Context;
+      const error = await acquireLockHandler({}, context).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(String(error)).toContain('TABLE_NAME');
+    } finally {
+      if (saved !== undefined) process.env.TABLE_NAME = saved;
+    }
+  });
+});

@@ -1,0 +1,193 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  Block,
+  expression,
+  loadConfig,
+  MODULES,
+  moduleDir,
+  nestedBlocks,
+  type Resource,
+  type TerraformConfig,
+} from './terraform-config.js';
+
+/**
+ * Resource types of the AWS provider that have no `tags` argument. Every other resource must be
+ * tagged; a new untaggable type has to be added here on purpose.
+ */
+const UNTAGGABLE = new Set([
+  'aws_route',
+  'aws_route_table_association',
+  'aws_iam_role_policy',
+  'aws_iam_role_policy_attachment',
+  'aws_lb_target_group_attachment',
+]);
+
+const SSH = 22;
+
+const modules = new Map<string, TerraformConfig>();
+const resources: Array<Resource & { readonly module: TerraformConfig }> = [];
+
+beforeAll(async () => {
+  for (const name of MODULES) {
+    const config = await loadConfig(moduleDir(name));
+    modules.set(name, config);
+    for (const resource of config.resources) resources.push({ ...resource, module: config });
+  }
+});
+
+/** What an attribute may evaluate to, resolving `local.*` and `each.value.*` one level deep. */
+function candidates(value: unknown, config: TerraformConfig, each: Block | undefined): unknown[] {
+  if (typeof value === 'number' || typeof value === 'boolean') return [value];
+  if (typeof value !== 'string') throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
+  const expression = /^\$\{(.*)\}$/s.exec(value)?.[1];
+  if (expression === undefined) return [value];
+  const eachRef = /^each\.value\.(\w+)$/.exec(expression)?.[1];
+  if (eachRef !== undefined) {
+    if (!each) throw new Error(`${value} outside a for_each over a local`);
+    return candidates(each[eachRef], config, undefined);
+  }
+  const localRef = /^local\.(\w+)$/.exec(expression)?.[1];
+  if (localRef !== undefined) return candidates(config.locals[localRef], config, undefined);
+  // Any other expression (a conditional, say): every number literal in it is a possible value.
+  const numbers = [...expression.matchAll(/\b\d+\b/g)].map(([digits]) => Number(digits));
+  const strings = [...expression.matchAll(/"([^"]*)"/g)].map(([, text]) => text);
+  if (numbers.length === 0 && strings.length === 0) throw new Error(`cannot evaluate ${value}`);
+  return [...numbers, ...strings];
+}
+
+/** The for_each entries a rule iterates over when it reads `each.value`, or one empty context. */
+function iterations(resource: Resource, config: TerraformConfig): Array<Block | undefined> {
+  const forEach = resource.body.for_each;
+  if (typeof forEach !== 'string' || !JSON.stringify(resource.body).includes('each.value.'))
+    return [undefined];
+  const local = /local\.(\w+)/.exec(forEach)?.[1];
+  const source = local === undefined ? undefined : config.locals[local];
+  if (typeof source !== 'object' || source === null) {
+    throw new Error(`${resource.type}.${resource.name}: for_each must iterate over a literal local map`);
+  }
+  return Object.values(source).map((entry) => Block.parse(entry));
+}
+
+interface IngressRule {
+  readonly address: string;
+  readonly protocol: unknown[];
+  readonly from: unknown[];
+  readonly to: unknown[];
+}
+
+function ingressRules(): IngressRule[] {
+  const rules: IngressRule[] = [];
+  for (const resource of resources) {
+    const address = `${resource.type}.${resource.name}`;
+    const bodies: Array<{ body: Block; protocolKey: string }> = [];
+    if (resource.type === 'aws_vpc_security_group_ingress_rule')
+      bodies.push({ body: resource.body, protocolKey: 'ip_protocol' });
+    if (resource.type === 'aws_security_group_rule' && resource.body.type === 'ingress') {
+      bodies.push({ body: resource.body, protocolKey: 'protocol' });
+    }
+    if (resource.type === 'aws_security_group') {
+      for (const ingress of nestedBlocks(resource.body, 'ingress'))
+        bodies.push({ body: ingress, protocolKey: 'protocol' });
+    }
+    for (const { body, protocolKey } of bodies) {
+      for (const each of iterations(resource, resource.module)) {
+        rules.push({
+          address,
+          protocol: candidates(body[protocolKey], resource.module, each),
+          from: body.from_port === undefined ? [] : candidates(body.from_port, resource.module, each),
+          to: body.to_port === undefined ? [] : candidates(body.to_port, resource.module, each),
+        });
+      }
+    }
+  }
+  return rules;
+}
+
+describe('terraform security posture', () => {
+  it('finds the ingress rules it checks (kubelet, etcd, API)', () => {
+    const ports = ingressRules().flatMap((rule) => rule.from);
+    expect(ports).toEqual(expect.arrayContaining([6443, 10250, 2379, 4240, 8472]));
+  });
+
+  it('opens port 22 in no ingress rule, and no ingress rule opens all ports', () => {
+    for (const rule of ingressRules()) {
+      const protocols = rule.protocol.map(String);
+      expect(protocols, `${rule.address} allows every protocol`).not.toEqual(expect.arrayContaining(['-1']));
+      expect(protocols, `${rule.address} allows every protocol`).not.toEqual(expect.arrayContaining(['all']));
+      if (protocols.every((protocol) => protocol === 'icmp' || protocol === 'icmpv6')) continue;
+      expect(rule.from.length * rule.to.length, `${rule.address} has no port range`).toBeGreaterThan(0);
+      for (const from of rule.from) {
+        for (const to of rule.to) {
+          expect(Number(from) <= SSH && SSH <= Number(to), `${rule.address} opens ${from}-${to}`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('allows etcd only between control-plane nodes', () => {
+    const etcd = resources.find(
+      (resource) => resource.type === 'aws_vpc_security_group_ingress_rule' && resource.name === 'etcd',
+    );
+    expect(etcd?.body.from_port).toBe(2379);
+    expect(etcd?.body.to_port).toBe(2380);
+    expect(etcd?.body.referenced_security_group_id).toBe(expression('aws_security_group.control_plane.id'));
+    expect(etcd?.body.security_group_id).toBe(expression('aws_security_group.control_plane.id'));
+  });
+
+  it('tags every resource that supports tags with the module tags', () => {
+    const untagged = resources
+      .filter((resource) => !UNTAGGABLE.has(resource.type))
+      .filter((resource) => !String(resource.body.tags ?? '').includes('var.tags'))
+      .map((resource) => `${resource.type}.${resource.name}`);
+    expect(untagged).toEqual([]);
+  });
+
+  it('requires IMDSv2 tokens on every instance and launch template', () => {
+    const nodes = resources.filter((resource) =>
+      ['aws_instance', 'aws_launch_template'].includes(resource.type),
+    );
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const node of nodes) {
+      const metadata = nestedBlocks(node.body, 'metadata_options');
+      expect(metadata, `${node.type}.${node.name}`).toHaveLength(1);
+      expect(metadata[0]?.http_tokens, `${node.type}.${node.name}`).toBe('required');
+    }
+  });
+
+  it('encrypts every instance root volume and gives no instance a public address', () => {
+    for (const node of resources.filter((resource) => resource.type === 'aws_instance')) {
+      const [root] = nestedBlocks(node.body, 'root_block_device');
+      expect(root?.encrypted, `${node.type}.${node.name}`).toBe(true);
+      expect(node.body.associate_public_ip_address).toBe(false);
+    }
+  });
+
+  it('grants the node role SSM core and only its own keys of the transfer bucket', () => {
+    const compute = modules.get('compute');
+    const main = compute?.sources.get('main.tf') ?? '';
+    expect(main).toContain('policy/AmazonSSMManagedInstanceCore');
+    expect(main).toMatch(/s3:::\$\{var\.ssm_transfer_bucket\}\/\$\{node\.id\}\/\*/);
+    expect(main).not.toMatch(/"s3:\*"|s3:::\*/);
+  });
+
+  it('puts the API behind an internal network load balancer with a TCP 6443 listener', () => {
+    const lb = resources.find((resource) => resource.type === 'aws_lb');
+    expect(lb?.body.internal).toBe(true);
+    expect(lb?.body.load_balancer_type).toBe('network');
+    const listener = resources.find((resource) => resource.type === 'aws_lb_listener');
+    expect(listener?.body.protocol).toBe('TCP');
+    const security = modules.get('security');
+    if (!security) throw new Error('security module was not loaded');
+    expect(candidates(listener?.body.port, security, undefined)).toEqual([6443]);
+  });
+
+  it('creates SSM interface endpoints and an S3 gateway endpoint in the VPC module', () => {
+    const vpc = modules.get('vpc');
+    expect(String(vpc?.locals.ssm_services)).toMatch(/"ssm".*"ssmmessages".*"ec2messages"/);
+    const endpoints = resources.filter((resource) => resource.type === 'aws_vpc_endpoint');
+    expect(endpoints.map((endpoint) => endpoint.body.vpc_endpoint_type).sort()).toEqual([
+      'Gateway',
+      'Interface',
+    ]);
+  });
+});

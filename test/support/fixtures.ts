@@ -1,0 +1,102 @@
+/**
+ * Fresh identities and realistic payloads for the workflow tests. Every test builds its own
+ * organization and environment names, so no test depends on records another one left.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Repository } from '../../functions/adapters/dynamodb/repository.js';
+import type { RunTrigger } from '../../functions/domain/model.js';
+import { buildRunId } from '../../functions/domain/run-id.js';
+import { specHash } from '../../functions/domain/spec-hash.js';
+
+export function sampleSpec(tier: 'dev' | 'staging' | 'prod' = 'prod'): Record<string, unknown> {
+  return {
+    tier,
+    region: 'eu-west-1',
+    kubernetesVersion: '1.30',
+    ciliumVersion: '1.16',
+    cluster: {
+      controlPlane: { count: 3, instanceType: 'm6i.large' },
+      workers: { count: 3, instanceType: 'm6i.xlarge' },
+    },
+    network: { vpcCidr: '10.20.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
+    namespaces: [{ name: 'payments', quota: { cpu: '4', memory: '8Gi', pods: 40 } }],
+    gitops: {
+      repository: 'https://github.com/acme/platform-gitops.git',
+      branch: 'main',
+      path: 'tenants/acme/prod',
+    },
+  };
+}
+
+/** A unique organization/environment pair (DNS-1123 labels). */
+export function freshNames(): { organization: string; environment: string } {
+  const suffix = randomBytes(4).toString('hex');
+  return { organization: `org-${suffix}`, environment: `env-${suffix}` };
+}
+
+export interface SeededRun {
+  readonly organization: string;
+  readonly environment: string;
+  readonly spec: Record<string, unknown>;
+  readonly specHash: string;
+  readonly seq: number;
+  readonly runId: string;
+  readonly trigger: RunTrigger;
+}
+
+/** Creates an organization and an environment and allocates a run sequence: the API's part. */
+export async function seedRun(
+  repository: Repository,
+  options: { tier?: 'dev' | 'staging' | 'prod'; trigger?: RunTrigger } = {},
+): Promise<SeededRun> {
+  const { organization, environment } = freshNames();
+  const spec = sampleSpec(options.tier);
+  const hash = specHash(spec);
+  await repository.putOrganization({
+    organization,
+    displayName: 'Acme',
+    quota: { cpu: '32', memory: '64Gi', pods: 300 },
+    maxEnvironments: 10,
+  });
+  await repository.putEnvironment({ organization, environment, spec, specHash: hash });
+  const seq = await repository.allocateRunSeq(organization, environment);
+  return {
+    organization,
+    environment,
+    spec,
+    specHash: hash,
+    seq,
+    runId: buildRunId({ organization, environment, seq, specHash: hash }),
+    trigger: options.trigger ?? 'api',
+  };
+}
+
+/** Allocates the next run of an already seeded environment. */
+export async function nextRun(repository: Repository, seeded: SeededRun): Promise<SeededRun> {
+  const seq = await repository.allocateRunSeq(seeded.organization, seeded.environment);
+  return { ...seeded, seq, runId: buildRunId({ ...seeded, seq }) };
+}
+
+/** The workflow input the run starter passes to StartExecution. */
+export function workflowInput(run: SeededRun): Record<string, unknown> {
+  return {
+    organization: run.organization,
+    environment: run.environment,
+    runId: run.runId,
+    seq: run.seq,
+    trigger: run.trigger,
+    commit: '9fceb02d0ae598e95dc970b74767f19372d61af8',
+    specHash: run.specHash,
+    spec: run.spec,
+  };
+}
+
+/** The build fields the state machine selects from `$.Build` of a finished phase. */
+export function selectedBuild(project: string, exported: Record<string, string>): Record<string, unknown> {
+  const id = `${project}:${randomBytes(16).toString('hex')}`;
+  return {
+    id,
+    logLink: `https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/%2Faws%2Fcodebuild%2F${project}`,
+    exported: Object.entries(exported).map(([Name, Value]) => ({ Name, Value })),
+  };
+}

@@ -1,0 +1,181 @@
+import { ThrottlingException } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PHASES } from '../../functions/domain/model.js';
+import { makeRecordPhase } from '../../functions/handlers/record-phase.js';
+import { FakeBuilds } from '../support/fake-builds.js';
+import { nextRun, seedRun, workflowInput } from '../support/fixtures.js';
+import { runWorkflow, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness.js';
+
+let harness: WorkflowHarness;
+
+beforeAll(async () => {
+  harness = await startWorkflowHarness();
+});
+
+afterAll(async () => {
+  await harness.stop();
+});
+
+describe('provisioning workflow (synthesized ASL, real handlers, dynalite)', () => {
+  it('leaves the environment READY with three SUCCEEDED phases, timestamps and the lock released', async () => {
+    const run = await seedRun(harness.observer);
+    const builds = new FakeBuilds();
+    const writesBefore = harness.writes.length;
+
+    const execution = await runWorkflow(harness, workflowInput(run), builds);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const environment = await harness.observer.getEnvironment(run.organization, run.environment);
+    expect(environment?.status).toBe('READY');
+    expect(environment?.activeRunId).toBeUndefined();
+    const stored = await harness.observer.getRun(run.runId);
+    expect(stored?.status).toBe('SUCCEEDED');
+    for (const phase of PHASES) {
+      const record = stored?.phases[phase];
+      expect(record?.status, phase).toBe('SUCCEEDED');
+      expect(record?.buildId, phase).toMatch(/:fake-\d{4}$/);
+      expect(Date.parse(record?.startedAt ?? '')).toBeLessThanOrEqual(Date.parse(record?.endedAt ?? ''));
+    }
+    expect(builds.calls.map((call) => call.phase)).toEqual([...PHASES]);
+    // Each phase receives the previous phase's exported variables.
+    expect(JSON.parse(builds.calls[1]?.variables.SLIPWAY_PREVIOUS_OUTPUTS ?? '')).toMatchObject({
+      TF_OUTPUTS_S3_KEY: expect.any(String),
+      API_ENDPOINT: expect.any(String),
+    });
+    expect(JSON.parse(builds.calls[2]?.variables.SLIPWAY_PREVIOUS_OUTPUTS ?? '')).toMatchObject({
+      KUBECONFIG_SECRET_ID: expect.any(String),
+    });
+    expect(builds.calls[0]?.variables).toMatchObject({
+      SLIPWAY_ORGANIZATION: run.organization,
+      SLIPWAY_ENVIRONMENT: run.environment,
+      SLIPWAY_RUN_ID: run.runId,
+      SLIPWAY_PREVIOUS_OUTPUTS: '{}',
+    });
+    expect(JSON.parse(builds.calls[0]?.variables.SLIPWAY_SPEC ?? '')).toEqual(run.spec);
+    // Budgets (DESIGN.md): ≤ 20 state transitions, ≤ 8 DynamoDB writes per run (1 is the API's seq).
+    expect(execution.transitions).toBeLessThanOrEqual(20);
+    const workflowWrites = harness.writes.length - writesBefore;
+    expect(workflowWrites + 1).toBeLessThanOrEqual(8);
+    expect(harness.sns.publishes.filter((p) => p.message.includes(run.runId))).toHaveLength(0);
+  });
+
+  it('stops at a failing ansible build: FAILED at that phase, argocd never started, one phase.failed alert', async () => {
+    const run = await seedRun(harness.observer);
+    const builds = new FakeBuilds();
+    builds.failNext(
+      'ansible',
+      'Error while executing command: ansible-playbook site.yml. Reason: exit status 2',
+    );
+
+    const execution = await runWorkflow(harness, workflowInput(run), builds);
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error?.name).toBe('PhaseFailed');
+    expect(builds.calls.map((call) => call.phase)).toEqual(['terraform', 'ansible']);
+    const environment = await harness.observer.getEnvironment(run.organization, run.environment);
+    expect(environment?.status).toBe('FAILED');
+    expect(environment?.activeRunId).toBeUndefined();
+    const stored = await harness.observer.getRun(run.runId);
+    expect(stored?.status).toBe('FAILED');
+    expect(stored?.phases.terraform.status).toBe('SUCCEEDED');
+    expect(stored?.phases.ansible.status).toBe('FAILED');
+    expect(stored?.phases['argocd-bootstrap'].status).toBe('PENDING');
+    expect(stored?.phases['argocd-bootstrap'].startedAt).toBeUndefined();
+    const ansibleBuildId = stored?.phases.ansible.buildId;
+    expect(ansibleBuildId).toMatch(/:fake-\d{4}$/);
+    expect(stored?.error).toMatchObject({ phase: 'ansible', buildId: ansibleBuildId, retryable: false });
+    expect(stored?.error?.cause).toContain('ansible-playbook site.yml');
+
+    const alerts = harness.sns.publishes.filter((p) => p.message.includes(run.runId));
+    expect(alerts).toHaveLength(1);
+    const message = JSON.parse(alerts[0]?.message ?? '{}');
+    expect(message).toMatchObject({
+      kind: 'phase.failed',
+      organization: run.organization,
+      environment: run.environment,
+    });
+    expect(JSON.stringify(message)).toContain(ansibleBuildId);
+    expect(JSON.stringify(message)).toContain('exit status 2');
+    expect(alerts[0]?.attributes).toMatchObject({
+      kind: { dataType: 'String', value: 'phase.failed' },
+      organization: { dataType: 'String', value: run.organization },
+      environment: { dataType: 'String', value: run.environment },
+    });
+    expect(await harness.observer.listAlerts(run.organization)).toHaveLength(1);
+  });
+
+  it('retries a throttled record step and still succeeds', async () => {
+    const run = await seedRun(harness.observer);
+    const builds = new FakeBuilds();
+    const send = vi.spyOn(harness.workflowClient, 'send');
+    const recordPhase = makeRecordPhase({ repository: harness.repository });
+    let throttled = false;
+    const execution = await runWorkflow(harness, workflowInput(run), builds, {
+      recordPhase: async (input) => {
+        const close = (input as { close?: { phase: string } }).close;
+        if (!throttled && close?.phase === 'terraform') {
+          throttled = true;
+          // dynalite cannot throttle: the next DynamoDB call answers ThrottlingException once.
+          send.mockRejectedValueOnce(
+            new ThrottlingException({
+              message: 'Rate of requests exceeds the allowed throughput',
+              $metadata: {},
+            }),
+          );
+        }
+        return (await recordPhase(input)) as never;
+      },
+    });
+    send.mockRestore();
+
+    expect(throttled).toBe(true);
+    expect(execution.status).toBe('SUCCEEDED');
+    const retried = execution.events.filter((event) => event.type === 'StateRetried');
+    expect(retried.map((event) => event.state)).toEqual(['RecordTerraform']);
+    const stored = await harness.observer.getRun(run.runId);
+    expect(stored?.status).toBe('SUCCEEDED');
+    expect(stored?.phases.terraform.status).toBe('SUCCEEDED');
+  });
+
+  it('refuses a second run while the environment is locked, and leaves the first run untouched', async () => {
+    const first = await seedRun(harness.observer);
+    const second = await nextRun(harness.observer, first);
+    const builds = new FakeBuilds();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered: () => void = () => {};
+    const terraformStarted = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const firstExecution = runWorkflow(harness, workflowInput(first), builds, {
+      build: async (phase, parameters) => {
+        if (phase === 'terraform') {
+          entered();
+          await held;
+        }
+        return builds.build(phase, parameters);
+      },
+    });
+    await terraformStarted;
+
+    const refused = await runWorkflow(harness, workflowInput(second), new FakeBuilds());
+
+    expect(refused.status).toBe('FAILED');
+    expect(refused.error?.name).toBe('EnvironmentLockedError');
+    expect(refused.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual([
+      'AcquireLock',
+      'RunRefused',
+    ]);
+    const locked = await harness.observer.getEnvironment(first.organization, first.environment);
+    expect(locked?.status).toBe('PROVISIONING');
+    expect(locked?.activeRunId).toBe(first.runId);
+    expect(await harness.observer.getRun(second.runId)).toBeUndefined();
+
+    release();
+    expect((await firstExecution).status).toBe('SUCCEEDED');
+    const ready = await harness.observer.getEnvironment(first.organization, first.environment);
+    expect(ready?.status).toBe('READY');
+  });
+});
