@@ -3,7 +3,8 @@ import { PHASES, type PhaseName } from '../../functions/domain/model.js';
 import { phaseStateId, WORKFLOW_STATES } from '../../infra/constructs/workflow-states.js';
 
 type Json = Parameters<StateMachine['run']>[0];
-export type StateHandler = (input: Json) => Promise<Json>;
+/** A Task state's local implementation: state input in, task result out (both JSON values). */
+export type StateHandler = (input: unknown) => Promise<unknown>;
 
 /** The in-process implementations of every Task state of the workflow. */
 export interface WorkflowTaskHandlers {
@@ -13,7 +14,7 @@ export interface WorkflowTaskHandlers {
   recordFailure: StateHandler;
   publishAlert: StateHandler;
   /** Runs one phase's build: receives StartBuild's Parameters, returns `{ Build: {...} }` or throws. */
-  build: (phase: PhaseName, parameters: Json) => Promise<Json>;
+  build: (phase: PhaseName, parameters: unknown) => Promise<unknown>;
 }
 
 export interface ExecutionEvent {
@@ -68,12 +69,19 @@ export async function executeWorkflow(
   if (unmapped.length > 0) throw new Error(`Task states without a local handler: ${unmapped.join(', ')}`);
 
   const noWait = Object.fromEntries(Object.keys(localHandlers).map((name) => [name, 0]));
+  // Handlers return plain JSON data (parsed events, SDK-free records), which is what the interpreter passes on.
+  const asInterpreterHandlers = Object.fromEntries(
+    Object.entries(localHandlers).map(([name, handle]) => [
+      name,
+      (input: Json) => handle(input) as Promise<Json>,
+    ]),
+  );
   const machine = new StateMachine(definition, {
     validationOptions: { checkArn: true, checkPaths: true },
   });
   // A round trip through JSON: the execution sees exactly what StartExecution would have carried.
   const execution = machine.run(JSON.parse(JSON.stringify(input)) as Json, {
-    overrides: { taskResourceLocalHandlers: localHandlers, retryIntervalOverrides: noWait },
+    overrides: { taskResourceLocalHandlers: asInterpreterHandlers, retryIntervalOverrides: noWait },
   });
   const events: ExecutionEvent[] = [];
   const collecting = (async () => {

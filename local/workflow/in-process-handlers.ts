@@ -6,7 +6,7 @@ import { makePublishAlert } from '../../functions/handlers/publish-alert.js';
 import { makeRecordFailure } from '../../functions/handlers/record-failure.js';
 import { makeRecordPhase } from '../../functions/handlers/record-phase.js';
 import type { Observability } from '../../functions/shared/observability.js';
-import type { StateHandler, WorkflowTaskHandlers } from './execute.js';
+import type { WorkflowTaskHandlers } from './execute.js';
 
 export interface InProcessDependencies extends Observability {
   readonly repository: Repository;
@@ -20,16 +20,15 @@ export interface InProcessDependencies extends Observability {
  * A handler's thrown error keeps its `name`, which is what the state machine's Retry/Catch match.
  */
 export function inProcessHandlers(deps: InProcessDependencies): WorkflowTaskHandlers {
-  const asState =
-    (handle: (event: unknown) => Promise<unknown>): StateHandler =>
-    async (input) =>
-      (await handle(input)) as Awaited<ReturnType<StateHandler>>;
+  const handlers: Omit<WorkflowTaskHandlers, 'build'> = {
+    acquireLock: makeAcquireLock(deps),
+    recordPhase: makeRecordPhase(deps),
+    completeRun: makeCompleteRun(deps),
+    recordFailure: makeRecordFailure(deps),
+    publishAlert: makePublishAlert(deps),
+  };
   return {
-    acquireLock: asState(makeAcquireLock(deps)),
-    recordPhase: asState(makeRecordPhase(deps)),
-    completeRun: asState(makeCompleteRun(deps)),
-    recordFailure: asState(makeRecordFailure(deps)),
-    publishAlert: asState(makePublishAlert(deps)),
+    ...handlers,
     build: deps.build,
   };
 }

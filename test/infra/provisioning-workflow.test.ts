@@ -28,7 +28,8 @@ describe('ProvisioningWorkflow', () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
     });
-    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    // JSONPath is the default; JSONata (which local interpreters ignore) must never be switched on.
+    expect(JSON.stringify(definition)).not.toContain('JSONata');
     expect(definition.TimeoutSeconds).toBeGreaterThan(0);
   });
 

@@ -123,7 +123,7 @@ describe('provisioning workflow (synthesized ASL, real handlers, dynalite)', () 
             }),
           );
         }
-        return (await recordPhase(input)) as never;
+        return recordPhase(input);
       },
     });
     send.mockRestore();
