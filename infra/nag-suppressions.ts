@@ -67,13 +67,12 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
     reason: 'Public AMI parameters (latest OS images) that Terraform reads.',
   },
   {
-    pattern: /^Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:(?:<AWS::AccountId>|\d{12}):instance\/\*$/,
+    pattern: /^Resource::arn:<AWS::Partition>:ec2:\*:(?:<AWS::AccountId>|\d{12}):instance\/\*$/,
     reason:
-      'SSM sessions to nodes; instance ids exist only at run time, limited by the managed-by=slipway tag condition.',
+      'SSM sessions to nodes; instance ids and regions exist only at run time, limited by the managed-by=slipway tag and the allowed regions.',
   },
   {
-    pattern:
-      /^Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:(?:<AWS::AccountId>|\d{12}):session\/<aws:userid>-\*$/,
+    pattern: /^Resource::arn:<AWS::Partition>:ssm:\*:(?:<AWS::AccountId>|\d{12}):session\/<aws:userid>-\*$/,
     reason: 'A build may only terminate or resume its own SSM sessions.',
   },
   {
@@ -81,6 +80,12 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
       /^Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:(?:<AWS::AccountId>|\d{12}):secret:slipway\/\*$/,
     reason:
       'Per-environment secrets (kubeconfig, ArgoCD credentials) are created at run time under slipway/.',
+  },
+  {
+    pattern:
+      /^Resource::arn:<AWS::Partition>:ssm:\*::document\/(SSM-SessionManagerRunShell|AWS-StartPortForwardingSessionToRemoteHost)$/,
+    reason:
+      "The one AWS-owned session document a phase uses, in whichever allowed region the environment's nodes run.",
   },
 ];
 

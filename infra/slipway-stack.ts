@@ -16,6 +16,8 @@ export interface SlipwayStackProps extends StackProps {
   readonly callbackBaseUrl?: string;
   /** Git repository ArgoCD reconciles tenant manifests from. @default '' */
   readonly gitopsRepository?: string;
+  /** AWS regions environments may be provisioned in. @default the stack's region */
+  readonly environmentRegions?: readonly string[];
 }
 
 /** The Slipway control plane: state store, phase projects, provisioning workflow and alerts. */
@@ -39,6 +41,7 @@ export class SlipwayStack extends Stack {
       encryptionKey,
       callbackBaseUrl: props.callbackBaseUrl,
       gitopsRepository: props.gitopsRepository,
+      environmentRegions: props.environmentRegions,
     });
 
     const recorder = (id: string, handler: string) => {

@@ -90,3 +90,14 @@ export class TransitionRefusedError extends SlipwayError {
     this.name = 'TransitionRefusedError';
   }
 }
+
+/**
+ * StartExecution refused the run id (the execution name) because an execution with that name
+ * already exists with another input, or has finished: the same run is never started twice.
+ */
+export class RunAlreadyStartedError extends SlipwayError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RunAlreadyStartedError';
+  }
+}

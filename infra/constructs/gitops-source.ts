@@ -1,4 +1,5 @@
-import { cpSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
@@ -39,10 +40,22 @@ export function bundleGitopsSource(outputDir: string): boolean {
     filter: keep,
   });
   cpSync(path.join(REPO_ROOT, 'gitops'), path.join(outputDir, 'gitops'), { recursive: true, filter: keep });
-  mkdirSync(path.join(outputDir, 'dist'), { recursive: true });
+  bundleTenantRenderer(path.join(outputDir, 'dist'));
+  return true;
+}
+
+/**
+ * Bundles `gitops/kubernetes/tenants/cli.ts` into `<distDir>/render-tenants.mjs`, runnable with
+ * plain `node` and no node_modules. kubernetes-models validates with re2-wasm, whose loader reads
+ * `re2.wasm` beside it through `__dirname`: the banner defines `__dirname` for the ESM bundle and
+ * the wasm file is shipped next to it.
+ */
+export function bundleTenantRenderer(distDir: string): string {
+  mkdirSync(distDir, { recursive: true });
+  const outfile = path.join(distDir, 'render-tenants.mjs');
   buildSync({
     entryPoints: [path.join(REPO_ROOT, 'gitops', 'kubernetes', 'tenants', 'cli.ts')],
-    outfile: path.join(outputDir, 'dist', 'render-tenants.mjs'),
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -50,8 +63,17 @@ export function bundleGitopsSource(outputDir: string): boolean {
     minify: true,
     logLevel: 'error',
     banner: {
-      js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);",
+      js: [
+        "import { createRequire as __slipwayRequire } from 'node:module';",
+        "import { fileURLToPath as __slipwayPath } from 'node:url';",
+        "import { dirname as __slipwayDirname } from 'node:path';",
+        'const require = __slipwayRequire(import.meta.url);',
+        'const __filename = __slipwayPath(import.meta.url);',
+        'const __dirname = __slipwayDirname(__filename);',
+      ].join(' '),
     },
   });
-  return true;
+  const re2 = createRequire(import.meta.url).resolve('re2-wasm/build/wasm/re2.wasm');
+  copyFileSync(re2, path.join(distDir, 're2.wasm'));
+  return outfile;
 }

@@ -5,57 +5,72 @@ import type { PhaseName } from '../../functions/domain/model.js';
 /** Tag every Slipway-provisioned resource carries (gitops/terraform sets it through default_tags). */
 const MANAGED_BY = { 'aws:ResourceTag/managed-by': 'slipway' };
 const SECRETS_PREFIX = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:slipway/*`;
-const INSTANCES = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:instance/*`;
-const ssmDocument = (name: string) => `arn:${Aws.PARTITION}:ssm:${Aws.REGION}::document/${name}`;
-const OWN_SESSIONS = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:session/\${aws:userid}-*`;
+// Nodes live in the environment's region (any of environmentRegions): region-wildcard ARNs, and a
+// RequestedRegion condition that limits them to those regions.
+const INSTANCES = `arn:${Aws.PARTITION}:ec2:*:${Aws.ACCOUNT_ID}:instance/*`;
+const ssmDocument = (name: string) => `arn:${Aws.PARTITION}:ssm:*::document/${name}`;
+const OWN_SESSIONS = `arn:${Aws.PARTITION}:ssm:*:${Aws.ACCOUNT_ID}:session/\${aws:userid}-*`;
 
 /**
  * What each phase may do beyond reading its source and writing its logs. Terraform creates whole
  * environments, so it needs EC2/ELB/logs creation rights; those are confined to this account and
- * region, IAM is confined to the `/slipway/` path (roles, instance profiles, PassRole), and changes
+ * the regions environments may use, IAM is confined to the `/slipway/` path (roles, instance profiles, PassRole), and changes
  * to existing EC2 resources need the `managed-by = slipway` tag. Ansible and ArgoCD reach nodes only
  * through SSM sessions on Slipway-tagged instances.
  */
-export function phaseStatements(phase: PhaseName): iam.PolicyStatement[] {
+export function phaseStatements(
+  phase: PhaseName,
+  environmentRegions: readonly string[],
+): iam.PolicyStatement[] {
   // Every phase reads its own secrets (kubeconfig, webhook tokens) through env.secrets-manager.
   const readSecrets = new iam.PolicyStatement({
     sid: 'ReadSlipwaySecrets',
     actions: ['secretsmanager:GetSecretValue'],
     resources: [SECRETS_PREFIX],
   });
-  return [readSecrets, ...phaseSpecificStatements(phase)];
+  return [readSecrets, ...phaseSpecificStatements(phase, environmentRegions)];
 }
 
-function phaseSpecificStatements(phase: PhaseName): iam.PolicyStatement[] {
+function phaseSpecificStatements(
+  phase: PhaseName,
+  environmentRegions: readonly string[],
+): iam.PolicyStatement[] {
   switch (phase) {
     case 'terraform':
-      return terraformStatements();
+      return terraformStatements(environmentRegions);
     case 'ansible':
-      return [
-        ...sessionStatements('SSM-SessionManagerRunShell'),
-        new iam.PolicyStatement({
-          sid: 'StoreKubeconfig',
-          actions: [
-            'secretsmanager:CreateSecret',
-            'secretsmanager:PutSecretValue',
-            'secretsmanager:DescribeSecret',
-            'secretsmanager:TagResource',
-          ],
-          resources: [SECRETS_PREFIX],
-        }),
-      ];
+      return [...sessionStatements('SSM-SessionManagerRunShell', environmentRegions), storeSecrets()];
     case 'argocd-bootstrap':
-      return sessionStatements('AWS-StartPortForwardingSessionToRemoteHost');
+      return [
+        ...sessionStatements('AWS-StartPortForwardingSessionToRemoteHost', environmentRegions),
+        storeSecrets(),
+      ];
   }
 }
 
-function sessionStatements(document: string): iam.PolicyStatement[] {
+/** Ansible stores the kubeconfig, ArgoCD its admin credentials, each under slipway/<org>/<env>/. */
+function storeSecrets(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'StoreEnvironmentSecrets',
+    actions: [
+      'secretsmanager:CreateSecret',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:RestoreSecret',
+      'secretsmanager:TagResource',
+    ],
+    resources: [SECRETS_PREFIX],
+  });
+}
+
+function sessionStatements(document: string, environmentRegions: readonly string[]): iam.PolicyStatement[] {
+  const inRegions = { 'aws:RequestedRegion': [...environmentRegions] };
   return [
     new iam.PolicyStatement({
       sid: 'StartSessionOnSlipwayNodes',
       actions: ['ssm:StartSession'],
       resources: [INSTANCES],
-      conditions: { StringEquals: { 'ssm:resourceTag/managed-by': 'slipway' } },
+      conditions: { StringEquals: { 'ssm:resourceTag/managed-by': 'slipway', ...inRegions } },
     }),
     new iam.PolicyStatement({
       sid: 'SessionDocument',
@@ -75,8 +90,8 @@ function sessionStatements(document: string): iam.PolicyStatement[] {
   ];
 }
 
-function terraformStatements(): iam.PolicyStatement[] {
-  const inRegion = { StringEquals: { 'aws:RequestedRegion': Aws.REGION } };
+function terraformStatements(environmentRegions: readonly string[]): iam.PolicyStatement[] {
+  const inRegion = { StringEquals: { 'aws:RequestedRegion': [...environmentRegions] } };
   return [
     new iam.PolicyStatement({
       sid: 'ReadNetworkAndCompute',
@@ -130,7 +145,7 @@ function terraformStatements(): iam.PolicyStatement[] {
         'logs:DeleteLogGroup',
       ],
       resources: ['*'],
-      conditions: { StringEquals: { ...MANAGED_BY, 'aws:RequestedRegion': Aws.REGION } },
+      conditions: { StringEquals: { ...MANAGED_BY, 'aws:RequestedRegion': [...environmentRegions] } },
     }),
     new iam.PolicyStatement({
       sid: 'NodeRolesUnderSlipwayPath',

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -19,6 +19,8 @@ export interface PhaseProjectsProps {
   readonly timeouts?: Partial<Record<PhaseName, Duration>>;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /** AWS regions environments may be provisioned in (Terraform's rights are limited to them). @default the stack's region */
+  readonly environmentRegions?: readonly string[];
 }
 
 const DEFAULT_TIMEOUTS: Record<PhaseName, Duration> = {
@@ -39,6 +41,7 @@ export class PhaseProjects extends Construct {
     super(scope, id);
     const source = new GitopsSource(this, 'Source');
     const { stateBucket, artifactBucket } = props.storage;
+    const regions = props.environmentRegions ?? [Stack.of(this).region];
     const entries = PHASES.map((phase) => {
       const logGroup = new logs.LogGroup(this, `${phase}-logs`, {
         retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -62,7 +65,7 @@ export class PhaseProjects extends Construct {
       source.asset.grantRead(project);
       artifactBucket.grantReadWrite(project);
       if (phase === 'terraform') stateBucket.grantReadWrite(project);
-      for (const statement of phaseStatements(phase)) project.addToRolePolicy(statement);
+      for (const statement of phaseStatements(phase, regions)) project.addToRolePolicy(statement);
       return [phase, project] as const;
     });
     this.projects = Object.fromEntries(entries) as Record<PhaseName, codebuild.Project>;

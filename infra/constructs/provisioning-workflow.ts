@@ -130,9 +130,8 @@ export class ProvisioningWorkflow extends Construct {
     let chain: sfn.INextable & sfn.IChainable = openFirst;
     acquireLock.next(openFirst);
     PHASES.forEach((phase, index) => {
-      const previous = index > 0 ? PHASES[index - 1] : undefined;
       const next = PHASES[index + 1];
-      const build = this.build(phase, props.projects[phase], previous);
+      const build = this.build(phase, props.projects[phase]);
       catchInto(build, phase);
       const close = next
         ? this.invoke(phaseStateId('Record', phase), handlers.recordPhase, {
@@ -205,7 +204,7 @@ export class ProvisioningWorkflow extends Construct {
     return task;
   }
 
-  private build(phase: PhaseName, project: codebuild.IProject, previous: PhaseName | undefined) {
+  private build(phase: PhaseName, project: codebuild.IProject) {
     const task = new tasks.CodeBuildStartBuild(this, phaseStateId('Build', phase), {
       project,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -216,11 +215,16 @@ export class ProvisioningWorkflow extends Construct {
         SLIPWAY_COMMIT: plain(sfn.JsonPath.stringAt('$.commit')),
         SLIPWAY_TRIGGER: plain(sfn.JsonPath.stringAt('$.trigger')),
         SLIPWAY_SPEC: plain(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.spec'))),
-        SLIPWAY_PREVIOUS_OUTPUTS: plain(
-          previous
-            ? sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`$.recorded.${outputsKey(previous)}.outputs`))
-            : '{}',
-        ),
+        SLIPWAY_PREVIOUS_OUTPUTS: plain(previousOutputs(phase)),
+        ...(phase === 'argocd-bootstrap'
+          ? {
+              // Resolved by CodeBuild from Secrets Manager: the kubeconfig never travels in the state.
+              SLIPWAY_KUBECONFIG: {
+                type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
+                value: sfn.JsonPath.stringAt('$.recorded.ansible.outputs.KUBECONFIG_SECRET_ID'),
+              },
+            }
+          : {}),
       },
       resultSelector: selectedBuild,
       resultPath: '$.build',
@@ -234,6 +238,21 @@ export class ProvisioningWorkflow extends Construct {
     });
     return task;
   }
+}
+
+/**
+ * Every earlier phase's exported variables, merged (a later phase wins on a clash), as JSON:
+ * ArgoCD needs Terraform's outputs (TF_OUTPUTS_S3_KEY) as well as Ansible's.
+ */
+function previousOutputs(phase: PhaseName): string {
+  const earlier = PHASES.slice(0, PHASES.indexOf(phase)).map((p) =>
+    sfn.JsonPath.objectAt(`$.recorded.${outputsKey(p)}.outputs`),
+  );
+  const [first, ...rest] = earlier;
+  if (!first) return '{}';
+  let merged: unknown = first;
+  for (const next of rest) merged = sfn.JsonPath.jsonMerge(merged, next);
+  return sfn.JsonPath.jsonToString(merged);
 }
 
 /** JSONPath keys cannot contain '-': `argocd-bootstrap` outputs live under `argocdBootstrap`. */

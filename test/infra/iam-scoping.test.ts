@@ -63,7 +63,9 @@ describe('IAM scoping', () => {
       const onInstances = statements.find(
         (s) => actionsOf(s).includes('ssm:StartSession') && JSON.stringify(s.Resource).includes(':instance/'),
       );
-      expect(onInstances?.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/managed-by': 'slipway' } });
+      expect(onInstances?.Condition).toEqual({
+        StringEquals: { 'ssm:resourceTag/managed-by': 'slipway', 'aws:RequestedRegion': ['eu-west-1'] },
+      });
     }
   });
 

@@ -25,7 +25,10 @@ const EXPORTS: Record<PhaseName, Record<string, string>> = {
 export interface StartBuildCall {
   readonly phase: PhaseName;
   readonly projectName: string;
+  /** Plain-text overrides. */
   readonly variables: Record<string, string>;
+  /** SECRETS_MANAGER overrides: the secret ids CodeBuild would resolve (never their values). */
+  readonly secrets: Record<string, string>;
 }
 
 type Fault = { kind: 'fail'; message: string } | { kind: 'throw'; name: string };
@@ -54,10 +57,18 @@ export class FakeBuilds {
   ): Promise<{ Build: Record<string, unknown> }> => {
     const { ProjectName, EnvironmentVariablesOverride } = parameters as {
       ProjectName: string;
-      EnvironmentVariablesOverride: Array<{ Name: string; Value: string }>;
+      EnvironmentVariablesOverride: Array<{ Name: string; Value: string; Type: string }>;
     };
-    const variables = Object.fromEntries(EnvironmentVariablesOverride.map((v) => [v.Name, v.Value]));
-    this.calls.push({ phase, projectName: ProjectName, variables });
+    const ofType = (type: string) =>
+      Object.fromEntries(
+        EnvironmentVariablesOverride.filter((v) => v.Type === type).map((v) => [v.Name, v.Value]),
+      );
+    this.calls.push({
+      phase,
+      projectName: ProjectName,
+      variables: ofType('PLAINTEXT'),
+      secrets: ofType('SECRETS_MANAGER'),
+    });
     const fault = this.faults.get(phase)?.shift();
     if (fault?.kind === 'throw') {
       throw Object.assign(new Error(`${fault.name} (fake CodeBuild)`), { name: fault.name });

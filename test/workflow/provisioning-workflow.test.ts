@@ -42,9 +42,12 @@ describe('provisioning workflow (synthesized ASL, real handlers, dynalite)', () 
       TF_OUTPUTS_S3_KEY: expect.any(String),
       API_ENDPOINT: expect.any(String),
     });
+    // ArgoCD needs both: Terraform's outputs key and Ansible's kubeconfig secret id.
     expect(JSON.parse(builds.calls[2]?.variables.SLIPWAY_PREVIOUS_OUTPUTS ?? '')).toMatchObject({
-      KUBECONFIG_SECRET_ID: expect.any(String),
+      TF_OUTPUTS_S3_KEY: expect.any(String),
+      KUBECONFIG_SECRET_ID: 'slipway/acme/prod/kubeconfig',
     });
+    expect(builds.calls[2]?.secrets).toEqual({ SLIPWAY_KUBECONFIG: 'slipway/acme/prod/kubeconfig' });
     expect(builds.calls[0]?.variables).toMatchObject({
       SLIPWAY_ORGANIZATION: run.organization,
       SLIPWAY_ENVIRONMENT: run.environment,

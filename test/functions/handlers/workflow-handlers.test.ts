@@ -14,9 +14,9 @@ import { makePublishAlert } from '../../../functions/handlers/publish-alert.js';
 import { makeRecordFailure } from '../../../functions/handlers/record-failure.js';
 import { makeRecordPhase } from '../../../functions/handlers/record-phase.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
-import { commandFailedBuild, FAILED_BUILD_ID } from '../support/codebuild-failures.js';
 import { type FakeSns, startFakeSns } from '../../support/fake-sns.js';
 import { nextRun, seedRun, selectedBuild, workflowInput } from '../../support/fixtures.js';
+import { commandFailedBuild, FAILED_BUILD_ID } from '../support/codebuild-failures.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:slipway-alerts';
 let dynamo: LocalDynamo;

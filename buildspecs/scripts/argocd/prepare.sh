@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# pre_build: everything that needs no cluster. Fetches the Terraform outputs and the kubeconfig
+# (pointed at the local end of the SSM tunnel), renders the tenant manifests with the shared
+# validator, and builds the bundle that will be committed to Git - all before a session is opened,
+# so a bad spec or manifest fails the phase without touching the cluster.
+set -euo pipefail
+
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# The terraform phase publishes its outputs under the run; a resumed run may carry the key along.
+fetch_terraform_outputs() {
+  local key
+  if ! key="$(jq -er '.TF_OUTPUTS_S3_KEY | select(type == "string" and length > 0)' <<<"${SLIPWAY_PREVIOUS_OUTPUTS}")"; then
+    key="$(environment_prefix)/runs/${SLIPWAY_RUN_ID}/terraform-outputs.json"
+  fi
+  info "fetching terraform outputs s3://${SLIPWAY_ARTIFACT_BUCKET}/${key}"
+  aws s3 cp "s3://${SLIPWAY_ARTIFACT_BUCKET}/${key}" "$(tf_outputs_file)" --only-show-errors
+  local name
+  for name in cluster_name api_endpoint control_plane_instance_ids region; do
+    if ! tf_output "${name}" >/dev/null; then
+      error "terraform output ${name} is missing from ${key}"
+      return 1
+    fi
+  done
+}
+
+# SLIPWAY_KUBECONFIG is resolved by CodeBuild from Secrets Manager (a SECRETS_MANAGER variable set
+# by the workflow to the ansible phase's KUBECONFIG_SECRET_ID); without it, read the secret by id.
+# Either way the content goes straight to a 0600 file and is never printed.
+write_kubeconfig() {
+  local file secret_id
+  file="$(kubeconfig_file)"
+  (
+    umask 077
+    if [[ -n "${SLIPWAY_KUBECONFIG:-}" ]]; then
+      printf '%s\n' "${SLIPWAY_KUBECONFIG}" >"${file}"
+    else
+      secret_id="$(jq -r '.KUBECONFIG_SECRET_ID // empty' <<<"${SLIPWAY_PREVIOUS_OUTPUTS}")"
+      secret_id="${secret_id:-slipway/$(environment_prefix)/kubeconfig}"
+      info "reading the kubeconfig from Secrets Manager (${secret_id})"
+      aws secretsmanager get-secret-value --secret-id "${secret_id}" --query SecretString --output text >"${file}"
+    fi
+  )
+  # The API server is reached at the local end of the tunnel; its certificate names the load
+  # balancer, so TLS verifies against that name instead of 127.0.0.1.
+  local cluster api_host
+  cluster="$(kube config view --minify -o jsonpath='{.clusters[0].name}')"
+  api_host="$(tf_output api_endpoint)"
+  api_host="${api_host#https://}"
+  api_host="${api_host%%:*}"
+  kube config set-cluster "${cluster}" --server "https://127.0.0.1:$(tunnel_port)" --tls-server-name "${api_host}" >/dev/null
+  info "kubeconfig points at the SSM tunnel 127.0.0.1:$(tunnel_port) (TLS name ${api_host})"
+}
+
+render_tenants() {
+  local out
+  out="$(bundle_dir)/tenants"
+  rm -rf "$(bundle_dir)"
+  mkdir -p "$(bundle_dir)"
+  info "rendering the tenant manifests of $(environment_prefix)"
+  node "${CODEBUILD_SRC_DIR:-${PWD}}/dist/render-tenants.mjs" --out "${out}"
+}
+
+# A working copy of gitops/kubernetes with this environment's parameters in its env files.
+prepare_manifests() {
+  local copy branch
+  copy="$(manifests_dir)"
+  branch="${SLIPWAY_GITOPS_BRANCH:-main}"
+  rm -rf "${copy}"
+  cp -R "${KUBERNETES_DIR}" "${copy}"
+  write_params "${copy}/argocd/components/slipway/params.env" \
+    "ARGOCD_WEBHOOK_URL=${SLIPWAY_ARGOCD_WEBHOOK_URL}"
+  write_params "${copy}/argocd/bootstrap/params.env" \
+    "GITOPS_REPOSITORY=${SLIPWAY_GITOPS_REPOSITORY}" \
+    "GITOPS_REVISION=${branch}" \
+    "MANAGED_PATH=$(managed_path)"
+  write_params "${copy}/monitoring/params.env" \
+    "ALERTMANAGER_WEBHOOK_URL=${SLIPWAY_ALERTMANAGER_WEBHOOK_URL}"
+}
+
+# The bundle committed to slipway-managed/<org>/<env>/: tenants plus the monitoring Application.
+build_bundle() {
+  local bundle
+  bundle="$(bundle_dir)"
+  mkdir -p "${bundle}/platform"
+  kubectl kustomize "$(manifests_dir)/monitoring" >"${bundle}/platform/monitoring.yaml"
+  cat >"${bundle}/kustomization.yaml" <<'YAML'
+# Rendered by Slipway's argocd-bootstrap phase; reconciled by the slipway-managed Application.
+# Do not edit: the next run replaces this directory.
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - tenants
+  - platform/monitoring.yaml
+YAML
+  info "bundle builds: $(kubectl kustomize "${bundle}" | grep -c '^kind:') objects"
+  # Offline builds of what bootstrap applies, so a broken parameter fails here.
+  kubectl kustomize "$(manifests_dir)/argocd/bootstrap" >/dev/null
+  kubectl kustomize "$(manifests_dir)/argocd/offline" >/dev/null
+}
+
+main() {
+  require_cmd jq aws node kubectl
+  require_env SLIPWAY_ORGANIZATION SLIPWAY_ENVIRONMENT SLIPWAY_RUN_ID SLIPWAY_SPEC SLIPWAY_PREVIOUS_OUTPUTS \
+    SLIPWAY_ARTIFACT_BUCKET SLIPWAY_ARGOCD_WEBHOOK_URL SLIPWAY_ALERTMANAGER_WEBHOOK_URL SLIPWAY_GITOPS_REPOSITORY
+  ensure_phase_dir
+  : >"$(exports_file)"
+  fetch_terraform_outputs
+  write_kubeconfig
+  render_tenants
+  prepare_manifests
+  build_bundle
+}
+
+main "$@"

@@ -1,0 +1,39 @@
+/**
+ * An organization: a tenant with a resource ceiling (the sum of all its namespace quotas) and a
+ * maximum number of environments. Validated with the same field-named issues as the environment spec.
+ */
+import { z } from 'zod';
+import { fromZodIssues, type Validation } from './spec/issues.js';
+import { ResourceQuota } from './spec/quota.js';
+
+export { OrganizationName } from './spec/names.js';
+export {
+  checkOrganizationQuota,
+  type QuotaCheck,
+  type QuotaTotals,
+  sumNamespaceQuotas,
+} from './spec/quota.js';
+
+export const Organization = z.strictObject({
+  displayName: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(100, { error: 'must be at most 100 characters' }),
+  quota: ResourceQuota,
+  maxEnvironments: z
+    .number({ error: 'must be an integer' })
+    .int({ error: 'must be an integer' })
+    .min(1, { error: 'must be at least 1' })
+    .max(100, { error: 'must be at most 100' }),
+});
+
+export type Organization = z.infer<typeof Organization>;
+
+/** Validates an organization document; every issue names its field (`quota.memory: ...`). */
+export function validateOrganization(input: unknown): Validation<Organization> {
+  const parsed = Organization.safeParse(input);
+  return parsed.success
+    ? { ok: true, spec: parsed.data }
+    : { ok: false, issues: fromZodIssues(parsed.error.issues, 'organization') };
+}

@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+
+/** One problem with an input, always naming the field by its dotted path (`network.podCidr`, `namespaces.0.name`). */
+export interface SpecIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+export type Validation<T> = { ok: true; spec: T } | { ok: false; issues: SpecIssue[] };
+
+/** The dotted path of a zod issue; the root of the document is called `spec`. */
+export function fieldOf(path: readonly PropertyKey[], root = 'spec'): string {
+  return path.length === 0 ? root : path.map(String).join('.');
+}
+
+/** Every message starts with its field, so a human reading only the message still knows where to look. */
+export function issue(field: string, detail: string): SpecIssue {
+  return { field, message: `${field}: ${detail}` };
+}
+
+/** Turns zod's issues into field-named ones: one per unknown key, "is required" for missing values. */
+export function fromZodIssues(issues: readonly z.core.$ZodIssue[], root = 'spec'): SpecIssue[] {
+  return issues.flatMap((zodIssue) => {
+    if (zodIssue.code === 'unrecognized_keys') {
+      return zodIssue.keys.map((key) =>
+        issue(fieldOf([...zodIssue.path, key], root), 'is not a known field'),
+      );
+    }
+    const field = fieldOf(zodIssue.path, root);
+    const missing = zodIssue.code === 'invalid_type' && zodIssue.message.endsWith('received undefined');
+    return [issue(field, missing ? 'is required' : zodIssue.message)];
+  });
+}

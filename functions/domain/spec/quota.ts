@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { issue, type SpecIssue } from './issues.js';
+import {
+  formatCpu,
+  formatMemory,
+  parseCpuMillicores,
+  parseMemoryBytes,
+  QuantityError,
+} from './quantities.js';
+
+function quantity(parse: (value: string) => number, what: string) {
+  return z
+    .string({
+      error: `must be a ${what} quantity string such as ${what === 'CPU' ? '"4" or "500m"' : '"8Gi"'}`,
+    })
+    .superRefine((value, ctx) => {
+      try {
+        if (parse(value) <= 0)
+          ctx.addIssue({ code: 'custom', message: `'${value}' must be greater than zero` });
+      } catch (error) {
+        if (!(error instanceof QuantityError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    });
+}
+
+/** CPU as Kubernetes writes it: cores ("4", "1.5") or millicores ("500m"). */
+export const CpuQuantity = quantity(parseCpuMillicores, 'CPU');
+/** Memory as Kubernetes writes it: "8Gi", "512Mi", "1G", "1e3" (bytes). */
+export const MemoryQuantity = quantity(parseMemoryBytes, 'memory');
+export const PodCount = z
+  .number({ error: 'must be a positive integer' })
+  .int({ error: 'must be a positive integer' })
+  .positive({ error: 'must be a positive integer' })
+  .max(10_000, { error: 'must be at most 10000' });
+
+export const ResourceQuota = z.strictObject({ cpu: CpuQuantity, memory: MemoryQuantity, pods: PodCount });
+export type ResourceQuota = z.infer<typeof ResourceQuota>;
+
+/** Summed quotas in base units: CPU in millicores, memory in bytes. */
+export interface QuotaTotals {
+  readonly cpuMillicores: number;
+  readonly memoryBytes: number;
+  readonly pods: number;
+}
+
+export function quotaTotals(quota: ResourceQuota): QuotaTotals {
+  return {
+    cpuMillicores: parseCpuMillicores(quota.cpu),
+    memoryBytes: parseMemoryBytes(quota.memory),
+    pods: quota.pods,
+  };
+}
+
+function add(a: QuotaTotals, b: QuotaTotals): QuotaTotals {
+  return {
+    cpuMillicores: a.cpuMillicores + b.cpuMillicores,
+    memoryBytes: a.memoryBytes + b.memoryBytes,
+    pods: a.pods + b.pods,
+  };
+}
+
+const ZERO: QuotaTotals = { cpuMillicores: 0, memoryBytes: 0, pods: 0 };
+
+/** The sum of one environment's namespace quotas. */
+export function sumNamespaceQuotas(spec: {
+  readonly namespaces: readonly { readonly quota: ResourceQuota }[];
+}): QuotaTotals {
+  return spec.namespaces.reduce((total, namespace) => add(total, quotaTotals(namespace.quota)), ZERO);
+}
+
+/** What checkOrganizationQuota needs of an organization (see functions/domain/organization.ts). */
+export interface QuotaCeiling {
+  readonly displayName: string;
+  readonly quota: ResourceQuota;
+  readonly maxEnvironments: number;
+}
+
+export type QuotaCheck =
+  | { ok: true; total: QuotaTotals; ceiling: QuotaTotals }
+  | { ok: false; total: QuotaTotals; ceiling: QuotaTotals; issues: SpecIssue[] };
+
+/**
+ * The sum of the namespace quotas of all of an organization's environments may not exceed the
+ * organization's ceiling, and it may not have more environments than it is allowed.
+ * Pass every environment the organization will have (including the one being changed).
+ */
+export function checkOrganizationQuota(
+  organization: QuotaCeiling,
+  specs: readonly { readonly namespaces: readonly { readonly quota: ResourceQuota }[] }[],
+): QuotaCheck {
+  const total = specs.reduce((sum, spec) => add(sum, sumNamespaceQuotas(spec)), ZERO);
+  const ceiling = quotaTotals(organization.quota);
+  const who = `the namespaces of ${organization.displayName}'s environments`;
+  const issues: SpecIssue[] = [];
+  if (total.cpuMillicores > ceiling.cpuMillicores) {
+    issues.push(
+      issue(
+        'quota.cpu',
+        `${who} request ${formatCpu(total.cpuMillicores)} CPU, above the organization's ceiling of ${formatCpu(ceiling.cpuMillicores)}`,
+      ),
+    );
+  }
+  if (total.memoryBytes > ceiling.memoryBytes) {
+    issues.push(
+      issue(
+        'quota.memory',
+        `${who} request ${formatMemory(total.memoryBytes)} memory, above the organization's ceiling of ${formatMemory(ceiling.memoryBytes)}`,
+      ),
+    );
+  }
+  if (total.pods > ceiling.pods) {
+    issues.push(
+      issue(
+        'quota.pods',
+        `${who} request ${total.pods} pods, above the organization's ceiling of ${ceiling.pods}`,
+      ),
+    );
+  }
+  if (specs.length > organization.maxEnvironments) {
+    issues.push(
+      issue(
+        'maxEnvironments',
+        `${organization.displayName} would have ${specs.length} environments, above its maximum of ${organization.maxEnvironments}`,
+      ),
+    );
+  }
+  return issues.length === 0 ? { ok: true, total, ceiling } : { ok: false, total, ceiling, issues };
+}

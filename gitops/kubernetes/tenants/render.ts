@@ -1,0 +1,117 @@
+/**
+ * The tenant renderer: from a validated environment spec, the typed Kubernetes objects that make
+ * an organization's environment a tenant of its cluster — namespaces with quotas and limit ranges,
+ * default-deny Cilium policies, RBAC, and the organization's AppProject and ApplicationSet.
+ * Objects are kubernetes-models instances, so the compiler catches misspelt fields and
+ * `.validate()` checks them against the API schemas.
+ */
+import type { Model } from '@kubernetes-models/base';
+import {
+  type EnvironmentSpec,
+  tenantNamespace,
+  validateEnvironmentSpec,
+} from '../../../functions/domain/environment-spec.js';
+import { applicationSet, appProject } from './argocd.js';
+import { LABEL_MANAGED_BY, tenantLabels } from './labels.js';
+import { limitRange, namespace, resourceQuota } from './namespaces.js';
+import { defaultDenyPolicy } from './network-policy.js';
+import { namespaceRbac, organizationClusterRbac, platformRbac } from './rbac.js';
+
+export interface TenantInput {
+  readonly organization: string;
+  readonly environment: string;
+  readonly spec: EnvironmentSpec;
+}
+
+/** A group of objects written to one file of the bundle. */
+export interface ManifestFile {
+  readonly file: string;
+  readonly objects: readonly Model<unknown>[];
+}
+
+/** Thrown when the input would render an invalid or unsafe bundle; the message names the field. */
+export class TenantRenderError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TenantRenderError';
+  }
+}
+
+/** The namespaces an organization's environment owns, in spec order. */
+export function tenantNamespaces(input: TenantInput): string[] {
+  return input.spec.namespaces.map((ns) => tenantNamespace(input.organization, input.environment, ns.name));
+}
+
+/**
+ * Renders one organization's environment. Re-validates the input with the shared validator (with
+ * the organization and environment as context), so no caller can render a namespace name that is
+ * not a DNS-1123 label of at most 63 characters.
+ */
+export function renderTenant(input: TenantInput): ManifestFile[] {
+  const checked = validateEnvironmentSpec(input.spec, input);
+  if (!checked.ok) throw new TenantRenderError(checked.issues.map((i) => i.message).join('; '));
+  const spec = checked.spec;
+  const { organization, environment } = input;
+  const labels = tenantLabels({ organization, environment, tier: spec.tier });
+  const namespaces = tenantNamespaces(input);
+
+  const perNamespace = spec.namespaces.map((ns, index): ManifestFile => {
+    const name = namespaces[index] ?? tenantNamespace(organization, environment, ns.name);
+    return {
+      file: `namespace-${name}.yaml`,
+      objects: [
+        namespace(name, labels),
+        resourceQuota(name, ns, labels),
+        limitRange(name, ns, labels),
+        defaultDenyPolicy(name, labels),
+        ...namespaceRbac(organization, ns.name, name, labels),
+      ],
+    };
+  });
+  return [
+    ...perNamespace,
+    {
+      file: `cluster-rbac-${organization}.yaml`,
+      objects: organizationClusterRbac(organization, namespaces, labels),
+    },
+    {
+      file: `argocd-${organization}.yaml`,
+      objects: [
+        appProject(organization, spec, namespaces, labels),
+        applicationSet(organization, environment, spec, labels),
+      ],
+    },
+  ];
+}
+
+/**
+ * Renders several tenants that share one cluster. Namespace names are `<org>-<env>-<name>` and
+ * labels may contain '-', so two different tenants can produce the same name (org `a` env `b-c`
+ * and org `a-b` env `c`); that would put one organization's namespace in another's AppProject,
+ * so it is refused here, naming both owners.
+ */
+export function renderTenants(inputs: readonly TenantInput[]): ManifestFile[] {
+  const organizations = new Set<string>();
+  const owners = new Map<string, string>();
+  for (const input of inputs) {
+    // AppProject and ClusterRole names are per organization: one entry per organization per cluster.
+    if (organizations.has(input.organization)) {
+      throw new TenantRenderError(`organization '${input.organization}' is listed twice for one cluster`);
+    }
+    organizations.add(input.organization);
+    const owner = `${input.organization}/${input.environment}`;
+    for (const name of tenantNamespaces(input)) {
+      const previous = owners.get(name);
+      if (previous !== undefined && previous !== owner) {
+        throw new TenantRenderError(`namespace '${name}' would belong to both ${previous} and ${owner}`);
+      }
+      owners.set(name, owner);
+    }
+  }
+  return [...inputs.flatMap((input) => renderTenant(input)), ...renderPlatform()];
+}
+
+/** Cluster-wide objects that belong to no organization: the platform team's cluster-admin binding. */
+export function renderPlatform(): ManifestFile[] {
+  return [{ file: 'platform-rbac.yaml', objects: [platformRbac({ [LABEL_MANAGED_BY]: 'slipway' })] }];
+}

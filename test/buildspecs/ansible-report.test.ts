@@ -1,0 +1,221 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { requireTool } from '../support/tools.js';
+import { REPO_ROOT } from './repo-files.js';
+
+/*
+ * post_build of the ansible phase (buildspecs/scripts/ansible/report.sh) with its two remote
+ * tools replaced by test doubles: `ansible-playbook` (which would reach the first control-plane
+ * node over SSM) writes the reports the real cluster-report.yml would, and `aws` records its
+ * calls. jq, the inventory script and the script's own logic run for real.
+ */
+
+const REPORT = join(REPO_ROOT, 'buildspecs/scripts/ansible/report.sh');
+const INVENTORY_SCRIPT = join(REPO_ROOT, 'gitops/ansible/inventory/from-terraform.py');
+const OUTPUTS_FIXTURE = join(REPO_ROOT, 'test/gitops/ansible/fixtures/terraform-outputs.json');
+const KUBECONFIG_CONTENT =
+  'apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user: {token: s3cr3t-test-token}\n';
+const NODE_COUNT = 6;
+
+const node = (name: string, ready: boolean) => ({
+  metadata: { name },
+  status: {
+    conditions: [
+      { type: 'MemoryPressure', status: 'False' },
+      { type: 'Ready', status: ready ? 'True' : 'False' },
+    ],
+  },
+});
+const nodes = (ready: number, total = NODE_COUNT) => ({
+  items: Array.from({ length: total }, (_, index) => node(`ip-10-0-0-${index}`, index < ready)),
+});
+const healthyCilium = {
+  pod_state: {
+    cilium: {
+      Type: 'DaemonSet',
+      Desired: NODE_COUNT,
+      Ready: NODE_COUNT,
+      Available: NODE_COUNT,
+      Unavailable: 0,
+    },
+    'cilium-operator': { Type: 'Deployment', Desired: 2, Ready: 2, Available: 2, Unavailable: 0 },
+  },
+  errors: {},
+};
+
+const ANSIBLE_PLAYBOOK_STUB = `#!/usr/bin/env bash
+set -euo pipefail
+printf '%s\\n' "$*" >>"\${STUB_LOG}"
+for arg in "$@"; do
+  case "\${arg}" in cluster_report_dir=*) dir="\${arg#cluster_report_dir=}" ;; esac
+done
+cp "\${STUB_NODES}" "\${dir}/nodes.json"
+cp "\${STUB_CILIUM}" "\${dir}/cilium-status.json"
+`;
+const AWS_STUB = `#!/usr/bin/env bash
+set -euo pipefail
+printf '%s\\n' "$*" >>"\${STUB_AWS_LOG}"
+if [[ "$1 $2" == "secretsmanager describe-secret" ]]; then
+  if [[ "\${STUB_SECRET_EXISTS}" == "1" ]]; then printf 'None\\n'; exit 0; fi
+  printf 'An error occurred (ResourceNotFoundException)\\n' >&2
+  exit 254
+fi
+if [[ "$1 $2" == "secretsmanager create-secret" || "$1 $2" == "secretsmanager put-secret-value" ]]; then
+  for arg in "$@"; do
+    case "\${arg}" in file://*) cp "\${arg#file://}" "\${STUB_SECRET_COPY}" ;; esac
+  done
+fi
+`;
+
+interface Run {
+  readonly status: number | null;
+  readonly output: string;
+  readonly awsCalls: string[];
+  readonly exports: Record<string, string>;
+  readonly storedSecret: string | undefined;
+  readonly kubeconfigLeftBehind: boolean;
+}
+
+describe('buildspecs/scripts/ansible/report.sh', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    requireTool('jq', 'apt-get install jq');
+    requireTool('python3', 'install python3');
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'slipway-ansible-report-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function runReport(options: {
+    nodes: unknown;
+    cilium: unknown;
+    secretExists?: boolean;
+    succeeding?: '0' | '1';
+  }): Run {
+    const bin = join(dir, 'bin');
+    const phase = join(dir, 'phase');
+    mkdirSync(bin);
+    mkdirSync(phase);
+    for (const [name, body] of [
+      ['ansible-playbook', ANSIBLE_PLAYBOOK_STUB],
+      ['aws', AWS_STUB],
+    ] as const) {
+      writeFileSync(join(bin, name), body);
+      chmodSync(join(bin, name), 0o755);
+    }
+    const inventory = spawnSync(
+      'python3',
+      [INVENTORY_SCRIPT, '--outputs', OUTPUTS_FIXTURE, '--inventory', join(phase, 'inventory.json')],
+      { encoding: 'utf8' },
+    );
+    if (inventory.status !== 0) throw new Error(inventory.stderr);
+    writeFileSync(join(phase, 'extra-vars.json'), '{}');
+    writeFileSync(join(phase, 'kubeconfig'), KUBECONFIG_CONTENT, { mode: 0o600 });
+    writeFileSync(join(dir, 'nodes.json'), JSON.stringify(options.nodes));
+    writeFileSync(join(dir, 'cilium.json'), JSON.stringify(options.cilium));
+    const secretCopy = join(dir, 'stored-secret');
+    const result = spawnSync('bash', [REPORT], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: {
+        PATH: `${bin}:${process.env.PATH ?? ''}`,
+        HOME: dir,
+        ANSIBLE_PHASE_DIR: phase,
+        CODEBUILD_BUILD_SUCCEEDING: options.succeeding ?? '1',
+        SLIPWAY_ORGANIZATION: 'acme',
+        SLIPWAY_ENVIRONMENT: 'prod',
+        SLIPWAY_SECRETS_KMS_KEY_ID: 'alias/slipway-secrets',
+        STUB_LOG: join(dir, 'ansible-playbook.log'),
+        STUB_AWS_LOG: join(dir, 'aws.log'),
+        STUB_NODES: join(dir, 'nodes.json'),
+        STUB_CILIUM: join(dir, 'cilium.json'),
+        STUB_SECRET_EXISTS: options.secretExists ? '1' : '0',
+        STUB_SECRET_COPY: secretCopy,
+      },
+    });
+    // Source the exports file the way the buildspec does, and read the variables back.
+    const exported = spawnSync(
+      'bash',
+      [
+        '-c',
+        'source "$1" && printf "%s\\n%s\\n%s\\n" "$KUBECONFIG_SECRET_ID" "$NODES_READY" "$CILIUM_STATUS"',
+        '_',
+        join(phase, 'exports.env'),
+      ],
+      { encoding: 'utf8' },
+    );
+    const [secretId = '', nodesReady = '', ciliumStatus = ''] = exported.stdout.split('\n');
+    const awsLog = join(dir, 'aws.log');
+    return {
+      status: result.status,
+      output: `${result.stdout}${result.stderr}`,
+      awsCalls: existsSync(awsLog) ? readFileSync(awsLog, 'utf8').trim().split('\n') : [],
+      exports: { KUBECONFIG_SECRET_ID: secretId, NODES_READY: nodesReady, CILIUM_STATUS: ciliumStatus },
+      storedSecret: existsSync(secretCopy) ? readFileSync(secretCopy, 'utf8') : undefined,
+      kubeconfigLeftBehind: existsSync(join(phase, 'kubeconfig')),
+    };
+  }
+
+  it('exports the secret id, "6/6" nodes ready and a healthy Cilium, and stores the kubeconfig without printing it', () => {
+    const run = runReport({ nodes: nodes(NODE_COUNT), cilium: healthyCilium });
+    expect(run.status, run.output).toBe(0);
+    expect(run.exports).toEqual({
+      KUBECONFIG_SECRET_ID: 'slipway/acme/prod/kubeconfig',
+      NODES_READY: `${NODE_COUNT}/${NODE_COUNT}`,
+      CILIUM_STATUS: 'OK',
+    });
+    const create = run.awsCalls.find((call) => call.startsWith('secretsmanager create-secret'));
+    expect(create).toContain('--name slipway/acme/prod/kubeconfig');
+    expect(create).toContain('--kms-key-id alias/slipway-secrets');
+    expect(run.storedSecret).toBe(KUBECONFIG_CONTENT);
+    expect(run.output).not.toContain('s3cr3t-test-token');
+    expect(run.kubeconfigLeftBehind).toBe(false);
+  });
+
+  it('adds a new secret version when the secret already exists', () => {
+    const run = runReport({ nodes: nodes(NODE_COUNT), cilium: healthyCilium, secretExists: true });
+    expect(run.status, run.output).toBe(0);
+    expect(run.awsCalls.some((call) => call.startsWith('secretsmanager put-secret-value'))).toBe(true);
+    expect(run.awsCalls.some((call) => call.startsWith('secretsmanager create-secret'))).toBe(false);
+    expect(run.storedSecret).toBe(KUBECONFIG_CONTENT);
+  });
+
+  it('fails without exporting anything when a node is not Ready', () => {
+    const run = runReport({ nodes: nodes(NODE_COUNT - 1), cilium: healthyCilium });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/ERROR - only 5 of 6 nodes are Ready/);
+    expect(run.exports.NODES_READY).toBe('');
+    expect(run.storedSecret).toBeUndefined();
+  });
+
+  it('fails when fewer nodes registered than the inventory holds', () => {
+    const run = runReport({ nodes: nodes(4, 4), cilium: healthyCilium });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/ERROR - 4 nodes registered, the inventory has 6/);
+  });
+
+  it('fails when a Cilium workload is short of ready pods or reports errors', () => {
+    const degraded = {
+      pod_state: { ...healthyCilium.pod_state, 'cilium-operator': { Desired: 2, Ready: 1 } },
+      errors: { cilium: { 'cilium-abcde': { Errors: [{}], Warnings: [] } } },
+    };
+    const run = runReport({ nodes: nodes(NODE_COUNT), cilium: degraded });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(
+      /ERROR - cilium is not healthy: cilium-operator: 1\/2 ready; cilium\/cilium-abcde/,
+    );
+    expect(run.exports.CILIUM_STATUS).toBe('');
+  });
+
+  it('reports nothing and touches no AWS API after a failed build', () => {
+    const run = runReport({ nodes: nodes(NODE_COUNT), cilium: healthyCilium, succeeding: '0' });
+    expect(run.status, run.output).toBe(0);
+    expect(run.awsCalls).toEqual([]);
+    expect(run.exports).toEqual({ KUBECONFIG_SECRET_ID: '', NODES_READY: '', CILIUM_STATUS: '' });
+  });
+});

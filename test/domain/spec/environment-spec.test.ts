@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CILIUM_VERSIONS,
+  type EnvironmentSpec,
+  KUBERNETES_VERSIONS,
+  SUPPORTED_COMBINATIONS,
+  validateEnvironmentSpec,
+} from '../../../functions/domain/environment-spec.js';
+import { validSpec } from './fixtures.js';
+
+type Mutation = (spec: EnvironmentSpec & Record<string, unknown>) => void;
+
+/** Applies a mutation to a fresh valid spec and returns the issues the validator reports. */
+function issuesOf(mutate: Mutation, context?: { organization: string; environment: string }) {
+  const spec = validSpec() as EnvironmentSpec & Record<string, unknown>;
+  mutate(spec);
+  const result = validateEnvironmentSpec(spec, context);
+  if (result.ok) throw new Error('expected the spec to be refused');
+  return result.issues;
+}
+
+/** Sets (or, for undefined, deletes) the value at a dotted path of a spec. */
+function setAt(spec: Record<string, unknown>, field: string, value: unknown): void {
+  const keys = field.split('.');
+  const last = keys.pop() ?? '';
+  let target: Record<string, unknown> = spec;
+  for (const key of keys) target = target[key] as Record<string, unknown>;
+  if (value === undefined) delete target[last];
+  else target[last] = value;
+}
+
+function expectFieldNamed(issues: { field: string; message: string }[], field: string, pattern?: RegExp) {
+  const issue = issues.find((candidate) => candidate.field === field);
+  expect(issue, `no issue for ${field} in ${JSON.stringify(issues)}`).toBeDefined();
+  expect(issue?.message.startsWith(`${field}: `)).toBe(true);
+  if (pattern) expect(issue?.message).toMatch(pattern);
+}
+
+describe('validateEnvironmentSpec', () => {
+  it('accepts the spec of the design brief, with and without organization context', () => {
+    expect(validateEnvironmentSpec(validSpec())).toEqual({ ok: true, spec: validSpec() });
+    expect(validateEnvironmentSpec(validSpec(), { organization: 'acme', environment: 'prod' }).ok).toBe(true);
+  });
+
+  it('accepts every supported Kubernetes/Cilium combination', () => {
+    for (const cilium of CILIUM_VERSIONS) {
+      for (const kubernetes of SUPPORTED_COMBINATIONS[cilium]) {
+        const spec = { ...validSpec(), kubernetesVersion: kubernetes, ciliumVersion: cilium };
+        expect(validateEnvironmentSpec(spec).ok, `${kubernetes}/${cilium}`).toBe(true);
+      }
+    }
+  });
+
+  describe('refuses bad quantity strings, naming the field', () => {
+    it.each([
+      ['cpu', '4x', 'namespaces.0.quota.cpu', /not a Kubernetes quantity/],
+      ['cpu', '1Gi', 'namespaces.0.quota.cpu', /not a CPU quantity/],
+      ['cpu', '0', 'namespaces.0.quota.cpu', /greater than zero/],
+      ['memory', '8GB', 'namespaces.0.quota.memory', /not a Kubernetes quantity/],
+      ['memory', '512m', 'namespaces.0.quota.memory', /fractional number of bytes/],
+      ['memory', '-1Gi', 'namespaces.0.quota.memory', /negative/],
+    ] as const)('%s %j', (key, value, field, pattern) => {
+      const issues = issuesOf((spec) => {
+        const quota = spec.namespaces[0]?.quota as Record<string, unknown>;
+        quota[key] = value;
+      });
+      expectFieldNamed(issues, field, pattern);
+    });
+
+    it.each([0, -3, 1.5, '40'])('pods %j', (pods) => {
+      const issues = issuesOf((spec) => {
+        (spec.namespaces[0]?.quota as Record<string, unknown>).pods = pods;
+      });
+      expectFieldNamed(issues, 'namespaces.0.quota.pods');
+    });
+
+    it('a quantity given as a number instead of a string', () => {
+      const issues = issuesOf((spec) => {
+        (spec.namespaces[0]?.quota as Record<string, unknown>).cpu = 4;
+      });
+      expectFieldNamed(issues, 'namespaces.0.quota.cpu', /quantity string/);
+    });
+  });
+
+  describe('refuses overlapping or invalid CIDRs, naming the field', () => {
+    it('pod CIDR inside the VPC', () => {
+      const issues = issuesOf((spec) => {
+        spec.network.podCidr = '10.20.128.0/17';
+      });
+      expectFieldNamed(issues, 'network.podCidr', /overlaps network\.vpcCidr/);
+    });
+
+    it('service CIDR overlapping the VPC', () => {
+      const issues = issuesOf((spec) => {
+        spec.network.vpcCidr = '10.96.0.0/16';
+      });
+      expectFieldNamed(issues, 'network.serviceCidr', /overlaps network\.vpcCidr/);
+    });
+
+    it('service CIDR overlapping the pod CIDR', () => {
+      const issues = issuesOf((spec) => {
+        spec.network.serviceCidr = '10.244.16.0/20';
+      });
+      expectFieldNamed(issues, 'network.serviceCidr', /overlaps network\.podCidr/);
+    });
+
+    it.each([
+      ['network.vpcCidr', '10.20.0.0'],
+      ['network.vpcCidr', '10.20.0.1/16'],
+      ['network.vpcCidr', '300.1.0.0/16'],
+      ['network.vpcCidr', '10.0.0.0/8'],
+      ['network.podCidr', '8.8.0.0/16'],
+      ['network.serviceCidr', '10.0.0.0/8'],
+    ])('%s %j', (field, value) => {
+      const key = field.split('.')[1] as keyof EnvironmentSpec['network'];
+      const issues = issuesOf((spec) => {
+        spec.network[key] = value;
+      });
+      expectFieldNamed(issues, field);
+    });
+
+    it('a pod CIDR too small for the cluster nodes', () => {
+      const issues = issuesOf((spec) => {
+        spec.network.podCidr = '10.244.0.0/22';
+        spec.cluster.workers.count = 10;
+      });
+      expectFieldNamed(issues, 'network.podCidr', /fewer than the 13 nodes/);
+    });
+  });
+
+  describe('refuses unknown versions, naming the field', () => {
+    it.each(['1.28', '1.33', '2.0', 'latest'])('Kubernetes %s', (version) => {
+      const issues = issuesOf((spec) => {
+        (spec as Record<string, unknown>).kubernetesVersion = version;
+      });
+      expectFieldNamed(issues, 'kubernetesVersion', new RegExp(KUBERNETES_VERSIONS.join(', ')));
+    });
+
+    it.each(['1.14', '1.18', 'v1.16'])('Cilium %s', (version) => {
+      const issues = issuesOf((spec) => {
+        (spec as Record<string, unknown>).ciliumVersion = version;
+      });
+      expectFieldNamed(issues, 'ciliumVersion', /supported Cilium version/);
+    });
+
+    it('a Cilium release not tested with the Kubernetes version', () => {
+      const issues = issuesOf((spec) => {
+        spec.kubernetesVersion = '1.32';
+        spec.ciliumVersion = '1.15';
+      });
+      expectFieldNamed(issues, 'ciliumVersion', /not supported with kubernetesVersion 1\.32/);
+    });
+  });
+
+  describe('refuses names that are not DNS-1123 labels, naming the field', () => {
+    it.each(['Payments', 'pay_ments', '-payments', 'payments-', 'a'.repeat(64), ''])(
+      'namespace %j',
+      (name) => {
+        const issues = issuesOf((spec) => {
+          (spec.namespaces[0] as { name: string }).name = name;
+        });
+        expectFieldNamed(issues, 'namespaces.0.name');
+      },
+    );
+
+    it('a full namespace <org>-<env>-<name> longer than 63 characters', () => {
+      const issues = issuesOf(
+        (spec) => {
+          (spec.namespaces[0] as { name: string }).name = 'n'.repeat(40);
+        },
+        { organization: 'o'.repeat(15), environment: 'staging' },
+      );
+      expectFieldNamed(issues, 'namespaces.0.name', /at most 63/);
+    });
+
+    it.each([
+      ['organization', { organization: 'Acme', environment: 'prod' }],
+      ['environment', { organization: 'acme', environment: 'prod_1' }],
+    ])('the %s of the context', (field, context) => {
+      const issues = issuesOf(() => undefined, context);
+      expectFieldNamed(issues, field, /DNS-1123/);
+    });
+
+    it('two namespaces with the same name', () => {
+      const issues = issuesOf((spec) => {
+        spec.namespaces.push({ name: 'payments', quota: { cpu: '1', memory: '1Gi', pods: 10 } });
+      });
+      expectFieldNamed(issues, 'namespaces.1.name', /already used by namespaces\.0\.name/);
+    });
+  });
+
+  describe('refuses other malformed fields, naming each', () => {
+    it.each<[string, unknown]>([
+      ['region', 'Europe'],
+      ['tier', 'qa'],
+      ['cluster.controlPlane.count', 2],
+      ['cluster.controlPlane.count', 1],
+      ['cluster.workers.count', 0],
+      ['cluster.workers.instanceType', 'large'],
+      ['gitops.repository', 'http://github.com/acme/x.git'],
+      ['gitops.repository', 'https://user:secret@github.com/acme/x.git'],
+      ['gitops.branch', 'feature..x'],
+      ['gitops.path', '../other-tenant'],
+      ['gitops.path', '/abs'],
+      ['namespaces', []],
+      ['gitops', undefined],
+      ['namespace', []],
+    ])('%s = %j', (field, value) => {
+      expectFieldNamed(
+        issuesOf((spec) => setAt(spec, field, value)),
+        field,
+      );
+    });
+
+    it('reports every issue at once, not only the first', () => {
+      const issues = issuesOf((spec) => {
+        spec.region = 'nowhere';
+        spec.network.podCidr = '10.20.0.0/16';
+        (spec.namespaces[0]?.quota as Record<string, unknown>).memory = 'lots';
+      });
+      expect(issues.map((issue) => issue.field).sort()).toEqual(
+        ['namespaces.0.quota.memory', 'network.podCidr', 'region'].sort(),
+      );
+    });
+
+    it('refuses a document that is not an object, naming the spec itself', () => {
+      const result = validateEnvironmentSpec('tier: prod');
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.issues[0]?.field).toBe('spec');
+    });
+  });
+});

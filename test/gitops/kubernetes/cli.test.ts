@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validSpec } from '../../domain/spec/fixtures.js';
+import { requireTool } from '../../support/tools.js';
+import { parseYamlObjects, validateWithModel } from './models.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const work = mkdtempSync(path.join(tmpdir(), 'slipway-render-cli-'));
+
+/** Runs the CLI as a process with only the given SLIPWAY_* variables (none inherited). */
+function runCli(env: Record<string, string>, args: string[]) {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('SLIPWAY_')),
+  );
+  return spawnSync('npx', ['tsx', 'gitops/kubernetes/tenants/cli.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...inherited, ...env },
+    timeout: 60_000,
+  });
+}
+
+const acmeEnv = (spec: unknown) => ({
+  SLIPWAY_ORGANIZATION: 'acme',
+  SLIPWAY_ENVIRONMENT: 'prod',
+  SLIPWAY_SPEC: typeof spec === 'string' ? spec : JSON.stringify(spec),
+});
+
+describe('render-tenants CLI', () => {
+  beforeAll(() => {
+    requireTool('npx', 'npm ships npx; run npm ci');
+    requireTool('kubectl', 'kubectl 1.32 with built-in kustomize is on the machine image');
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('exits 1 and names the field when the spec has overlapping CIDRs, writing nothing', () => {
+    const spec = validSpec();
+    spec.network.serviceCidr = '10.244.0.0/20';
+    const out = path.join(work, 'overlap');
+    const result = runCli(acmeEnv(spec), ['--out', out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^ERROR - network\.serviceCidr: .*overlaps network\.podCidr/m);
+    expect(() => readdirSync(out)).toThrow();
+  });
+
+  it('exits 1 and names every bad field (quantity, version, name)', () => {
+    const spec = validSpec() as unknown as Record<string, unknown> & ReturnType<typeof validSpec>;
+    spec.kubernetesVersion = '1.27' as never;
+    (spec.namespaces[0] as { name: string; quota: { memory: string } }).name = 'Payments';
+    (spec.namespaces[0] as { name: string; quota: { memory: string } }).quota.memory = '8GB';
+    const result = runCli(acmeEnv(spec), ['--out', path.join(work, 'many')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^ERROR - kubernetesVersion: /m);
+    expect(result.stderr).toMatch(/^ERROR - namespaces\.0\.name: /m);
+    expect(result.stderr).toMatch(/^ERROR - namespaces\.0\.quota\.memory: /m);
+  });
+
+  it('exits 1 naming SLIPWAY_SPEC when it is not JSON', () => {
+    const result = runCli(acmeEnv('tier: prod'), ['--out', path.join(work, 'yaml')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/ERROR - SLIPWAY_SPEC: is not valid JSON/);
+  });
+
+  it('exits 2 on usage errors: no --out, missing variables', () => {
+    expect(runCli(acmeEnv(validSpec()), []).status).toBe(2);
+    const missing = runCli({ SLIPWAY_SPEC: JSON.stringify(validSpec()) }, ['--out', path.join(work, 'x')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/SLIPWAY_ORGANIZATION is not set/);
+  });
+
+  it('writes a bundle that kubectl kustomize builds and whose objects validate', () => {
+    const out = path.join(work, 'good');
+    const result = runCli(acmeEnv(validSpec()), ['--out', out]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(
+      [
+        'argocd-acme.yaml',
+        'cluster-rbac-acme.yaml',
+        'kustomization.yaml',
+        'namespace-acme-prod-payments.yaml',
+        'platform-rbac.yaml',
+      ].sort(),
+    );
+    const built = spawnSync('kubectl', ['kustomize', out], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    const objects = parseYamlObjects(built.stdout);
+    expect(objects.length).toBeGreaterThanOrEqual(14);
+    for (const object of objects) validateWithModel(object);
+  });
+
+  it('refuses a non-empty output directory, so no stale namespace survives', () => {
+    const out = path.join(work, 'stale');
+    runCli(acmeEnv(validSpec()), ['--out', out]);
+    writeFileSync(path.join(out, 'namespace-acme-prod-old.yaml'), 'kind: Namespace\n');
+    const again = runCli(acmeEnv(validSpec()), ['--out', out]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/is not empty/);
+  });
+});
