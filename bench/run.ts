@@ -1,0 +1,70 @@
+/**
+ * Measures Slipway's budgets (DESIGN.md) and prints them as Markdown, side by side in one run:
+ *   - state transitions, DynamoDB writes and control-plane cost of one run (success and failure);
+ *   - each Lambda bundle's size;
+ *   - `cdk synth` wall time.
+ * Exits 1 when a budget is broken.
+ *
+ *   npm run bench               # everything
+ *   npm run bench -- workflow   # one part: workflow | bundles | synth
+ */
+import { spawnSync } from 'node:child_process';
+import { BUNDLE_BUDGET_BYTES, measureBundles } from './bundle-sizes.js';
+import { measureWorkflow } from './workflow-budget.js';
+
+const parts = new Set(process.argv.slice(2).filter((arg) => !arg.startsWith('-')));
+const wants = (part: string) => parts.size === 0 || parts.has(part);
+let broken = false;
+
+if (wants('workflow')) {
+  const runs = await measureWorkflow();
+  console.log('\n## One provisioning run (synthesized ASL, real handlers, dynalite)\n');
+  console.log(
+    '| path | status | state transitions | DynamoDB writes | write units | control-plane cost (USD) |',
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const run of runs) {
+    console.log(
+      `| ${run.path} | ${run.status} | ${run.transitions} | ${run.dynamoWrites} | ${run.writeUnits} | ${run.costUsd.toFixed(6)} |`,
+    );
+  }
+  const success = runs.find((run) => run.path === 'success');
+  const ok =
+    success !== undefined &&
+    success.transitions <= 20 &&
+    success.dynamoWrites <= 8 &&
+    success.costUsd < 0.001;
+  broken ||= !ok;
+  console.log(`\nBudget (success path ≤ 20 transitions, ≤ 8 writes, < $0.001): ${ok ? 'met' : 'BROKEN'}`);
+}
+
+if (wants('bundles')) {
+  const sizes = measureBundles();
+  console.log('\n## Lambda bundles (minified ESM, esbuild; AWS SDK v3 from the runtime)\n');
+  console.log('| function | size (KB) | budget 250 KB |');
+  console.log('| --- | ---: | --- |');
+  for (const size of sizes) {
+    const ok = size.bytes < BUNDLE_BUDGET_BYTES;
+    broken ||= !ok;
+    console.log(`| ${size.function} | ${(size.bytes / 1024).toFixed(1)} | ${ok ? 'met' : 'BROKEN'} |`);
+  }
+}
+
+if (wants('synth')) {
+  const started = performance.now();
+  const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', 'cdk.out.bench'], {
+    encoding: 'utf8',
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  spawnSync('rm', ['-rf', 'cdk.out.bench']);
+  if (result.status !== 0) {
+    broken = true;
+    console.error(result.stderr);
+  }
+  console.log(
+    `\n## cdk synth\n\n\`npx cdk synth --quiet\` (with bundling and cdk-nag): ${seconds.toFixed(1)} s`,
+  );
+}
+
+process.exitCode = broken ? 1 : 0;
