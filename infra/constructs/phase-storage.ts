@@ -31,33 +31,27 @@ export class PhaseStorage extends Construct {
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.stateBucket = new s3.Bucket(this, 'TerraformState', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: 'terraform-state/',
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(365) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+    this.stateBucket = this.privateBucket('TerraformState', props.encryptionKey, 'terraform-state/', {
+      noncurrentVersionExpiration: Duration.days(365),
     });
-    this.artifactBucket = new s3.Bucket(this, 'Artifacts', {
+    this.artifactBucket = this.privateBucket('Artifacts', props.encryptionKey, 'artifacts/', {
+      expiration: props.artifactRetention ?? Duration.days(90),
+      noncurrentVersionExpiration: Duration.days(30),
+    });
+  }
+
+  /** A versioned, KMS-encrypted, TLS-only, private bucket that logs access and outlives the stack. */
+  private privateBucket(id: string, encryptionKey: kms.IKey, logPrefix: string, lifecycle: s3.LifecycleRule) {
+    return new s3.Bucket(this, id, {
       encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.encryptionKey,
+      encryptionKey,
       bucketKeyEnabled: true,
       versioned: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: 'artifacts/',
-      lifecycleRules: [
-        {
-          expiration: props.artifactRetention ?? Duration.days(90),
-          noncurrentVersionExpiration: Duration.days(30),
-        },
-      ],
+      serverAccessLogsPrefix: logPrefix,
+      lifecycleRules: [lifecycle],
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

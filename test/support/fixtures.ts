@@ -4,11 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Repository } from '../../functions/adapters/dynamodb/repository.js';
-import type { RunTrigger } from '../../functions/domain/model.js';
+import type { EnvironmentSpec } from '../../functions/domain/environment-spec.js';
+import type { RunTrigger, Tier } from '../../functions/domain/model.js';
 import { buildRunId } from '../../functions/domain/run-id.js';
 import { specHash } from '../../functions/domain/spec-hash.js';
 
-export function sampleSpec(tier: 'dev' | 'staging' | 'prod' = 'prod'): Record<string, unknown> {
+/** The environment spec of DESIGN.md: valid, one namespace, prod unless asked. A fresh copy on every call. */
+export function validSpec(tier: Tier = 'prod'): EnvironmentSpec {
   return {
     tier,
     region: 'eu-west-1',
@@ -50,7 +52,7 @@ export async function seedRun(
   options: { tier?: 'dev' | 'staging' | 'prod'; trigger?: RunTrigger } = {},
 ): Promise<SeededRun> {
   const { organization, environment } = freshNames();
-  const spec = sampleSpec(options.tier);
+  const spec = validSpec(options.tier);
   const hash = specHash(spec);
   await repository.putOrganization({
     organization,

@@ -6,7 +6,7 @@ import {
   SUPPORTED_COMBINATIONS,
   validateEnvironmentSpec,
 } from '../../../functions/domain/environment-spec.js';
-import { validSpec } from './fixtures.js';
+import { validSpec } from '../../support/fixtures.js';
 
 type Mutation = (spec: EnvironmentSpec & Record<string, unknown>) => void;
 

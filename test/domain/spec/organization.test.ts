@@ -5,7 +5,7 @@ import {
   type Organization,
   validateOrganization,
 } from '../../../functions/domain/organization.js';
-import { validSpec } from './fixtures.js';
+import { validSpec } from '../../support/fixtures.js';
 
 const acme: Organization = {
   displayName: 'Acme',

@@ -8,7 +8,7 @@ import {
   TransitionRefusedError,
 } from '../../../functions/domain/errors.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
-import { freshNames, nextRun, type SeededRun, sampleSpec, seedRun } from '../../support/fixtures.js';
+import { freshNames, nextRun, type SeededRun, seedRun, validSpec } from '../../support/fixtures.js';
 
 let dynamo: LocalDynamo;
 let repository: Repository;
@@ -78,7 +78,7 @@ describe('organizations and environments', () => {
     const created = await repository.putEnvironment({
       organization,
       environment,
-      spec: sampleSpec('dev'),
+      spec: validSpec('dev'),
       specHash: 'a'.repeat(64),
     });
     expect(created).toMatchObject({
@@ -89,7 +89,7 @@ describe('organizations and environments', () => {
     const updated = await repository.putEnvironment({
       organization,
       environment,
-      spec: sampleSpec('prod'),
+      spec: validSpec('prod'),
       specHash: 'b'.repeat(64),
     });
     expect(updated).toMatchObject({
@@ -197,7 +197,7 @@ describe('acquireLock', () => {
   it('refuses to record a spec while a teardown is in progress', async () => {
     const teardown = await seedRun(repository, { trigger: 'teardown' });
     await lock(teardown);
-    await expect(repository.putEnvironment({ ...teardown, spec: sampleSpec('dev') })).rejects.toBeInstanceOf(
+    await expect(repository.putEnvironment({ ...teardown, spec: validSpec('dev') })).rejects.toBeInstanceOf(
       TransitionRefusedError,
     );
   });

@@ -5,7 +5,7 @@ import { RunAlreadyStartedError } from '../../../functions/domain/errors.js';
 import { specHash } from '../../../functions/domain/spec-hash.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { type FakeSfn, startFakeSfn } from '../../support/fake-sfn.js';
-import { freshNames, sampleSpec } from '../../support/fixtures.js';
+import { freshNames, validSpec } from '../../support/fixtures.js';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:slipway-provisioning';
 let dynamo: LocalDynamo;
@@ -33,7 +33,7 @@ async function seedEnvironment() {
     quota: { cpu: '32', memory: '64Gi', pods: 300 },
     maxEnvironments: 10,
   });
-  const spec = sampleSpec();
+  const spec = validSpec();
   await repository.putEnvironment({ ...names, spec, specHash: specHash(spec) });
   return { ...names, spec };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleTenantRenderer } from '../../../infra/constructs/gitops-source.js';
-import { validSpec } from '../../domain/spec/fixtures.js';
+import { validSpec } from '../../support/fixtures.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'slipway-render-bundle-'));
 

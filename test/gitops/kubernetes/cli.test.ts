@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validSpec } from '../../domain/spec/fixtures.js';
+import { validSpec } from '../../support/fixtures.js';
 import { requireTool } from '../../support/tools.js';
 import { parseYamlObjects, validateWithModel } from './models.js';
 

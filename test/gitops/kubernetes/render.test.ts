@@ -6,7 +6,7 @@ import {
   type TenantInput,
   TenantRenderError,
 } from '../../../gitops/kubernetes/tenants/render.js';
-import { validSpec } from '../../domain/spec/fixtures.js';
+import { validSpec } from '../../support/fixtures.js';
 import { type KubeObject, parseYamlObjects, validateWithModel } from './models.js';
 
 function acme(): TenantInput {
