@@ -6,10 +6,11 @@ set -euo pipefail
 
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../lib/session-manager.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/session-manager.sh"
 
 ANSIBLE_CORE_VERSION="2.14.18"
 ANSIBLE_LINT_VERSION="6.13.1"
-SESSION_MANAGER_PLUGIN_BASE_URL="https://s3.amazonaws.com/session-manager-downloads/plugin/latest"
 
 install_python_tools() {
   if command -v ansible-playbook >/dev/null 2>&1 && command -v ansible-lint >/dev/null 2>&1 \
@@ -30,28 +31,6 @@ install_collections() {
   ansible-galaxy collection install \
     --requirements-file "${ANSIBLE_DIR}/requirements.yml" \
     --collections-path "${ANSIBLE_DIR}/collections"
-}
-
-install_session_manager_plugin() {
-  if command -v session-manager-plugin >/dev/null 2>&1; then
-    info "session-manager-plugin already installed"
-    return 0
-  fi
-  local platform package
-  case "$(uname -m)" in
-    x86_64) platform="linux_64bit" ;;
-    aarch64) platform="linux_arm64" ;;
-    *)
-      error "no session-manager-plugin build for $(uname -m)"
-      return 1
-      ;;
-  esac
-  package="$(mktemp -d)/session-manager-plugin.rpm"
-  info "installing session-manager-plugin (${platform})"
-  curl --fail --silent --show-error --location --output "${package}" \
-    "${SESSION_MANAGER_PLUGIN_BASE_URL}/${platform}/session-manager-plugin.rpm"
-  dnf install --assumeyes --quiet "${package}"
-  rm -f "${package}"
 }
 
 main() {

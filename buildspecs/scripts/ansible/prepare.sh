@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 fetch_terraform_outputs() {
   local key
-  if ! key="$(jq -er '.TF_OUTPUTS_S3_KEY | select(type == "string" and length > 0)' <<<"${SLIPWAY_PREVIOUS_OUTPUTS}")"; then
+  if ! key="$(previous_output TF_OUTPUTS_S3_KEY)"; then
     error "SLIPWAY_PREVIOUS_OUTPUTS has no TF_OUTPUTS_S3_KEY: did the terraform phase publish its outputs?"
     return 1
   fi

@@ -6,9 +6,10 @@ set -euo pipefail
 
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../lib/session-manager.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/session-manager.sh"
 
 KUBECTL_VERSION="${KUBECTL_VERSION:-v1.32.4}"
-SESSION_MANAGER_PLUGIN_BASE_URL="https://s3.amazonaws.com/session-manager-downloads/plugin/latest"
 
 architecture() {
   case "$(uname -m)" in
@@ -36,24 +37,6 @@ install_kubectl() {
   printf '%s  %s\n' "$(<"${workdir}/kubectl.sha256")" "${workdir}/kubectl" | sha256sum --check --quiet
   install -m 0755 "${workdir}/kubectl" /usr/local/bin/kubectl
   rm -rf "${workdir}"
-}
-
-install_session_manager_plugin() {
-  if command -v session-manager-plugin >/dev/null 2>&1; then
-    info "session-manager-plugin already installed"
-    return 0
-  fi
-  local platform package
-  case "$(architecture)" in
-    amd64) platform="linux_64bit" ;;
-    arm64) platform="linux_arm64" ;;
-  esac
-  package="$(mktemp -d)/session-manager-plugin.rpm"
-  info "installing session-manager-plugin (${platform})"
-  curl --fail --silent --show-error --location --output "${package}" \
-    "${SESSION_MANAGER_PLUGIN_BASE_URL}/${platform}/session-manager-plugin.rpm"
-  dnf install --assumeyes --quiet "${package}"
-  rm -f "${package}"
 }
 
 main() {

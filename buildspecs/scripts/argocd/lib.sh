@@ -10,28 +10,20 @@ KUBERNETES_DIR="${KUBERNETES_DIR:-${PWD}/gitops/kubernetes}"
 # kubeconfig (mode 0600), the working copy of the manifests, the rendered bundle and the exports.
 PHASE_DIR="${ARGOCD_PHASE_DIR:-/tmp/slipway-argocd-phase}"
 
+# shellcheck source=../lib/phase-dir.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/phase-dir.sh"
+# shellcheck source=../lib/exports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/exports.sh"
+# shellcheck source=../lib/handoffs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/handoffs.sh"
+
 # The local end of the SSM port-forwarding session to the internal API load balancer.
 tunnel_port() { printf '%s' "${ARGOCD_TUNNEL_PORT:-16443}"; }
-tf_outputs_file() { printf '%s/terraform-outputs.json' "${PHASE_DIR}"; }
-kubeconfig_file() { printf '%s/kubeconfig' "${PHASE_DIR}"; }
 manifests_dir() { printf '%s/kubernetes' "${PHASE_DIR}"; }
 bundle_dir() { printf '%s/bundle' "${PHASE_DIR}"; }
-# A script runs in its own process and cannot export into the buildspec's shell, so the values
-# CodeBuild must export are appended to this file and the buildspec sources it afterwards.
-exports_file() { printf '%s/exports.env' "${PHASE_DIR}"; }
 
 # Where the rendered manifests of this environment live in the Slipway GitOps repository.
 managed_path() { printf 'slipway-managed/%s' "$(environment_prefix)"; }
-
-ensure_phase_dir() {
-  mkdir -p "${PHASE_DIR}"
-  chmod 0700 "${PHASE_DIR}"
-}
-
-record_export() {
-  local name="$1" value="$2"
-  printf 'export %s=%q\n' "${name}" "${value}" >>"$(exports_file)"
-}
 
 # One Terraform output's value (from `terraform output -json`); fails when it is missing.
 tf_output() {

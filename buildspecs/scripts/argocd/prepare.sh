@@ -11,8 +11,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # The terraform phase publishes its outputs under the run; a resumed run may carry the key along.
 fetch_terraform_outputs() {
   local key
-  if ! key="$(jq -er '.TF_OUTPUTS_S3_KEY | select(type == "string" and length > 0)' <<<"${SLIPWAY_PREVIOUS_OUTPUTS}")"; then
-    key="$(environment_prefix)/runs/${SLIPWAY_RUN_ID}/terraform-outputs.json"
+  if ! key="$(previous_output TF_OUTPUTS_S3_KEY)"; then
+    key="$(terraform_outputs_key)"
   fi
   info "fetching terraform outputs s3://${SLIPWAY_ARTIFACT_BUCKET}/${key}"
   aws s3 cp "s3://${SLIPWAY_ARTIFACT_BUCKET}/${key}" "$(tf_outputs_file)" --only-show-errors
@@ -37,7 +37,7 @@ write_kubeconfig() {
       printf '%s\n' "${SLIPWAY_KUBECONFIG}" >"${file}"
     else
       secret_id="$(jq -r '.KUBECONFIG_SECRET_ID // empty' <<<"${SLIPWAY_PREVIOUS_OUTPUTS}")"
-      secret_id="${secret_id:-slipway/$(environment_prefix)/kubeconfig}"
+      secret_id="${secret_id:-$(kubeconfig_secret_id)}"
       info "reading the kubeconfig from Secrets Manager (${secret_id})"
       aws secretsmanager get-secret-value --secret-id "${secret_id}" --query SecretString --output text >"${file}"
     fi

@@ -4,6 +4,10 @@
 
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source=../lib/exports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/exports.sh"
+# shellcheck source=../lib/handoffs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/handoffs.sh"
 
 TF_ROOT="${TF_ROOT:-gitops/terraform}"
 
@@ -31,17 +35,7 @@ state_backup_key() {
   printf '%s/state-backups/%s.tfstate' "$(environment_prefix)" "${SLIPWAY_RUN_ID}"
 }
 
-outputs_key() {
-  printf '%s/runs/%s/terraform-outputs.json' "$(environment_prefix)" "${SLIPWAY_RUN_ID}"
-}
-
-# A script runs in its own process and cannot export into the buildspec's shell, so the values
-# CodeBuild must export are appended to this file and the buildspec sources it afterwards.
+# Where record_export (lib/exports.sh) appends; the buildspec sources it after each script.
 exports_file() {
   printf '%s' "${TF_EXPORTS_FILE:-${TF_ROOT}/.phase-exports.env}"
-}
-
-record_export() {
-  local name="$1" value="$2"
-  printf 'export %s=%q\n' "${name}" "${value}" >>"$(exports_file)"
 }

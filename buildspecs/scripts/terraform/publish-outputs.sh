@@ -25,7 +25,7 @@ publish_outputs() {
   outputs="${dir}/terraform-outputs.json"
   terraform -chdir="${dir}" output -json >"${outputs}"
   check_outputs "${outputs}"
-  key="$(outputs_key)"
+  key="$(terraform_outputs_key)"
   aws s3 cp "${outputs}" "s3://${SLIPWAY_ARTIFACT_BUCKET}/${key}" --only-show-errors --content-type application/json
   info "published terraform outputs to s3://${SLIPWAY_ARTIFACT_BUCKET}/${key}"
   record_export TF_OUTPUTS_S3_KEY "${key}"
