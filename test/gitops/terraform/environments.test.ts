@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -19,7 +19,10 @@ const META_ARGUMENTS = new Set(['source', 'version', 'providers', 'depends_on', 
 
 interface ModuleCall {
   readonly environment: string;
+  /** The calling configuration: the root itself or a module below it. */
+  readonly caller: TerraformConfig;
   readonly name: string;
+  readonly source: string;
   readonly args: string[];
   readonly target: TerraformConfig;
 }
@@ -33,54 +36,80 @@ function environment(name: string): TerraformConfig {
   return found;
 }
 
+/** Path of a configuration relative to gitops/terraform: environments/dev, modules/cluster. */
+function key(config: TerraformConfig): string {
+  return relative(TERRAFORM_ROOT, config.dir);
+}
+
+/** Every module call of a root, following calls into the called modules (root → cluster → vpc...). */
+async function collectCalls(name: string, caller: TerraformConfig): Promise<void> {
+  for (const [moduleName, body] of caller.modules) {
+    const source = z.string().parse(body.source);
+    const target = await loadConfig(resolve(caller.dir, source));
+    calls.push({
+      environment: name,
+      caller,
+      name: moduleName,
+      source,
+      args: Object.keys(body).filter((key) => !META_ARGUMENTS.has(key)),
+      target,
+    });
+    await collectCalls(name, target);
+  }
+}
+
+function callsFrom(name: string, callerKey: string): ModuleCall[] {
+  return calls.filter((call) => call.environment === name && key(call.caller) === callerKey);
+}
+
 beforeAll(async () => {
   for (const name of ENVIRONMENTS) {
     const config = await loadConfig(environmentDir(name));
     environments.set(name, config);
-    for (const [moduleName, body] of config.modules) {
-      const source = z.string().parse(body.source);
-      calls.push({
-        environment: name,
-        name: moduleName,
-        args: Object.keys(body).filter((key) => !META_ARGUMENTS.has(key)),
-        target: await loadConfig(resolve(config.dir, source)),
-      });
-    }
+    await collectCalls(name, config);
   }
 });
 
 describe('terraform environments', () => {
-  it.each(ENVIRONMENTS)('composes the vpc, security and compute modules in %s', (name) => {
-    const sources = [...environment(name).modules.values()].map((body) => body.source);
-    expect(sources.sort()).toEqual(['../../modules/compute', '../../modules/security', '../../modules/vpc']);
-  });
+  it.each(ENVIRONMENTS)(
+    'composes the vpc, security and compute modules in %s (through modules/cluster)',
+    (name) => {
+      expect(callsFrom(name, `environments/${name}`).map((call) => call.source)).toEqual([
+        '../../modules/cluster',
+      ]);
+      const sources = callsFrom(name, 'modules/cluster').map((call) => call.source);
+      expect(sources.sort()).toEqual(['../compute', '../security', '../vpc']);
+    },
+  );
 
   it('passes every required variable of each called module', () => {
-    expect(calls.length).toBe(ENVIRONMENTS.length * 3);
+    // Per root: module.cluster, and module.vpc, module.security and module.compute inside it.
+    expect(calls.length).toBe(ENVIRONMENTS.length * 4);
     for (const call of calls) {
       const missing = requiredVariables(call.target).filter((variable) => !call.args.includes(variable));
-      expect(missing, `${call.environment}: module.${call.name}`).toEqual([]);
+      expect(missing, `${call.environment}: ${key(call.caller)} module.${call.name}`).toEqual([]);
     }
   });
 
   it('passes no argument a called module does not declare', () => {
     for (const call of calls) {
       const unknown = call.args.filter((arg) => !call.target.variables.has(arg));
-      expect(unknown, `${call.environment}: module.${call.name}`).toEqual([]);
+      expect(unknown, `${call.environment}: ${key(call.caller)} module.${call.name}`).toEqual([]);
     }
   });
 
   it('reads only outputs the called modules declare', () => {
-    for (const name of ENVIRONMENTS) {
-      const config = environment(name);
-      const targets = new Map(
-        calls.filter((call) => call.environment === name).map((call) => [call.name, call.target]),
-      );
-      for (const [file, text] of config.sources) {
-        for (const [, moduleName = '', output = ''] of text.matchAll(/\bmodule\.([a-z_]+)\.([a-z_]+)/g)) {
+    const callers = new Map(calls.map((call) => [`${call.environment} ${key(call.caller)}`, call]));
+    expect(callers.size).toBe(ENVIRONMENTS.length * 2);
+    for (const { environment: name, caller } of callers.values()) {
+      const targets = new Map(callsFrom(name, key(caller)).map((call) => [call.name, call.target] as const));
+      for (const [file, text] of caller.sources) {
+        for (const [, moduleName = '', output = ''] of text.matchAll(
+          /\bmodule\.([a-z_]+)\.(?!module\.)([a-z_]+)/g,
+        )) {
           expect(
             targets.get(moduleName)?.outputs.has(output),
-            `${name}/${file}: module.${moduleName}.${output}`,
+            `${name}: ${key(caller)}/${file}: module.${moduleName}.${output}`,
           ).toBe(true);
         }
       }
@@ -107,7 +136,11 @@ describe('terraform environments', () => {
   it.each(ENVIRONMENTS)(
     'exposes ansible_inventory in %s as instance ids by group control_plane and workers',
     (name) => {
-      expect(environment(name).outputs.get('ansible_inventory')?.value).toEqual({
+      expect(environment(name).outputs.get('ansible_inventory')?.value).toBe(
+        expression('module.cluster.ansible_inventory'),
+      );
+      const [cluster] = callsFrom(name, `environments/${name}`);
+      expect(cluster?.target.outputs.get('ansible_inventory')?.value).toEqual({
         control_plane: expression('module.compute.control_plane_instance_ids'),
         workers: expression('module.compute.worker_instance_ids'),
       });
@@ -140,7 +173,15 @@ describe('terraform environments', () => {
   );
 
   it('gives prod one NAT gateway per zone and dev a single one', () => {
-    expect(environment('prod').modules.get('vpc')?.nat_gateway_strategy).toBe('one_per_az');
-    expect(environment('dev').modules.get('vpc')?.nat_gateway_strategy).toBe('single');
+    const Shape = z.object({ nat_gateway_strategy: z.unknown() });
+    const shape = (name: string) => Shape.parse(environment(name).modules.get('cluster')?.shape);
+    expect(shape('prod').nat_gateway_strategy).toBe('one_per_az');
+    expect(shape('dev').nat_gateway_strategy).toBe('single');
+    for (const name of ENVIRONMENTS) {
+      const vpc = callsFrom(name, 'modules/cluster').find((call) => call.name === 'vpc');
+      expect(vpc?.caller.modules.get('vpc')?.nat_gateway_strategy).toBe(
+        expression('var.shape.nat_gateway_strategy'),
+      );
+    }
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  COMPOSITION_MODULES,
   ENVIRONMENTS,
   environmentDir,
   expression,
@@ -10,6 +11,7 @@ import {
   MODULE_FILES,
   MODULES,
   moduleDir,
+  RESOURCE_MODULES,
   type TerraformConfig,
 } from './terraform-config.js';
 
@@ -41,10 +43,18 @@ describe('terraform module contract', () => {
     expect(missing).toEqual([]);
   });
 
-  it.each(MODULES)('names the primary resource of module %s "this"', (name) => {
+  it.each(RESOURCE_MODULES)('names the primary resource of module %s "this"', (name) => {
     const primaries = config(`modules/${name}`).resources.filter((resource) => resource.name === 'this');
     expect(primaries.length).toBeGreaterThan(0);
   });
+
+  it.each(COMPOSITION_MODULES)(
+    'leaves every resource of composition module %s to the modules it calls',
+    (name) => {
+      expect(config(`modules/${name}`).resources).toEqual([]);
+      expect(config(`modules/${name}`).modules.size).toBeGreaterThan(0);
+    },
+  );
 
   it.each(ALL.map(({ key }) => key))('pins Terraform >= 1.11 and the AWS provider to 5.x in %s', (key) => {
     const versions = config(key).terraformBlocks.map((block) => VersionsBlock.safeParse(block));

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EnvironmentSpec } from '../../../functions/domain/environment-spec.js';
 import { requireTool } from '../../support/tools.js';
-import { environmentDir, loadConfig, REPO_ROOT, requiredVariables } from './terraform-config.js';
+import { environmentDir, loadConfig, moduleDir, REPO_ROOT, requiredVariables } from './terraform-config.js';
 
 const SCRIPTS = join(REPO_ROOT, 'buildspecs/scripts/terraform');
 
@@ -79,10 +79,21 @@ function envDirOf(tier: string) {
   });
 }
 
-/** Runs the root's real variable declarations (types and validations) against the tfvars file. */
+/**
+ * Runs the root's real variable declarations (types and validations) against the tfvars file,
+ * together with the root's call of modules/cluster (main.tf: locals and that call only) into the
+ * cluster module's real variable declarations, where the checks relating values to each other
+ * live. Neither needs a provider: the resources stay out.
+ */
 function planVariables(root: string, tfvars: string, name: string) {
-  const dir = mkdtempSync(join(workdir, `${name}-`));
-  copyFileSync(join(environmentDir(root), 'variables.tf'), join(dir, 'variables.tf'));
+  const tree = mkdtempSync(join(workdir, `${name}-`));
+  const dir = join(tree, 'environments', root);
+  const cluster = join(tree, 'modules', 'cluster');
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(cluster, { recursive: true });
+  for (const file of ['variables.tf', 'main.tf'])
+    copyFileSync(join(environmentDir(root), file), join(dir, file));
+  copyFileSync(join(moduleDir('cluster'), 'variables.tf'), join(cluster, 'variables.tf'));
   copyFileSync(tfvars, join(dir, 'slipway.auto.tfvars.json'));
   const env = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
   const init = spawnSync(terraform, ['init', '-backend=false', '-input=false', '-no-color'], {
@@ -140,7 +151,7 @@ describe('render-tfvars.sh', () => {
   );
 
   it.each(Object.entries(ROOT_OF_TIER))(
-    'produces values the %s root accepts (terraform plan over environments/%s/variables.tf)',
+    'produces values the %s root accepts (terraform plan over environments/%s and the cluster module variables)',
     (tier, root) => {
       const out = join(workdir, `plan-${tier}.auto.tfvars.json`);
       expect(render(specFor(tier), out).status).toBe(0);

@@ -6,7 +6,11 @@ import { z } from 'zod';
 /** Repository root and the Terraform tree the phase applies. */
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const TERRAFORM_ROOT = join(REPO_ROOT, 'gitops/terraform');
-export const MODULES = ['vpc', 'compute', 'security'] as const;
+/** Modules that own resources; each names its primary resource `this`. */
+export const RESOURCE_MODULES = ['vpc', 'compute', 'security'] as const;
+/** Modules that only compose other modules (the environment roots call `cluster`). */
+export const COMPOSITION_MODULES = ['cluster'] as const;
+export const MODULES = [...RESOURCE_MODULES, ...COMPOSITION_MODULES] as const;
 export const ENVIRONMENTS = ['dev', 'prod'] as const;
 export const MODULE_FILES = ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf'] as const;
 

@@ -11,49 +11,32 @@ locals {
   })
 }
 
-# dev shape: one NAT gateway shared by every zone, short log retention, small root volumes.
-# A zone outage may cut egress; dev accepts that to save the per-zone NAT cost.
-module "vpc" {
-  source = "../../modules/vpc"
+module "cluster" {
+  source = "../../modules/cluster"
 
-  name                    = local.cluster_name
-  cidr                    = var.vpc_cidr
-  availability_zone_count = var.availability_zone_count
-  nat_gateway_strategy    = "single"
-  flow_logs = {
-    retention_in_days = 14
+  name = local.cluster_name
+  network = {
+    vpc_cidr     = var.vpc_cidr
+    pod_cidr     = var.pod_cidr
+    service_cidr = var.service_cidr
+  }
+
+  # dev shape: one NAT gateway shared by every zone, short log retention, small root volumes.
+  # A zone outage may cut egress; dev accepts that to save the per-zone NAT cost.
+  shape = {
+    availability_zone_count = var.availability_zone_count
+    nat_gateway_strategy    = "single"
+    flow_log_retention_days = 14
+    root_volume_size_gb     = 50
+  }
+
+  nodes = {
+    control_plane = var.control_plane
+    workers       = var.workers
+  }
+  ssm_transfer = {
+    bucket      = var.ssm_transfer_bucket
+    kms_key_arn = var.ssm_transfer_kms_key_arn
   }
   tags = local.tags
-}
-
-module "security" {
-  source = "../../modules/security"
-
-  name                    = local.cluster_name
-  vpc_id                  = module.vpc.vpc_id
-  subnet_ids              = module.vpc.private_subnet_ids
-  api_ingress_cidr_blocks = [module.vpc.vpc_cidr]
-  cilium = {
-    tunnel_protocol = "vxlan"
-  }
-  deletion_protection = false
-  tags                = local.tags
-}
-
-module "compute" {
-  source = "../../modules/compute"
-
-  name                             = local.cluster_name
-  subnet_ids                       = module.vpc.private_subnet_ids
-  control_plane                    = var.control_plane
-  workers                          = var.workers
-  control_plane_security_group_ids = [module.security.node_security_group_id, module.security.control_plane_security_group_id]
-  worker_security_group_ids        = [module.security.node_security_group_id]
-  api_target_group_arn             = module.security.api_target_group_arn
-  root_volume = {
-    size_gb = 50
-  }
-  ssm_transfer_bucket      = var.ssm_transfer_bucket
-  ssm_transfer_kms_key_arn = var.ssm_transfer_kms_key_arn
-  tags                     = local.tags
 }

@@ -3,7 +3,7 @@
 
 output "cluster_name" {
   description = "Name of the cluster, <organization>-<environment>."
-  value       = local.cluster_name
+  value       = module.cluster.cluster_name
 }
 
 output "region" {
@@ -13,32 +13,32 @@ output "region" {
 
 output "vpc_id" {
   description = "ID of the environment's VPC."
-  value       = module.vpc.vpc_id
+  value       = module.cluster.vpc_id
 }
 
 output "api_endpoint" {
   description = "DNS name of the internal API load balancer: kubeadm's controlPlaneEndpoint host and Cilium's k8sServiceHost (port in api_port)."
-  value       = module.security.api_lb_dns_name
+  value       = module.cluster.api_endpoint
 }
 
 output "api_port" {
   description = "TCP port of the Kubernetes API behind api_endpoint."
-  value       = module.security.api_port
+  value       = module.cluster.api_port
 }
 
 output "api_nlb_arn" {
   description = "ARN of the internal API network load balancer."
-  value       = module.security.api_lb_arn
+  value       = module.cluster.api_nlb_arn
 }
 
 output "control_plane_instance_ids" {
   description = "EC2 instance ids of the control-plane nodes; the first one runs kubeadm init."
-  value       = module.compute.control_plane_instance_ids
+  value       = module.cluster.control_plane_instance_ids
 }
 
 output "worker_instance_ids" {
   description = "EC2 instance ids of the worker nodes."
-  value       = module.compute.worker_instance_ids
+  value       = module.cluster.worker_instance_ids
 }
 
 output "ssm_transfer_bucket" {
@@ -48,10 +48,7 @@ output "ssm_transfer_bucket" {
 
 output "ansible_inventory" {
   description = "Node instance ids by Ansible group: control_plane (first = init node) and workers."
-  value = {
-    control_plane = module.compute.control_plane_instance_ids
-    workers       = module.compute.worker_instance_ids
-  }
+  value       = module.cluster.ansible_inventory
 }
 
 output "kubernetes_version" {
@@ -66,25 +63,25 @@ output "cilium_version" {
 
 output "pod_cidr" {
   description = "Pod CIDR (Cilium cluster-pool IPv4 range)."
-  value       = var.pod_cidr
+  value       = module.cluster.pod_cidr
 }
 
 output "service_cidr" {
   description = "Service CIDR (kubeadm serviceSubnet)."
-  value       = var.service_cidr
+  value       = module.cluster.service_cidr
 }
 
 output "private_subnet_ids" {
   description = "Private subnets of the environment."
-  value       = module.vpc.private_subnet_ids
+  value       = module.cluster.private_subnet_ids
 }
 
 output "nat_public_ips" {
   description = "Egress addresses of the cluster (allow-list them on external services)."
-  value       = module.vpc.nat_public_ips
+  value       = module.cluster.nat_public_ips
 }
 
 output "node_role_name" {
   description = "IAM role of the nodes."
-  value       = module.compute.node_role_name
+  value       = module.cluster.node_role_name
 }

@@ -1,3 +1,8 @@
+# The input contract: buildspecs/scripts/terraform/render-tfvars.sh writes these names into
+# slipway.auto.tfvars.json. Each value is checked here on its own, together with the tier's rules;
+# checks that relate values to each other (CIDR overlaps, length of the cluster name) live in
+# modules/cluster, which every root calls with these values.
+
 variable "organization" {
   description = "Organization (tenant) id, a DNS-1123 label; first half of the cluster name."
   type        = string
@@ -9,17 +14,12 @@ variable "organization" {
 }
 
 variable "environment" {
-  description = "Environment name within the organization, a DNS-1123 label; second half of the cluster name."
+  description = "Environment name within the organization, a DNS-1123 label; second half of the cluster name (at most 40 characters in all, checked by modules/cluster)."
   type        = string
 
   validation {
     condition     = can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.environment))
     error_message = "environment must be a DNS-1123 label (lower-case letters, digits and -)."
-  }
-
-  validation {
-    condition     = length(var.organization) + length(var.environment) + 1 <= 40
-    error_message = "The cluster name <organization>-<environment> must be at most 40 characters (it prefixes IAM and EC2 resource names)."
   }
 }
 
@@ -54,47 +54,22 @@ variable "vpc_cidr" {
 }
 
 variable "pod_cidr" {
-  description = "IPv4 CIDR Cilium allocates pod addresses from; must not overlap the VPC or the service CIDR."
+  description = "IPv4 CIDR Cilium allocates pod addresses from; must not overlap the VPC or the service CIDR (checked by modules/cluster)."
   type        = string
 
   validation {
     condition     = can(cidrhost(var.pod_cidr, 0))
     error_message = "pod_cidr must be an IPv4 CIDR."
   }
-
-  # Two CIDRs overlap exactly when their network addresses agree on the shorter prefix.
-  validation {
-    condition = !can(cidrhost(var.vpc_cidr, 0)) || (
-      cidrhost("${split("/", var.pod_cidr)[0]}/${min(tonumber(split("/", var.pod_cidr)[1]), tonumber(split("/", var.vpc_cidr)[1]))}", 0) !=
-      cidrhost("${split("/", var.vpc_cidr)[0]}/${min(tonumber(split("/", var.pod_cidr)[1]), tonumber(split("/", var.vpc_cidr)[1]))}", 0)
-    )
-    error_message = "pod_cidr must not overlap vpc_cidr."
-  }
 }
 
 variable "service_cidr" {
-  description = "IPv4 CIDR of Kubernetes Service cluster IPs; must not overlap the VPC or the pod CIDR."
+  description = "IPv4 CIDR of Kubernetes Service cluster IPs; must not overlap the VPC or the pod CIDR (checked by modules/cluster)."
   type        = string
 
   validation {
     condition     = can(cidrhost(var.service_cidr, 0))
     error_message = "service_cidr must be an IPv4 CIDR."
-  }
-
-  validation {
-    condition = !can(cidrhost(var.vpc_cidr, 0)) || (
-      cidrhost("${split("/", var.service_cidr)[0]}/${min(tonumber(split("/", var.service_cidr)[1]), tonumber(split("/", var.vpc_cidr)[1]))}", 0) !=
-      cidrhost("${split("/", var.vpc_cidr)[0]}/${min(tonumber(split("/", var.service_cidr)[1]), tonumber(split("/", var.vpc_cidr)[1]))}", 0)
-    )
-    error_message = "service_cidr must not overlap vpc_cidr."
-  }
-
-  validation {
-    condition = !can(cidrhost(var.pod_cidr, 0)) || (
-      cidrhost("${split("/", var.service_cidr)[0]}/${min(tonumber(split("/", var.service_cidr)[1]), tonumber(split("/", var.pod_cidr)[1]))}", 0) !=
-      cidrhost("${split("/", var.pod_cidr)[0]}/${min(tonumber(split("/", var.service_cidr)[1]), tonumber(split("/", var.pod_cidr)[1]))}", 0)
-    )
-    error_message = "service_cidr must not overlap pod_cidr."
   }
 }
 
