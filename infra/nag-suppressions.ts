@@ -63,7 +63,7 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
     reason: 'Node roles and instance profiles that Terraform creates, confined to the /slipway/ IAM path.',
   },
   {
-    pattern: /^Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::parameter\/aws\/service\/\*$/,
+    pattern: /^Resource::arn:<AWS::Partition>:ssm:\*::parameter\/aws\/service\/\*$/,
     reason: 'Public AMI parameters (latest OS images) that Terraform reads.',
   },
   {
@@ -87,27 +87,49 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
     reason:
       "The one AWS-owned session document a phase uses, in whichever allowed region the environment's nodes run.",
   },
+  {
+    pattern:
+      /^Resource::arn:<AWS::Partition>:logs:\*:(?:<AWS::AccountId>|\d{12}):log-group:\/slipway\/\*(:\*)?$/,
+    reason:
+      'Log groups Terraform creates for VPC flow logs, all named under /slipway/, in the allowed regions.',
+  },
 ];
 
 /**
- * Actions that AWS only authorizes on `Resource: *`. A policy's `Resource::*` finding is accepted
- * only when every statement on `*` uses nothing but these.
+ * Actions that AWS authorizes on `Resource: *` only (they take no resource ARN, or the ARN is not
+ * known to the caller): X-Ray, log delivery, Describe/Get/List calls, the SSM agent's channels and
+ * VPC flow logs' delivery. A policy's `Resource::*` finding is accepted only when every Allow
+ * statement on `*` uses nothing but these, or is conditioned (see {@link isConditioned}).
  */
 const STAR_ONLY_ACTIONS: ReadonlyArray<RegExp> = [
   /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
-  /^logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/,
+  /^logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups|DescribeLogStreams|CreateLogStream|PutLogEvents)$/,
   /^ec2:(Describe|Get)\*$/,
   /^ec2:DescribeInstances$/,
   /^ssm:DescribeInstanceInformation$/,
   /^elasticloadbalancing:Describe\*$/,
   /^logs:(Describe\*|ListTagsForResource)$/,
-  // Terraform's create calls: only region-conditioned (checked below), ids do not exist before creation.
-  /^(ec2:(Create\*|RunInstances|AllocateAddress)|elasticloadbalancing:(Create\*|AddTags)|logs:(CreateLogGroup|TagResource|PutRetentionPolicy))$/,
-  /^(ec2|elasticloadbalancing):(Modify|Delete|Associate|Disassociate|Attach|Detach|Authorize|Revoke|Replace|Register|Deregister|Set)\*$/,
-  /^ec2:(ReleaseAddress|TerminateInstances|StopInstances|StartInstances|DeleteTags)$/,
-  /^elasticloadbalancing:RemoveTags$/,
-  /^logs:DeleteLogGroup$/,
+  /^ssm:(DescribeAssociation|GetDeployablePatchSnapshotForInstance|GetDocument|DescribeDocument|GetManifest|GetParameters?|ListAssociations|ListInstanceAssociations|PutInventory|PutComplianceItems|PutConfigurePackageResult|UpdateAssociationStatus|UpdateInstanceAssociationStatus|UpdateInstanceInformation)$/,
+  /^ssmmessages:(CreateControlChannel|CreateDataChannel|OpenControlChannel|OpenDataChannel)$/,
+  /^ec2messages:(AcknowledgeMessage|DeleteMessage|FailMessage|GetEndpoint|GetMessages|SendReply)$/,
 ];
+
+type Statement = {
+  Effect?: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+};
+
+/**
+ * A statement on `*` for resources that do not exist before the call (Terraform's create calls) or
+ * that Slipway owns (changes), limited to the allowed regions and, for changes, to resources tagged
+ * managed-by=slipway.
+ */
+function isConditioned(statement: Statement): boolean {
+  const equals = (statement.Condition?.StringEquals ?? {}) as Record<string, unknown>;
+  return 'aws:RequestedRegion' in equals || 'aws:ResourceTag/managed-by' in equals;
+}
 
 class AcknowledgeAcceptedFindings implements IAspect {
   visit(node: IConstruct): void {
@@ -118,30 +140,32 @@ class AcknowledgeAcceptedFindings implements IAspect {
           'Slipway targets the nodejs22.x runtime on purpose (tested locally on Node 22); upgrade together with the toolchain.',
       });
     }
-    if (!(node instanceof iam.CfnPolicy) || !CfnResource.isCfnResource(node)) return;
+    const isPolicy = node instanceof iam.CfnPolicy || node instanceof iam.CfnManagedPolicy;
+    if (!isPolicy || !CfnResource.isCfnResource(node)) return;
     const findings = rules.iam.IAMNoWildcardPermissions(node);
     if (!Array.isArray(findings)) return;
     for (const finding of findings) {
       const accepted = ACCEPTED_WILDCARDS.find(({ pattern }) => pattern.test(finding));
       if (accepted) {
         Validations.of(node).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: accepted.reason });
-      } else if (finding === 'Resource::*' && onlyStarOnlyActions(node)) {
+      } else if (finding === 'Resource::*' && starStatementsAreAccepted(node)) {
         Validations.of(node).acknowledge({
           id: 'AwsSolutions-IAM5[Resource::*]',
           reason:
-            'Only actions that AWS authorizes on Resource "*" (X-Ray, log delivery, Describe*, Terraform creation scoped by region).',
+            'Resource "*" only for actions AWS authorizes on "*" alone (X-Ray, log delivery, Describe/Get, SSM agent channels), or for Terraform creating resources whose ids do not exist yet and changing its own, conditioned on the allowed regions and the managed-by=slipway tag.',
         });
       }
     }
   }
 }
 
-function onlyStarOnlyActions(policy: iam.CfnPolicy): boolean {
-  const document = policy.stack.resolve(policy.policyDocument) as {
-    Statement: Array<{ Action: string | string[]; Resource: unknown }>;
-  };
-  return document.Statement.filter((statement) => [statement.Resource].flat().includes('*')).every(
+function starStatementsAreAccepted(policy: iam.CfnPolicy | iam.CfnManagedPolicy): boolean {
+  const document = policy.stack.resolve(policy.policyDocument) as { Statement: Statement[] };
+  return document.Statement.filter(
+    (statement) => statement.Effect !== 'Deny' && [statement.Resource].flat().includes('*'),
+  ).every(
     (statement) =>
+      isConditioned(statement) ||
       [statement.Action].flat().every((action) => STAR_ONLY_ACTIONS.some((allowed) => allowed.test(action))),
   );
 }

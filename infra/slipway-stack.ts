@@ -44,15 +44,23 @@ export class SlipwayStack extends Stack {
       environmentRegions: props.environmentRegions,
     });
 
+    // The workflow's records: runs, phases, the environment lock (conditional puts, updates and
+    // the delete of a refused run item; Query for the run-by-id index).
     const recorder = (id: string, handler: string) => {
       const fn = new HandlerFunction(this, id, { handler, serviceName: 'slipway-workflow' });
-      this.stateStore.grantReadWrite(fn);
+      this.stateStore.grantItems(fn, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
       return fn;
     };
-    const publishAlert = recorder('PublishAlertFunction', 'publish-alert');
+    // The alert publisher reads the environment (tier) and stores or forgets one alert item.
+    const publishAlert = new HandlerFunction(this, 'PublishAlertFunction', {
+      handler: 'publish-alert',
+      serviceName: 'slipway-alerts',
+    });
+    this.stateStore.grantItems(publishAlert, 'GetItem', 'PutItem', 'DeleteItem');
     this.alerts.grantPublish(publishAlert);
     this.workflow = new ProvisioningWorkflow(this, 'Workflow', {
       projects: this.phaseProjects.projects,
+      deadlines: this.phaseProjects.deadlines,
       handlers: {
         acquireLock: recorder('AcquireLockFunction', 'acquire-lock'),
         recordPhase: recorder('RecordPhaseFunction', 'record-phase'),

@@ -3,7 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** The message attributes every alert carries; subscribers filter on these (REFERENCE.md, "SNS routing"). */
@@ -31,7 +31,8 @@ export interface HttpsAlertSubscription extends SubscriptionBase {
 }
 export interface SqsAlertSubscription extends SubscriptionBase {
   readonly type: 'sqs';
-  readonly queue: sqs.IQueue;
+  /** A queue of this app, or the ARN of an existing one (whose policy must let the topic send). */
+  readonly queue: sqs.IQueue | string;
 }
 export type AlertSubscription = EmailAlertSubscription | HttpsAlertSubscription | SqsAlertSubscription;
 
@@ -53,9 +54,9 @@ export class Alerts extends Construct {
       masterKey: props.encryptionKey,
       enforceSSL: true,
     });
-    for (const subscription of props.subscriptions ?? []) {
-      this.topic.addSubscription(toSubscription(subscription));
-    }
+    (props.subscriptions ?? []).forEach((subscription, index) => {
+      this.topic.addSubscription(toSubscription(this, `Subscriber${index}`, subscription));
+    });
   }
 
   /** Publish permission, key use and the TOPIC_ARN variable for a handler, in one call. */
@@ -65,7 +66,11 @@ export class Alerts extends Construct {
   }
 }
 
-function toSubscription(subscription: AlertSubscription): sns.ITopicSubscription {
+function toSubscription(
+  scope: Construct,
+  id: string,
+  subscription: AlertSubscription,
+): sns.ITopicSubscription {
   const filterPolicy = subscription.filter ? toFilterPolicy(subscription.filter) : undefined;
   switch (subscription.type) {
     case 'email':
@@ -76,10 +81,12 @@ function toSubscription(subscription: AlertSubscription): sns.ITopicSubscription
         filterPolicy,
       });
     case 'sqs':
-      return new subscriptions.SqsSubscription(subscription.queue, {
-        filterPolicy,
-        rawMessageDelivery: false,
-      });
+      return new subscriptions.SqsSubscription(
+        typeof subscription.queue === 'string'
+          ? sqs.Queue.fromQueueArn(scope, id, subscription.queue)
+          : subscription.queue,
+        { filterPolicy, rawMessageDelivery: false },
+      );
   }
 }
 

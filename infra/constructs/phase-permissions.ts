@@ -10,42 +10,116 @@ const SECRETS_PREFIX = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.
 const INSTANCES = `arn:${Aws.PARTITION}:ec2:*:${Aws.ACCOUNT_ID}:instance/*`;
 const ssmDocument = (name: string) => `arn:${Aws.PARTITION}:ssm:*::document/${name}`;
 const OWN_SESSIONS = `arn:${Aws.PARTITION}:ssm:*:${Aws.ACCOUNT_ID}:session/\${aws:userid}-*`;
+/** Terraform names every log group it owns under /slipway/ (VPC flow logs). */
+const SLIPWAY_LOG_GROUPS = `arn:${Aws.PARTITION}:logs:*:${Aws.ACCOUNT_ID}:log-group:/slipway/*`;
+const SSM_CORE_POLICY = `arn:${Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
 
-/**
- * What each phase may do beyond reading its source and writing its logs. Terraform creates whole
- * environments, so it needs EC2/ELB/logs creation rights; those are confined to this account and
- * the regions environments may use, IAM is confined to the `/slipway/` path (roles, instance profiles, PassRole), and changes
- * to existing EC2 resources need the `managed-by = slipway` tag. Ansible and ArgoCD reach nodes only
- * through SSM sessions on Slipway-tagged instances.
- */
-export function phaseStatements(
-  phase: PhaseName,
-  environmentRegions: readonly string[],
-): iam.PolicyStatement[] {
-  // Every phase reads its own secrets (kubeconfig, webhook tokens) through env.secrets-manager.
-  const readSecrets = new iam.PolicyStatement({
-    sid: 'ReadSlipwaySecrets',
-    actions: ['secretsmanager:GetSecretValue'],
-    resources: [SECRETS_PREFIX],
-  });
-  return [readSecrets, ...phaseSpecificStatements(phase, environmentRegions)];
+export interface PhasePermissionsOptions {
+  /** AWS regions environments may be provisioned in. */
+  readonly environmentRegions: readonly string[];
+  /** The permissions boundary every IAM role Terraform creates must carry. */
+  readonly nodeBoundary: iam.IManagedPolicy;
 }
 
-function phaseSpecificStatements(
-  phase: PhaseName,
-  environmentRegions: readonly string[],
-): iam.PolicyStatement[] {
+/**
+ * What each phase may do beyond reading its source and writing its logs.
+ *
+ * Terraform creates whole environments, so it needs EC2/ELB creation rights, confined to this
+ * account and the allowed regions. Everything that could widen its own reach is closed: the IAM
+ * roles it creates live under `/slipway/`, must carry the node permissions boundary (so no role it
+ * makes can do more than a node may), may only get AmazonSSMManagedInstanceCore attached, and may
+ * only be passed to EC2 and VPC flow logs. Changing or deleting an existing resource needs the
+ * `managed-by = slipway` tag, and that tag can only be written while creating a resource or on a
+ * resource that already has it, so an unrelated resource cannot be adopted by tagging it.
+ *
+ * Ansible and ArgoCD reach nodes only through SSM sessions on Slipway-tagged instances. Only the
+ * ArgoCD phase reads secrets (kubeconfig, webhook tokens, Git credentials).
+ */
+export function phaseStatements(phase: PhaseName, options: PhasePermissionsOptions): iam.PolicyStatement[] {
+  const { environmentRegions } = options;
   switch (phase) {
     case 'terraform':
-      return terraformStatements(environmentRegions);
+      return terraformStatements(options);
     case 'ansible':
       return [...sessionStatements('SSM-SessionManagerRunShell', environmentRegions), storeSecrets()];
     case 'argocd-bootstrap':
       return [
         ...sessionStatements('AWS-StartPortForwardingSessionToRemoteHost', environmentRegions),
         storeSecrets(),
+        new iam.PolicyStatement({
+          sid: 'ReadSlipwaySecrets',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [SECRETS_PREFIX],
+        }),
       ];
   }
+}
+
+/**
+ * The most any role Terraform creates may ever do, whatever policy is put on it: what a node needs
+ * to be managed by SSM and move files through the artifact bucket, and what VPC flow logs need to
+ * write their log group. No IAM, no STS, no SSM commands to other instances.
+ */
+export function nodeBoundaryStatements(artifactBucketArn: string, keyArn: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'SsmManagedInstanceCore',
+      actions: [
+        'ssm:DescribeAssociation',
+        'ssm:GetDeployablePatchSnapshotForInstance',
+        'ssm:GetDocument',
+        'ssm:DescribeDocument',
+        'ssm:GetManifest',
+        'ssm:GetParameter',
+        'ssm:GetParameters',
+        'ssm:ListAssociations',
+        'ssm:ListInstanceAssociations',
+        'ssm:PutInventory',
+        'ssm:PutComplianceItems',
+        'ssm:PutConfigurePackageResult',
+        'ssm:UpdateAssociationStatus',
+        'ssm:UpdateInstanceAssociationStatus',
+        'ssm:UpdateInstanceInformation',
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:CreateDataChannel',
+        'ssmmessages:OpenControlChannel',
+        'ssmmessages:OpenDataChannel',
+        'ec2messages:AcknowledgeMessage',
+        'ec2messages:DeleteMessage',
+        'ec2messages:FailMessage',
+        'ec2messages:GetEndpoint',
+        'ec2messages:GetMessages',
+        'ec2messages:SendReply',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'SsmFileTransfers',
+      actions: [
+        's3:GetObject',
+        's3:PutObject',
+        's3:DeleteObject',
+        's3:GetEncryptionConfiguration',
+        's3:ListBucket',
+      ],
+      resources: [artifactBucketArn, `${artifactBucketArn}/*`],
+    }),
+    new iam.PolicyStatement({
+      sid: 'SsmFileTransfersKey',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [keyArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'FlowLogsDelivery',
+      actions: [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'logs:DescribeLogGroups',
+        'logs:DescribeLogStreams',
+      ],
+      resources: ['*'],
+    }),
+  ];
 }
 
 /** Ansible stores the kubeconfig, ArgoCD its admin credentials, each under slipway/<org>/<env>/. */
@@ -76,6 +150,7 @@ function sessionStatements(document: string, environmentRegions: readonly string
       sid: 'SessionDocument',
       actions: ['ssm:StartSession'],
       resources: [ssmDocument(document)],
+      conditions: { StringEquals: inRegions },
     }),
     new iam.PolicyStatement({
       sid: 'OwnSessions',
@@ -90,8 +165,13 @@ function sessionStatements(document: string, environmentRegions: readonly string
   ];
 }
 
-function terraformStatements(environmentRegions: readonly string[]): iam.PolicyStatement[] {
-  const inRegion = { StringEquals: { 'aws:RequestedRegion': [...environmentRegions] } };
+function terraformStatements({
+  environmentRegions,
+  nodeBoundary,
+}: PhasePermissionsOptions): iam.PolicyStatement[] {
+  const inRegions = { 'aws:RequestedRegion': [...environmentRegions] };
+  const roles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/slipway/*`;
+  const withBoundary = { StringEquals: { 'iam:PermissionsBoundary': nodeBoundary.managedPolicyArn } };
   return [
     new iam.PolicyStatement({
       sid: 'ReadNetworkAndCompute',
@@ -105,19 +185,38 @@ function terraformStatements(environmentRegions: readonly string[]): iam.PolicyS
       resources: ['*'],
     }),
     new iam.PolicyStatement({
-      sid: 'CreateTaggedResources',
-      actions: [
-        'ec2:Create*',
-        'ec2:RunInstances',
-        'ec2:AllocateAddress',
-        'elasticloadbalancing:Create*',
-        'elasticloadbalancing:AddTags',
-        'logs:CreateLogGroup',
-        'logs:TagResource',
-        'logs:PutRetentionPolicy',
-      ],
+      sid: 'CreateInAllowedRegions',
+      actions: ['ec2:Create*', 'ec2:RunInstances', 'ec2:AllocateAddress', 'elasticloadbalancing:Create*'],
       resources: ['*'],
-      conditions: inRegion,
+      conditions: { StringEquals: inRegions },
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagOnlyWhileCreatingOrOwned',
+      actions: ['elasticloadbalancing:AddTags'],
+      resources: ['*'],
+      conditions: { StringEquals: inRegions },
+    }),
+    // ec2:Create* includes CreateTags, and AddTags is allowed above: without these two denials,
+    // tagging any existing resource managed-by=slipway would unlock every tag-conditioned right.
+    new iam.PolicyStatement({
+      sid: 'NoAdoptingEc2ResourcesByTag',
+      effect: iam.Effect.DENY,
+      actions: ['ec2:CreateTags'],
+      resources: ['*'],
+      conditions: {
+        Null: { 'ec2:CreateAction': 'true' },
+        StringNotEquals: MANAGED_BY,
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'NoAdoptingLoadBalancersByTag',
+      effect: iam.Effect.DENY,
+      actions: ['elasticloadbalancing:AddTags'],
+      resources: ['*'],
+      conditions: {
+        Null: { 'elasticloadbalancing:CreateAction': 'true' },
+        StringNotEquals: MANAGED_BY,
+      },
     }),
     new iam.PolicyStatement({
       sid: 'ChangeSlipwayResources',
@@ -135,31 +234,59 @@ function terraformStatements(environmentRegions: readonly string[]): iam.PolicyS
         'ec2:TerminateInstances',
         'ec2:StopInstances',
         'ec2:StartInstances',
-        'ec2:DeleteTags',
         'elasticloadbalancing:Modify*',
         'elasticloadbalancing:Delete*',
         'elasticloadbalancing:Register*',
         'elasticloadbalancing:Deregister*',
         'elasticloadbalancing:Set*',
         'elasticloadbalancing:RemoveTags',
-        'logs:DeleteLogGroup',
       ],
       resources: ['*'],
-      conditions: { StringEquals: { ...MANAGED_BY, 'aws:RequestedRegion': [...environmentRegions] } },
+      conditions: { StringEquals: { ...MANAGED_BY, ...inRegions } },
     }),
     new iam.PolicyStatement({
-      sid: 'NodeRolesUnderSlipwayPath',
+      sid: 'SlipwayLogGroups',
       actions: [
-        'iam:CreateRole',
+        'logs:CreateLogGroup',
+        'logs:DeleteLogGroup',
+        'logs:PutRetentionPolicy',
+        'logs:TagResource',
+        'logs:UntagResource',
+      ],
+      resources: [SLIPWAY_LOG_GROUPS, `${SLIPWAY_LOG_GROUPS}:*`],
+      conditions: { StringEquals: inRegions },
+    }),
+    new iam.PolicyStatement({
+      sid: 'RolesOnlyWithTheNodeBoundary',
+      actions: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy'],
+      resources: [roles],
+      conditions: withBoundary,
+    }),
+    new iam.PolicyStatement({
+      sid: 'AttachOnlySsmCore',
+      actions: ['iam:AttachRolePolicy'],
+      resources: [roles],
+      conditions: {
+        ...withBoundary,
+        ArnEquals: { 'iam:PolicyARN': [SSM_CORE_POLICY] },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'PassNodeRolesToEc2AndFlowLogs',
+      actions: ['iam:PassRole'],
+      resources: [roles],
+      conditions: {
+        StringEquals: { 'iam:PassedToService': ['ec2.amazonaws.com', 'vpc-flow-logs.amazonaws.com'] },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ManageNodeRolesAndProfiles',
+      actions: [
         'iam:DeleteRole',
         'iam:GetRole',
         'iam:TagRole',
         'iam:UntagRole',
-        'iam:PutRolePolicy',
         'iam:GetRolePolicy',
-        'iam:DeleteRolePolicy',
-        'iam:AttachRolePolicy',
-        'iam:DetachRolePolicy',
         'iam:ListRolePolicies',
         'iam:ListAttachedRolePolicies',
         'iam:ListInstanceProfilesForRole',
@@ -169,17 +296,14 @@ function terraformStatements(environmentRegions: readonly string[]): iam.PolicyS
         'iam:TagInstanceProfile',
         'iam:AddRoleToInstanceProfile',
         'iam:RemoveRoleFromInstanceProfile',
-        'iam:PassRole',
       ],
-      resources: [
-        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/slipway/*`,
-        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:instance-profile/slipway/*`,
-      ],
+      resources: [roles, `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:instance-profile/slipway/*`],
     }),
     new iam.PolicyStatement({
       sid: 'ReadAmiParameters',
       actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-      resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}::parameter/aws/service/*`],
+      resources: [`arn:${Aws.PARTITION}:ssm:*::parameter/aws/service/*`],
+      conditions: { StringEquals: inRegions },
     }),
   ];
 }

@@ -1,11 +1,12 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PHASES, type PhaseName } from '../../functions/domain/model.js';
 import { GitopsSource } from './gitops-source.js';
-import { phaseStatements } from './phase-permissions.js';
+import { nodeBoundaryStatements, phaseStatements } from './phase-permissions.js';
 import type { PhaseStorage } from './phase-storage.js';
 
 export interface PhaseProjectsProps {
@@ -23,6 +24,7 @@ export interface PhaseProjectsProps {
   readonly environmentRegions?: readonly string[];
 }
 
+const QUEUED_TIMEOUT = Duration.minutes(30);
 const DEFAULT_TIMEOUTS: Record<PhaseName, Duration> = {
   terraform: Duration.minutes(60),
   ansible: Duration.minutes(60),
@@ -36,12 +38,28 @@ const DEFAULT_TIMEOUTS: Record<PhaseName, Duration> = {
  */
 export class PhaseProjects extends Construct {
   readonly projects: Record<PhaseName, codebuild.Project>;
+  /** The permissions boundary every IAM role that Terraform creates must carry. */
+  readonly nodeBoundary: iam.ManagedPolicy;
+  /** The longest one build of each phase can take: queued timeout plus build timeout. */
+  readonly deadlines: Record<PhaseName, Duration>;
 
   constructor(scope: Construct, id: string, props: PhaseProjectsProps) {
     super(scope, id);
     const source = new GitopsSource(this, 'Source');
     const { stateBucket, artifactBucket } = props.storage;
-    const regions = props.environmentRegions ?? [Stack.of(this).region];
+    const environmentRegions = props.environmentRegions ?? [Stack.of(this).region];
+    this.nodeBoundary = new iam.ManagedPolicy(this, 'NodeBoundary', {
+      description: 'Slipway: the most any role created by the terraform phase may do (nodes, flow logs)',
+      statements: nodeBoundaryStatements(artifactBucket.bucketArn, props.encryptionKey.keyArn),
+    });
+    const permissions = { environmentRegions, nodeBoundary: this.nodeBoundary };
+    const buildTimeout = (phase: PhaseName) => props.timeouts?.[phase] ?? DEFAULT_TIMEOUTS[phase];
+    this.deadlines = Object.fromEntries(
+      PHASES.map((phase) => [
+        phase,
+        Duration.minutes(buildTimeout(phase).toMinutes() + QUEUED_TIMEOUT.toMinutes()),
+      ]),
+    ) as Record<PhaseName, Duration>;
     const entries = PHASES.map((phase) => {
       const logGroup = new logs.LogGroup(this, `${phase}-logs`, {
         retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -55,17 +73,17 @@ export class PhaseProjects extends Construct {
           buildImage: codebuild.LinuxArmBuildImage.AMAZON_LINUX_2023_STANDARD_3_0,
           computeType: codebuild.ComputeType.SMALL,
           privileged: false,
-          environmentVariables: staticVariables(phase, props),
+          environmentVariables: staticVariables(phase, props, this.nodeBoundary),
         },
-        timeout: props.timeouts?.[phase] ?? DEFAULT_TIMEOUTS[phase],
-        queuedTimeout: Duration.minutes(30),
+        timeout: buildTimeout(phase),
+        queuedTimeout: QUEUED_TIMEOUT,
         encryptionKey: props.encryptionKey,
         logging: { cloudWatch: { logGroup } },
       });
       source.asset.grantRead(project);
       artifactBucket.grantReadWrite(project);
       if (phase === 'terraform') stateBucket.grantReadWrite(project);
-      for (const statement of phaseStatements(phase, regions)) project.addToRolePolicy(statement);
+      for (const statement of phaseStatements(phase, permissions)) project.addToRolePolicy(statement);
       return [phase, project] as const;
     });
     this.projects = Object.fromEntries(entries) as Record<PhaseName, codebuild.Project>;
@@ -75,6 +93,7 @@ export class PhaseProjects extends Construct {
 function staticVariables(
   phase: PhaseName,
   props: PhaseProjectsProps,
+  nodeBoundary: iam.IManagedPolicy,
 ): Record<string, codebuild.BuildEnvironmentVariable> {
   const plain = (value: string): codebuild.BuildEnvironmentVariable => ({
     type: codebuild.BuildEnvironmentVariableType.PLAINTEXT,
@@ -86,6 +105,9 @@ function staticVariables(
     SLIPWAY_ARTIFACT_BUCKET: plain(props.storage.artifactBucket.bucketName),
     SLIPWAY_SECRETS_KMS_KEY_ID: plain(props.encryptionKey.keyArn),
   };
+  if (phase === 'terraform') {
+    variables.SLIPWAY_NODE_PERMISSIONS_BOUNDARY = plain(nodeBoundary.managedPolicyArn);
+  }
   if (phase === 'argocd-bootstrap') {
     const base = props.callbackBaseUrl ?? '';
     variables.SLIPWAY_ARGOCD_WEBHOOK_URL = plain(base ? `${base}/v1/hooks/argocd` : '');

@@ -21,7 +21,16 @@ export interface WorkflowHandlers {
 export interface ProvisioningWorkflowProps {
   readonly handlers: WorkflowHandlers;
   readonly projects: Record<PhaseName, codebuild.IProject>;
-  /** Hard stop for one run (all three phases, retries included). @default Duration.hours(4) */
+  /**
+   * The longest one build of each phase may take (queued + build timeout). A build state that
+   * waits longer fails with States.Timeout, which the phase's Catch records and alerts on.
+   */
+  readonly deadlines: Record<PhaseName, Duration>;
+  /**
+   * Hard stop for one run. Longer than every phase's deadline together, so a slow run fails in
+   * a phase (recorded, alerted) rather than by the execution timeout.
+   * @default the sum of the deadlines plus one hour (build retries, records)
+   */
   readonly timeout?: Duration;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
@@ -131,7 +140,7 @@ export class ProvisioningWorkflow extends Construct {
     acquireLock.next(openFirst);
     PHASES.forEach((phase, index) => {
       const next = PHASES[index + 1];
-      const build = this.build(phase, props.projects[phase]);
+      const build = this.build(phase, props.projects[phase], props.deadlines[phase]);
       catchInto(build, phase);
       const close = next
         ? this.invoke(phaseStateId('Record', phase), handlers.recordPhase, {
@@ -163,7 +172,7 @@ export class ProvisioningWorkflow extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       definitionBody: sfn.DefinitionBody.fromChainable(acquireLock),
-      timeout: props.timeout ?? Duration.hours(4),
+      timeout: props.timeout ?? defaultTimeout(props.deadlines),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Slipway provisioning: terraform, ansible, argocd-bootstrap, every step recorded',
@@ -204,7 +213,7 @@ export class ProvisioningWorkflow extends Construct {
     return task;
   }
 
-  private build(phase: PhaseName, project: codebuild.IProject) {
+  private build(phase: PhaseName, project: codebuild.IProject, deadline: Duration) {
     const task = new tasks.CodeBuildStartBuild(this, phaseStateId('Build', phase), {
       project,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -228,6 +237,7 @@ export class ProvisioningWorkflow extends Construct {
       },
       resultSelector: selectedBuild,
       resultPath: '$.build',
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(deadline.toMinutes() + 5)),
     });
     task.addRetry({
       errors: TRANSIENT_BUILD_ERRORS,
@@ -238,6 +248,11 @@ export class ProvisioningWorkflow extends Construct {
     });
     return task;
   }
+}
+
+function defaultTimeout(deadlines: Record<PhaseName, Duration>): Duration {
+  const minutes = PHASES.reduce((sum, phase) => sum + deadlines[phase].toMinutes(), 0);
+  return Duration.minutes(minutes + 60);
 }
 
 /**

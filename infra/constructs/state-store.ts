@@ -1,10 +1,13 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../../functions/adapters/dynamodb/table-schema.js';
+
+/** The item operations the repository uses (functions/adapters/dynamodb/store.ts). */
+export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 
 export interface StateStoreProps {
   /** Customer-managed key that encrypts the table. */
@@ -39,9 +42,23 @@ export class StateStore extends Construct {
     });
   }
 
-  /** Read/write access for a handler, and the TABLE_NAME variable it reads, in one call. */
-  grantReadWrite(fn: lambda.Function): iam.Grant {
+  /**
+   * Item-level access for a handler (never Scan, batch writes or streams), the key use DynamoDB
+   * needs for a customer-managed key, and the TABLE_NAME variable the handler reads, in one call.
+   */
+  grantItems(fn: lambda.Function, ...actions: ItemAction[]): iam.Grant {
     fn.addEnvironment('TABLE_NAME', this.table.tableName);
-    return this.table.grantReadWriteData(fn);
+    this.table.encryptionKey?.grant(
+      fn,
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:DescribeKey',
+    );
+    return iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/*`],
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { readContext } from '../../infra/context.js';
 import { synthSlipway } from '../support/synth.js';
 
 describe('Alerts', () => {
@@ -26,6 +27,11 @@ describe('Alerts', () => {
             url: 'https://hooks.example.com/slipway',
             filter: { kind: [{ prefix: 'quota.' }] },
           },
+          {
+            type: 'sqs',
+            queue: 'arn:aws:sqs:eu-west-1:123456789012:platform-alerts',
+            filter: { organization: ['acme'] },
+          },
         ],
       },
     });
@@ -37,6 +43,11 @@ describe('Alerts', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'https',
       FilterPolicy: { kind: [{ prefix: 'quota.' }] },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      Endpoint: 'arn:aws:sqs:eu-west-1:123456789012:platform-alerts',
+      FilterPolicy: { organization: ['acme'] },
     });
   });
 
@@ -54,5 +65,27 @@ describe('Alerts', () => {
         },
       }),
     ).toThrow(/mixes exact values and prefixes/);
+  });
+});
+
+describe('deploy-time context', () => {
+  it('reads alert subscriptions from context JSON and names the bad field', () => {
+    const context = (values: Record<string, unknown>) => readContext((key) => values[key]);
+    expect(
+      context({
+        'slipway:alertSubscriptions':
+          '[{"type":"email","address":"oncall@example.com","filter":{"severity":["critical"]}}]',
+        'slipway:environmentRegions': 'eu-west-1, us-east-1',
+      }),
+    ).toMatchObject({
+      alertSubscriptions: [
+        { type: 'email', address: 'oncall@example.com', filter: { severity: ['critical'] } },
+      ],
+      environmentRegions: ['eu-west-1', 'us-east-1'],
+    });
+    expect(() =>
+      context({ 'slipway:alertSubscriptions': '[{"type":"https","url":"http://insecure.example.com"}]' }),
+    ).toThrow(/slipway:alertSubscriptions\[0\.url\]/);
+    expect(() => context({ 'slipway:alertSubscriptions': '{not json' })).toThrow(/not valid JSON/);
   });
 });

@@ -94,4 +94,69 @@ describe('IAM scoping', () => {
       }
     }
   });
+
+  it('makes every IAM role Terraform creates carry the node boundary, with only SSM core attached and passed only to EC2 and flow logs', () => {
+    const statements = statementsOfRole('PhaseProjectsterraformRole');
+    const writes = statements.filter((s) =>
+      actionsOf(s).some((a) => ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy'].includes(a)),
+    );
+    expect(writes.length).toBeGreaterThan(0);
+    for (const statement of writes) {
+      expect(JSON.stringify(statement.Condition)).toMatch(/iam:PermissionsBoundary.*NodeBoundary/);
+    }
+    const attach = statements.find((s) => actionsOf(s).includes('iam:AttachRolePolicy'));
+    expect(JSON.stringify(attach?.Condition)).toContain('policy/AmazonSSMManagedInstanceCore');
+    const pass = statements.find((s) => actionsOf(s).includes('iam:PassRole'));
+    expect(pass?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': ['ec2.amazonaws.com', 'vpc-flow-logs.amazonaws.com'] },
+    });
+    expect(statements.flatMap(actionsOf)).not.toContain('iam:PutRolePermissionsBoundary');
+    expect(statements.flatMap(actionsOf)).not.toContain('iam:DeleteRolePermissionsBoundary');
+  });
+
+  it('keeps the node boundary free of IAM, STS and SSM command rights', () => {
+    const boundaries = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Array<{
+      Properties: { PolicyDocument: { Statement: Statement[] } };
+    }>;
+    expect(boundaries).toHaveLength(1);
+    const actions = boundaries[0]?.Properties.PolicyDocument.Statement.flatMap(actionsOf) ?? [];
+    expect(actions.length).toBeGreaterThan(0);
+    for (const action of actions) {
+      expect(action).not.toMatch(/^(iam|sts):|^ssm:(SendCommand|StartSession|\*)|\*$/);
+    }
+  });
+
+  it('lets Terraform tag an existing resource only if it is already Slipway’s', () => {
+    const statements = statementsOfRole('PhaseProjectsterraformRole');
+    for (const [action, createKey] of [
+      ['ec2:CreateTags', 'ec2:CreateAction'],
+      ['elasticloadbalancing:AddTags', 'elasticloadbalancing:CreateAction'],
+    ]) {
+      const deny = statements.find((s) => s.Effect === 'Deny' && actionsOf(s).includes(action as string));
+      expect(deny?.Condition, action).toEqual({
+        Null: { [createKey as string]: 'true' },
+        StringNotEquals: { 'aws:ResourceTag/managed-by': 'slipway' },
+      });
+    }
+  });
+
+  it('lets only the ArgoCD phase read secrets', () => {
+    const reads = (prefix: string) =>
+      statementsOfRole(prefix).flatMap(actionsOf).includes('secretsmanager:GetSecretValue');
+    expect(reads('PhaseProjectsterraformRole')).toBe(false);
+    expect(reads('PhaseProjectsansibleRole')).toBe(false);
+    expect(reads('PhaseProjectsargocdbootstrapRole')).toBe(true);
+  });
+
+  it('gives handlers item operations only: no Scan, batch writes or stream reads', () => {
+    for (const policy of Object.values(policies)) {
+      for (const action of policy.Properties.PolicyDocument.Statement.flatMap(actionsOf)) {
+        expect(action).not.toMatch(/^dynamodb:(Scan|Batch|.*Stream|\*)/);
+      }
+    }
+    const alertActions = statementsOfRole('PublishAlertFunctionRole')
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('dynamodb:'));
+    expect(alertActions.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+  });
 });

@@ -82,4 +82,25 @@ describe('ProvisioningWorkflow', () => {
       'CodeBuild.AccountLimitExceededException',
     );
   });
+
+  it('bounds every build below the execution timeout, so a stuck phase fails into its Catch', () => {
+    const builds = ['BuildTerraform', 'BuildAnsible', 'BuildArgocdBootstrap'].map(
+      (name) => (states[name] as { TimeoutSeconds?: number }).TimeoutSeconds ?? 0,
+    );
+    for (const seconds of builds) expect(seconds).toBeGreaterThan(0);
+    const total = builds.reduce((sum, seconds) => sum + seconds, 0);
+    expect(definition.TimeoutSeconds ?? 0).toBeGreaterThan(total);
+  });
+
+  it('runs every handler on Node.js 22, arm64, with X-Ray tracing', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThanOrEqual(5);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+  });
 });
