@@ -87,6 +87,7 @@ describe('provisioning workflow (synthesized ASL, real handlers, dynalite)', () 
     const ansibleBuildId = stored?.phases.ansible.buildId;
     expect(ansibleBuildId).toMatch(/:fake-\d{4}$/);
     expect(stored?.error).toMatchObject({ phase: 'ansible', buildId: ansibleBuildId, retryable: false });
+    expect(stored?.error?.logLink).toMatch(/^https:\/\/console\.aws\.amazon\.com\/cloudwatch\/.*fake-\d{4}$/);
     expect(stored?.error?.cause).toContain('ansible-playbook site.yml');
 
     const alerts = harness.sns.publishes.filter((p) => p.message.includes(run.runId));
@@ -99,6 +100,7 @@ describe('provisioning workflow (synthesized ASL, real handlers, dynalite)', () 
     });
     expect(JSON.stringify(message)).toContain(ansibleBuildId);
     expect(JSON.stringify(message)).toContain('exit status 2');
+    expect(JSON.stringify(message.links)).toContain(stored?.error?.logLink ?? 'missing log link');
     expect(alerts[0]?.attributes).toMatchObject({
       kind: { dataType: 'String', value: 'phase.failed' },
       organization: { dataType: 'String', value: run.organization },
@@ -138,6 +140,26 @@ describe('provisioning workflow (synthesized ASL, real handlers, dynalite)', () 
     const stored = await harness.observer.getRun(run.runId);
     expect(stored?.status).toBe('SUCCEEDED');
     expect(stored?.phases.terraform.status).toBe('SUCCEEDED');
+  });
+
+  it('retries a throttled CodeBuild start with backoff and still succeeds', async () => {
+    const run = await seedRun(harness.observer);
+    const builds = new FakeBuilds();
+    builds.throwNext('ansible', 'CodeBuild.AccountLimitExceededException');
+
+    const execution = await runWorkflow(harness, workflowInput(run), builds);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.events.filter((e) => e.type === 'StateRetried').map((e) => e.state)).toEqual([
+      'BuildAnsible',
+    ]);
+    expect(builds.calls.map((call) => call.phase)).toEqual([
+      'terraform',
+      'ansible',
+      'ansible',
+      'argocd-bootstrap',
+    ]);
+    expect((await harness.observer.getRun(run.runId))?.phases.ansible.status).toBe('SUCCEEDED');
   });
 
   it('refuses a second run while the environment is locked, and leaves the first run untouched', async () => {
