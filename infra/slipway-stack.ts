@@ -6,6 +6,7 @@ import { HandlerFunction } from './constructs/handler-function.js';
 import { PhaseProjects } from './constructs/phase-projects.js';
 import { PhaseStorage } from './constructs/phase-storage.js';
 import { ProvisioningWorkflow } from './constructs/provisioning-workflow.js';
+import { RunWatchdog } from './constructs/run-watchdog.js';
 import { StateStore } from './constructs/state-store.js';
 import { applyNagSuppressions } from './nag-suppressions.js';
 
@@ -68,6 +69,18 @@ export class SlipwayStack extends Stack {
         recordFailure: recorder('RecordFailureFunction', 'record-failure'),
         publishAlert,
       },
+    });
+    // Runs the workflow could not close (timed out, stopped, failure path failed): interrupt and alert.
+    const executionEnded = new HandlerFunction(this, 'ExecutionEndedFunction', {
+      handler: 'execution-ended',
+      serviceName: 'slipway-workflow',
+    });
+    this.stateStore.grantItems(executionEnded, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
+    this.alerts.grantPublish(executionEnded);
+    new RunWatchdog(this, 'RunWatchdog', {
+      stateMachine: this.workflow.stateMachine,
+      handler: executionEnded,
+      encryptionKey,
     });
     applyNagSuppressions(this);
   }

@@ -5,7 +5,7 @@
  * often it is delivered.
  */
 import { createHash } from 'node:crypto';
-import type { PhaseName, Tier } from './model.js';
+import type { ExecutionFailureStatus, PhaseName, Tier } from './model.js';
 
 export const ALERT_KINDS = [
   'phase.failed',
@@ -16,6 +16,7 @@ export const ALERT_KINDS = [
   'health.degraded',
   'drift.detected',
   'run.succeeded',
+  'run.interrupted',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -95,6 +96,71 @@ export function buildPhaseFailedAlert(input: PhaseFailedAlertInput): Alert {
     links,
     occurredAt: input.occurredAt,
     dedupKey: `phase.failed:${runId}:${failure.phase}`,
+  });
+}
+
+export interface RunInterruptedAlertInput {
+  readonly organization: string;
+  readonly environment: string;
+  readonly runId: string;
+  /** How the execution ended. */
+  readonly executionStatus: ExecutionFailureStatus;
+  /** The execution's error and cause, as Step Functions reports them (often absent). */
+  readonly error?: string;
+  readonly cause?: string;
+  /** The phase that was in progress when the execution ended, if any. */
+  readonly phase?: PhaseName;
+  /** The execution in the Step Functions console. */
+  readonly executionLink?: string;
+  /** Unknown tier → critical, as for `phase.failed`. */
+  readonly tier?: Tier;
+  readonly occurredAt: string;
+}
+
+const INTERRUPTED_BECAUSE: Readonly<Record<ExecutionFailureStatus, string>> = {
+  TIMED_OUT: 'timed out (TIMED_OUT)',
+  ABORTED: 'was stopped (ABORTED)',
+  FAILED: 'failed before it could record its end (FAILED)',
+};
+
+const MAX_CAUSE_LENGTH = 1000;
+
+/** The Step Functions console page of an execution. */
+export function executionConsoleLink(region: string, executionArn: string): string {
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+/**
+ * A `run.interrupted` alert: the run's execution ended (timed out, stopped by a person, or its
+ * own failure path failed) while the run was still RUNNING, so the run was marked INTERRUPTED
+ * and its lock released. One per run however often the end is reported.
+ */
+export function buildRunInterruptedAlert(input: RunInterruptedAlertInput): Alert {
+  const { organization, environment, runId } = input;
+  const reported = [input.error, input.cause].filter(Boolean).join(': ');
+  const links: AlertLink[] = input.executionLink
+    ? [{ label: 'Step Functions execution', url: input.executionLink }]
+    : [];
+  return createAlert({
+    kind: 'run.interrupted',
+    severity: phaseFailedSeverity(input.tier),
+    organization,
+    environment,
+    run: runId,
+    summary: `Run ${runId} of ${organization}/${environment} was interrupted: its execution ${INTERRUPTED_BECAUSE[input.executionStatus]}`,
+    detail: [
+      input.phase ? `Phase ${input.phase} was in progress.` : '',
+      reported
+        ? `Step Functions reports ${reported.length > MAX_CAUSE_LENGTH ? `${reported.slice(0, MAX_CAUSE_LENGTH)}…` : reported}`
+        : '',
+      'The run is marked INTERRUPTED and the environment lock released; everything the run recorded is kept. ' +
+        'Resume the run once the cause is understood.',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+    links,
+    occurredAt: input.occurredAt,
+    dedupKey: `run.interrupted:${runId}`,
   });
 }
 

@@ -29,3 +29,10 @@ export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export const TIERS = ['dev', 'staging', 'prod'] as const;
 export type Tier = (typeof TIERS)[number];
+
+/**
+ * How a workflow execution can end without success (Step Functions execution statuses). The
+ * execution-ended handler marks a run still RUNNING after one of these as INTERRUPTED.
+ */
+export const EXECUTION_FAILURE_STATUSES = ['TIMED_OUT', 'ABORTED', 'FAILED'] as const;
+export type ExecutionFailureStatus = (typeof EXECUTION_FAILURE_STATUSES)[number];

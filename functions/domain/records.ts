@@ -31,7 +31,13 @@ export interface EnvironmentRecord {
   readonly activeRunId?: string;
   /** Last sequence number handed out by `allocateRunSeq`. */
   readonly runSeq: number;
+  /** The run that took the lock last (kept after release: a finished run never locks again). */
   readonly lastRunId?: string;
+  /**
+   * Sequence number of `lastRunId`, written with the lock: a run may only take the lock with a
+   * higher sequence, so an older run never provisions after a newer one.
+   */
+  readonly lastRunSeq?: number;
   /** Bumped by every write, for optimistic concurrency and cache validation. */
   readonly version: number;
   readonly createdAt: string;

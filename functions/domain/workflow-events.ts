@@ -5,7 +5,7 @@
 // zod/mini: the same schemas at a quarter of the bundle size (Lambda bundles stay under budget).
 import * as z from 'zod/mini';
 import { ValidationError } from './errors.js';
-import { PHASES, RUN_TRIGGERS } from './model.js';
+import { EXECUTION_FAILURE_STATUSES, type ExecutionFailureStatus, PHASES, RUN_TRIGGERS } from './model.js';
 
 const DnsLabel = z
   .string()
@@ -99,9 +99,88 @@ export function exportedOutputs(build: SelectedBuild): Record<string, string> {
 }
 
 /** Parses an input or throws a {@link ValidationError} listing every issue. */
-export function parseInput<T>(schema: z.ZodMiniType<T>, input: unknown, what: string): T {
+export function parseInput<T>(schema: z.ZodMiniType<T>, input: unknown, what: string, at: string[] = []): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const issues = result.error.issues.map(
+    (issue) => `${[...at, ...issue.path.map(String)].join('.') || '(root)'}: ${issue.message}`,
+  );
   throw new ValidationError(`invalid ${what}: ${issues.join('; ')}`, issues, { cause: result.error });
+}
+
+// ---------------------------------------------------------------- execution ended
+
+/**
+ * The EventBridge event Step Functions sends when an execution changes status
+ * (`source: aws.states`, `detail-type: Step Functions Execution Status Change`), restricted to
+ * the endings that need the execution-ended handler. `detail.name` is the execution name, i.e.
+ * the run id; `detail.input` is the execution input (a {@link WorkflowInput}) as a JSON string.
+ * Other fields of the event (account, resources, redrive details …) are ignored.
+ */
+export const ExecutionStatusChangeEvent = z.object({
+  source: z.literal('aws.states'),
+  'detail-type': z.literal('Step Functions Execution Status Change'),
+  region: z.string().check(z.minLength(1)),
+  time: z.optional(z.string()),
+  detail: z.object({
+    executionArn: z
+      .string()
+      .check(z.regex(/^arn:aws[-a-z]*:states:/, 'must be a Step Functions execution ARN')),
+    name: RunId,
+    status: z.enum(EXECUTION_FAILURE_STATUSES),
+    stopDate: z.nullish(z.number()),
+    input: z.string(),
+    error: z.nullish(z.string()),
+    cause: z.nullish(z.string()),
+  }),
+});
+
+/** The run identity inside the execution input. */
+const ExecutionRunInput = z.object(RunRef);
+
+export interface ExecutionEnded {
+  readonly organization: string;
+  readonly environment: string;
+  readonly runId: string;
+  readonly status: ExecutionFailureStatus;
+  readonly executionArn: string;
+  readonly region: string;
+  readonly error?: string;
+  readonly cause?: string;
+  /** When the execution stopped (ISO 8601), from `detail.stopDate`, else the event time. */
+  readonly stoppedAt?: string;
+}
+
+/**
+ * Parses a Step Functions execution status change event of a Slipway run, or throws a
+ * {@link ValidationError} naming the offending field (`source`, `detail.status`,
+ * `detail.input.organization`, `detail.name` …).
+ */
+export function parseExecutionEnded(event: unknown): ExecutionEnded {
+  const what = 'Step Functions execution status change event';
+  const parsed = parseInput(ExecutionStatusChangeEvent, event, what);
+  const { detail } = parsed;
+  let input: unknown;
+  try {
+    input = JSON.parse(detail.input);
+  } catch (error) {
+    const issue = 'detail.input: must be the execution input as a JSON string';
+    throw new ValidationError(`invalid ${what}: ${issue}`, [issue], { cause: error });
+  }
+  const run = parseInput(ExecutionRunInput, input, what, ['detail', 'input']);
+  if (run.runId !== detail.name) {
+    const issue = `detail.name: execution ${detail.name} is not run ${run.runId} of its input`;
+    throw new ValidationError(`invalid ${what}: ${issue}`, [issue]);
+  }
+  const stopDate = typeof detail.stopDate === 'number' ? new Date(detail.stopDate) : undefined;
+  const stoppedAt = stopDate && !Number.isNaN(stopDate.getTime()) ? stopDate.toISOString() : parsed.time;
+  return {
+    ...run,
+    status: detail.status,
+    executionArn: detail.executionArn,
+    region: parsed.region,
+    ...(detail.error ? { error: detail.error } : {}),
+    ...(detail.cause ? { cause: detail.cause } : {}),
+    ...(stoppedAt ? { stoppedAt } : {}),
+  };
 }

@@ -10,6 +10,7 @@ import { lambdaAlertPublisher } from '../shared/lambda-alert-publisher.js';
 import { lambdaRepository } from '../shared/lambda-repository.js';
 import { lazyLambdaHandler } from '../shared/middleware.js';
 import { lambdaObservability, type Observability } from '../shared/observability.js';
+import { type PublishOnceResult, publishAlertOnce } from '../shared/publish-once.js';
 
 export interface PublishAlertDeps extends Observability {
   readonly repository: Repository;
@@ -17,10 +18,7 @@ export interface PublishAlertDeps extends Observability {
   readonly now?: () => Date;
 }
 
-export interface PublishAlertOutput {
-  readonly alertId: string;
-  readonly published: boolean;
-}
+export type PublishAlertOutput = PublishOnceResult;
 
 export const makePublishAlert =
   (deps: PublishAlertDeps) =>
@@ -37,21 +35,7 @@ export const makePublishAlert =
       occurredAt: failedAt ?? (deps.now ?? (() => new Date()))().toISOString(),
     });
 
-    const { stored } = await deps.repository.recordAlert(alert);
-    if (!stored) {
-      deps.logger?.info('alert already recorded; not publishing again', { alertId: alert.id });
-      return { alertId: alert.id, published: false };
-    }
-    try {
-      await deps.publisher.publish(alert);
-    } catch (error) {
-      // Unmark the alert so the task's retry stores and publishes it; otherwise it would be lost.
-      await deps.repository.forgetAlert(alert.id);
-      throw error;
-    }
-    deps.logger?.info('alert published', { alertId: alert.id, kind: alert.kind, severity: alert.severity });
-    deps.metrics?.addMetric('AlertPublished', 'Count', 1);
-    return { alertId: alert.id, published: true };
+    return publishAlertOnce(deps, alert);
   };
 
 export const handler = lazyLambdaHandler(() =>

@@ -32,12 +32,15 @@ describe('IAM scoping', () => {
     }
   });
 
-  it('lets only the alert publisher publish to the topic', () => {
-    const publishers = Object.values(policies).filter((policy) =>
-      policy.Properties.PolicyDocument.Statement.some((s) => actionsOf(s).includes('sns:Publish')),
-    );
-    expect(publishers).toHaveLength(1);
-    expect(publishers[0]?.Properties.Roles[0]?.Ref).toMatch(/^PublishAlertFunctionRole/);
+  it('lets only the two alerting handlers publish to the topic', () => {
+    const publishers = Object.values(policies)
+      .filter((policy) =>
+        policy.Properties.PolicyDocument.Statement.some((s) => actionsOf(s).includes('sns:Publish')),
+      )
+      .map((policy) => policy.Properties.Roles[0]?.Ref ?? '');
+    expect(publishers).toHaveLength(2);
+    expect(publishers.some((role) => role.startsWith('PublishAlertFunctionRole'))).toBe(true);
+    expect(publishers.some((role) => role.startsWith('ExecutionEndedFunctionRole'))).toBe(true);
   });
 
   it('confines the Terraform phase’s IAM rights to the /slipway/ path and its changes to tagged resources', () => {

@@ -39,6 +39,7 @@ const EnvironmentItem = z.object({
   activeRunId: z.optional(z.string()),
   runSeq: z._default(z.number(), 0),
   lastRunId: z.optional(z.string()),
+  lastRunSeq: z.optional(z.number()),
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -1,8 +1,9 @@
 /**
  * The environment lock: `activeRunId` on the environment item. Taking it moves the environment
- * to PROVISIONING (DELETING for a teardown); releasing it moves it to the run's outcome. Both
- * are single conditional updates, so two runs can never hold it and a replayed event cannot
- * take it again after its run has finished.
+ * to PROVISIONING (DELETING for a teardown) and records the run as `lastRunId`/`lastRunSeq`;
+ * releasing it moves it to the run's outcome. Both are single conditional updates, so two runs
+ * can never hold it, a replayed event cannot take it again after its run has finished, and a run
+ * older than the last one that locked never takes it at all.
  */
 import type { EnvironmentStatus, RunTrigger } from '../../domain/model.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
@@ -17,6 +18,8 @@ export interface LockRequest {
   readonly organization: string;
   readonly environment: string;
   readonly runId: string;
+  /** The run's sequence number: it must be higher than the environment's `lastRunSeq`. */
+  readonly seq: number;
   readonly trigger: RunTrigger;
   readonly at: string;
 }
@@ -26,20 +29,28 @@ export type LockOutcome =
   | { readonly kind: 'missing' }
   | { readonly kind: 'held-by-other'; readonly environment: EnvironmentRecord }
   | { readonly kind: 'run-finished'; readonly environment: EnvironmentRecord }
+  /** A run with the same or a higher sequence number has taken the lock since. */
+  | { readonly kind: 'superseded'; readonly environment: EnvironmentRecord }
   | { readonly kind: 'status-refused'; readonly environment: EnvironmentRecord };
 
-/** Takes the lock for `runId` (idempotent for the run that holds it). */
+/**
+ * Takes the lock for `runId` (idempotent for the run that holds it) and records the run as the
+ * environment's last one (`lastRunId`, `lastRunSeq`) in the same write.
+ */
 export async function takeLock(ctx: RepositoryContext, request: LockRequest): Promise<LockOutcome> {
   const update = new UpdateBuilder();
   const status = update.path('status');
   const activeRunId = update.path('activeRunId');
   const lastRunId = update.path('lastRunId');
+  const lastRunSeq = update.path('lastRunSeq');
   const runId = update.value(request.runId);
+  const seq = update.value(request.seq);
   const allowed = statusesAllowingRun(request.trigger).map((value) => update.value(value));
   update
     .set(['status'], lockedStatusFor(request.trigger))
     .set(['activeRunId'], request.runId)
     .set(['lastRunId'], request.runId)
+    .set(['lastRunSeq'], request.seq)
     .set(['gsi1pk'], keys.activeRun(request.at, request.runId).gsi1pk)
     .set(['gsi1sk'], keys.activeRun(request.at, request.runId).gsi1sk)
     .set(['statusChangedAt'], request.at)
@@ -47,7 +58,9 @@ export async function takeLock(ctx: RepositoryContext, request: LockRequest): Pr
     .increment(['version'])
     .condition(
       `attribute_exists(pk) AND (${activeRunId} = ${runId} OR (attribute_not_exists(${activeRunId}) AND ` +
-        `(attribute_not_exists(${lastRunId}) OR ${lastRunId} <> ${runId}) AND ${status} IN (${allowed.join(', ')})))`,
+        `(attribute_not_exists(${lastRunId}) OR ${lastRunId} <> ${runId}) AND ` +
+        `(attribute_not_exists(${lastRunSeq}) OR ${lastRunSeq} < ${seq}) AND ` +
+        `${status} IN (${allowed.join(', ')})))`,
     );
   const result = await ctx.store.update(
     keys.environment(request.organization, request.environment),
@@ -59,6 +72,9 @@ export async function takeLock(ctx: RepositoryContext, request: LockRequest): Pr
   if (!current) return { kind: 'missing' };
   if (current.activeRunId !== undefined) return { kind: 'held-by-other', environment: current };
   if (current.lastRunId === request.runId) return { kind: 'run-finished', environment: current };
+  if (current.lastRunSeq !== undefined && current.lastRunSeq >= request.seq) {
+    return { kind: 'superseded', environment: current };
+  }
   return { kind: 'status-refused', environment: current };
 }
 

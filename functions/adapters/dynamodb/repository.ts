@@ -27,6 +27,7 @@ import {
   type CompleteRunInput,
   completeRun,
   type FailRunInput,
+  type FailRunResult,
   type FinishRunResult,
   failRun,
   getRun,
@@ -67,7 +68,7 @@ export interface Repository {
   acquireLock(input: AcquireLockInput): Promise<AcquireLockResult>;
   recordPhase(input: RecordPhaseInput): Promise<RecordPhaseResult>;
   completeRun(input: CompleteRunInput): Promise<FinishRunResult>;
-  failRun(input: FailRunInput): Promise<FinishRunResult>;
+  failRun(input: FailRunInput): Promise<FailRunResult>;
   interruptRun(input: InterruptRunInput): Promise<FinishRunResult>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   getRunBySeq(organization: string, environment: string, seq: number): Promise<RunRecord | undefined>;

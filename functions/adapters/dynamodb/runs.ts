@@ -26,9 +26,10 @@ import {
   succeededStatusFor,
 } from '../../domain/transitions.js';
 import { DEFAULT_LIST_LIMIT, type RepositoryContext } from './context.js';
+import { getEnvironment } from './environments.js';
 import { toRun } from './items.js';
 import { type ItemKey, keys } from './keys.js';
-import { releaseLock, takeLock } from './lock.js';
+import { type LockOutcome, type ReleaseOutcome, releaseLock, takeLock } from './lock.js';
 import { GSI1 } from './table-schema.js';
 import { UpdateBuilder } from './update-builder.js';
 
@@ -151,8 +152,9 @@ export interface AcquireLockResult {
 /**
  * Starts a run: puts the run item (RUNNING, phases PENDING) then takes the environment lock.
  * The run item goes first so a crash between the two leaves a run that a replay completes,
- * never a lock without its run. If the lock is refused, the run item this call created is
- * deleted again and the refusal reported.
+ * never a lock without its run. A run item that already exists is only accepted while RUNNING
+ * (a replay of this step); a finished run never takes the lock again. If taking the lock fails,
+ * for a refusal or a fault, the untouched run item is deleted again (see {@link discardUnlockedRun}).
  */
 export async function acquireLock(
   ctx: RepositoryContext,
@@ -196,18 +198,37 @@ export async function acquireLock(
       throw error instanceof RunNotFoundError
         ? new TransitionRefusedError(
             `run sequence ${input.seq} of ${input.organization}/${input.environment} is taken`,
-            {
-              cause: error,
-            },
+            { cause: error },
           )
         : error;
     });
+    // A late or duplicated AcquireLock of a run that has ended: never lock (or move) anything.
+    if (current.status !== 'RUNNING') {
+      throw new TransitionRefusedError(
+        `run ${input.runId} is ${current.status}: a finished run never takes the lock again`,
+      );
+    }
   }
 
-  const lock = await takeLock(ctx, { ...input, trigger: input.trigger, at });
+  let lock: LockOutcome;
+  try {
+    lock = await takeLock(ctx, { ...input, at });
+  } catch (error) {
+    // The lock write failed without an answer (throttled past the SDK's retries, timed out). It
+    // may have been applied all the same: then the run is started. Otherwise no RUNNING run may
+    // be left without its lock (the Step Functions retry puts it again).
+    const environment = await getEnvironment(ctx, input.organization, input.environment).catch(
+      () => undefined,
+    );
+    if (environment?.activeRunId === input.runId) return { run: current, environment };
+    if (created) await discardUnlockedRun(ctx, key).catch(() => undefined);
+    throw error;
+  }
   if (lock.kind === 'locked') return { run: current, environment: lock.environment };
 
-  if (created) await ctx.store.delete(key);
+  // Refused: this run does not hold the lock, so its run item (created now, or left by an
+  // earlier attempt of this step) never did anything and goes.
+  await discardUnlockedRun(ctx, key);
   const where = `${input.organization}/${input.environment}`;
   switch (lock.kind) {
     case 'missing':
@@ -221,11 +242,27 @@ export async function acquireLock(
       throw new TransitionRefusedError(
         `run ${input.runId} has already finished; it cannot take the lock again`,
       );
+    case 'superseded':
+      throw new TransitionRefusedError(
+        `run ${input.runId} (#${input.seq}) is older than run ${lock.environment.lastRunId} ` +
+          `(#${lock.environment.lastRunSeq}), which took the lock of ${where} since: an older run never provisions after a newer one`,
+      );
     case 'status-refused':
       throw new TransitionRefusedError(
         `environment ${where} is ${lock.environment.status}: a ${input.trigger} run cannot start`,
       );
   }
+}
+
+/**
+ * Deletes a run item that never got past `run.started` (RUNNING, one history entry), i.e. one
+ * whose lock was never taken. Conditional, so a run that has made progress is never deleted.
+ */
+async function discardUnlockedRun(ctx: RepositoryContext, key: ItemKey): Promise<void> {
+  await ctx.store.delete(key, '#status = :running AND size(#history) = :one', {
+    names: { '#status': 'status', '#history': 'history' },
+    values: { ':running': 'RUNNING', ':one': 1 },
+  });
 }
 
 // ---------------------------------------------------------------- recordPhase
@@ -332,6 +369,11 @@ export interface FinishRunResult {
   readonly run: RunRecord;
   readonly environment: EnvironmentRecord | undefined;
   readonly changed: boolean;
+  /**
+   * What happened to the environment lock: `released` by this call, `already-released` by an
+   * earlier call for this run with the same outcome, or `not-held` by this run (left alone).
+   */
+  readonly lock: ReleaseOutcome['kind'];
 }
 
 /**
@@ -389,7 +431,12 @@ export async function completeRun(ctx: RepositoryContext, input: CompleteRunInpu
         (release.environment?.activeRunId ? ` (run ${release.environment.activeRunId} does)` : ''),
     );
   }
-  return { run, environment: release.environment, changed: changed || release.kind === 'released' };
+  return {
+    run,
+    environment: release.environment,
+    changed: changed || release.kind === 'released',
+    lock: release.kind,
+  };
 }
 
 // ---------------------------------------------------------------- failRun
@@ -403,13 +450,27 @@ export interface FailRunInput extends RunRef {
   readonly at?: Date;
 }
 
+export interface FailRunResult extends FinishRunResult {
+  /**
+   * `failed`: this call recorded the failure. `replay`: this failure (same phase) was already
+   * recorded. `already-finished`: the run had ended otherwise (SUCCEEDED, FAILED in another
+   * phase, INTERRUPTED); its outcome is kept and only the lock it still held, if any, was
+   * released with the status that outcome implies.
+   */
+  readonly outcome: 'failed' | 'replay' | 'already-finished';
+}
+
 /**
  * Marks the phase FAILED and the run FAILED with a structured error (later phases stay
  * PENDING, so a resume knows where to start), then sets the environment FAILED (DELETE_FAILED
- * for a teardown) and releases the lock if this run holds it. A replay is a no-op; a run that
- * already SUCCEEDED is never overwritten.
+ * for a teardown) and releases the lock if this run holds it. A replay is a no-op.
+ *
+ * A run that has already finished is never overwritten, and never left holding the lock: e.g.
+ * when CompleteRun marked the run SUCCEEDED but its environment write failed past its retries,
+ * the Catch lands here and the lock is released with the status the run's real outcome implies
+ * (READY, DELETED for a teardown; FAILED/DELETE_FAILED for a failed or interrupted run).
  */
-export async function failRun(ctx: RepositoryContext, input: FailRunInput): Promise<FinishRunResult> {
+export async function failRun(ctx: RepositoryContext, input: FailRunInput): Promise<FailRunResult> {
   const at = (input.at ?? ctx.now()).toISOString();
   const key = await runKey(ctx, input);
   const error = {
@@ -449,25 +510,32 @@ export async function failRun(ctx: RepositoryContext, input: FailRunInput): Prom
 
   const result = await ctx.store.update(key, update.build());
   let run: RunRecord;
-  let changed = true;
+  let outcome: FailRunResult['outcome'] = 'failed';
   if (result.ok) {
     run = toRun(result.item);
   } else {
     run = await readRun(ctx, key, input);
-    const replay = run.status === 'FAILED' && run.error?.phase === input.phase;
-    if (!replay) {
-      if (run.status === 'RUNNING') planPhaseFail(input.phase, run.phases[input.phase]);
+    if (run.status === 'RUNNING') {
+      // Still running, so the phase itself refused (SUCCEEDED or SKIPPED), or a concurrent change.
+      planPhaseFail(input.phase, run.phases[input.phase]);
       throw new TransitionRefusedError(
-        `run ${input.runId} is ${run.status}: it cannot fail in phase ${input.phase}`,
+        `run ${input.runId} changed concurrently; failure of phase ${input.phase} not recorded`,
       );
     }
-    changed = false;
+    outcome = run.status === 'FAILED' && run.error?.phase === input.phase ? 'replay' : 'already-finished';
   }
 
-  // A run that never took the lock (its acquire failed after the run item was put) or whose
-  // lock was already released leaves the environment as it is.
-  const release = await releaseLock(ctx, { ...input, status: failedStatusFor(run.trigger), at });
-  return { run, environment: release.environment, changed: changed || release.kind === 'released' };
+  // Only a lock this run holds is released; a run that never took the lock, or whose lock is
+  // already released, leaves the environment as it is.
+  const status = run.status === 'SUCCEEDED' ? succeededStatusFor(run.trigger) : failedStatusFor(run.trigger);
+  const release = await releaseLock(ctx, { ...input, status, at });
+  return {
+    run,
+    environment: release.environment,
+    changed: outcome === 'failed' || release.kind === 'released',
+    lock: release.kind,
+    outcome,
+  };
 }
 
 // ---------------------------------------------------------------- interruptRun
@@ -505,5 +573,10 @@ export async function interruptRun(
     }
   }
   const release = await releaseLock(ctx, { ...input, status: failedStatusFor(run.trigger), at });
-  return { run, environment: release.environment, changed: result.ok || release.kind === 'released' };
+  return {
+    run,
+    environment: release.environment,
+    changed: result.ok || release.kind === 'released',
+    lock: release.kind,
+  };
 }

@@ -44,6 +44,12 @@ export function toDocumentClient(
   });
 }
 
+/** Name (`#x`) and value (`:x`) placeholders of a condition expression. */
+export interface ConditionPlaceholders {
+  readonly names?: Record<string, string>;
+  readonly values?: Record<string, unknown>;
+}
+
 export type WriteResult = { readonly ok: true; readonly item: StoredItem } | { readonly ok: false };
 
 export class Store {
@@ -118,14 +124,15 @@ export class Store {
   }
 
   /** Conditional delete; `false` when the condition failed. */
-  async delete(key: ItemKey, condition?: string, values?: Record<string, unknown>): Promise<boolean> {
+  async delete(key: ItemKey, condition?: string, placeholders: ConditionPlaceholders = {}): Promise<boolean> {
     return this.#write('DeleteItem', key, async () => {
       await this.#doc.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: key,
           ...(condition ? { ConditionExpression: condition } : {}),
-          ...(values ? { ExpressionAttributeValues: values } : {}),
+          ...(placeholders.names ? { ExpressionAttributeNames: placeholders.names } : {}),
+          ...(placeholders.values ? { ExpressionAttributeValues: placeholders.values } : {}),
         }),
       );
       return true;

@@ -5,7 +5,8 @@
  * refused by Step Functions itself (a name is never reused for another input or after it ended).
  */
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { RunAlreadyStartedError } from '../../domain/errors.js';
+import { validateEnvironmentSpec } from '../../domain/environment-spec.js';
+import { RunAlreadyStartedError, ValidationError } from '../../domain/errors.js';
 import type { RunTrigger } from '../../domain/model.js';
 import { buildRunId } from '../../domain/run-id.js';
 import { specHash } from '../../domain/spec-hash.js';
@@ -34,7 +35,11 @@ export interface StartedRun {
 }
 
 export interface RunStarter {
-  /** Allocates the next run of the environment and starts it. */
+  /**
+   * Validates the spec with the shared validator (the one the API and the tenant renderer use),
+   * then allocates the next run of the environment and starts it. A bad spec is a ValidationError
+   * naming each field, and nothing is written or started.
+   */
   startRun(request: RunRequest): Promise<StartedRun>;
   /**
    * Starts an already planned run (a retried delivery): the same input while it runs returns the
@@ -60,6 +65,11 @@ export function createRunStarter({ client, stateMachineArn, repository }: RunSta
   return {
     startExecution,
     async startRun(request) {
+      const validation = validateEnvironmentSpec(request.spec, request);
+      if (!validation.ok) {
+        const messages = validation.issues.map((issue) => issue.message);
+        throw new ValidationError(`environment spec is invalid: ${messages.join('; ')}`, messages);
+      }
       const hash = specHash(request.spec);
       const seq = await repository.allocateRunSeq(request.organization, request.environment);
       const runId = buildRunId({

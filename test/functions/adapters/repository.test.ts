@@ -1,3 +1,4 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepository, type Repository } from '../../../functions/adapters/dynamodb/repository.js';
 import { buildPhaseFailedAlert } from '../../../functions/domain/alert.js';
@@ -133,6 +134,7 @@ describe('acquireLock', () => {
       status: 'PROVISIONING',
       activeRunId: run.runId,
       lastRunId: run.runId,
+      lastRunSeq: 1,
     });
     expect(await repository.getRun(run.runId)).toMatchObject({ runId: run.runId, status: 'RUNNING' });
     expect(await repository.listLockedEnvironments()).toContainEqual({
@@ -167,6 +169,63 @@ describe('acquireLock', () => {
     await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') });
     await expect(lock(run)).rejects.toBeInstanceOf(TransitionRefusedError);
     expect((await repository.getEnvironment(run.organization, run.environment))?.activeRunId).toBeUndefined();
+  });
+
+  it('refuses a late AcquireLock of a finished run after a newer run ended, leaving the environment as that run left it', async () => {
+    const first = await seedRun(repository);
+    await lock(first);
+    await repository.recordPhase({ ...first, open: { phase: 'terraform' } });
+    await repository.failRun({ ...first, phase: 'terraform', cause: 'exit 1', retryable: false });
+    const second = await nextRun(repository, first);
+    await lock(second);
+    await repository.recordPhase({ ...second, open: { phase: 'terraform' } });
+    await repository.failRun({ ...second, phase: 'terraform', cause: 'exit 2', retryable: false });
+    const before = await repository.getEnvironment(first.organization, first.environment);
+
+    const replay = await lock(first).catch((error: unknown) => error);
+
+    expect(replay).toBeInstanceOf(TransitionRefusedError);
+    expect(String(replay)).toContain('is FAILED: a finished run never takes the lock again');
+    const after = await repository.getEnvironment(first.organization, first.environment);
+    expect(after).toEqual(before);
+    expect(after).toMatchObject({ status: 'FAILED', lastRunId: second.runId, lastRunSeq: 2 });
+    expect(after?.activeRunId).toBeUndefined();
+    expect(await repository.getRunBySeq(first.organization, first.environment, 1)).toMatchObject({
+      status: 'FAILED',
+      error: { cause: 'exit 1' },
+    });
+    // The environment is free: the next run can be requested.
+    expect(await repository.allocateRunSeq(first.organization, first.environment)).toBe(3);
+  });
+
+  it('refuses an older run that tries to lock after a newer run has finished, and removes its run item', async () => {
+    const older = await seedRun(repository); // #1 allocated; its AcquireLock is delayed
+    const newer = await nextRun(repository, older); // #2 allocated by a later request
+    await lock(newer);
+    await repository.recordPhase({ ...newer, open: { phase: 'terraform' } });
+    await repository.failRun({ ...newer, phase: 'terraform', cause: 'exit 1', retryable: true });
+
+    const refusal = await lock(older).catch((error: unknown) => error);
+
+    expect(refusal).toBeInstanceOf(TransitionRefusedError);
+    expect(String(refusal)).toMatch(
+      /older than run .*\.000002\..*an older run never provisions after a newer one/,
+    );
+    expect(await repository.getEnvironment(older.organization, older.environment)).toMatchObject({
+      status: 'FAILED',
+      lastRunId: newer.runId,
+      lastRunSeq: 2,
+    });
+    expect(await repository.getRunBySeq(older.organization, older.environment, 1)).toBeUndefined();
+  });
+
+  it('lets a newer run lock after an older one has finished', async () => {
+    const older = await seedRun(repository);
+    await runToLastPhase(older);
+    await repository.completeRun({ ...older, close: close('argocd-bootstrap', 'cd-1') });
+    const newer = await nextRun(repository, older);
+    const { environment } = await lock(newer);
+    expect(environment).toMatchObject({ status: 'PROVISIONING', activeRunId: newer.runId, lastRunSeq: 2 });
   });
 
   it('refuses to provision a deleted environment until its spec is recorded again', async () => {
@@ -340,7 +399,7 @@ describe('completeRun', () => {
     ).rejects.toThrow(/unfinished phases: terraform, ansible/);
   });
 
-  it('refuses to complete with a run id that does not hold the lock', async () => {
+  it('reports a run id that does not exist as RunNotFoundError and leaves the lock alone', async () => {
     const run = await seedRun(repository);
     await runToLastPhase(run);
     const stranger = { ...run, runId: run.runId.replace('.000001.', '.000009.') };
@@ -351,6 +410,29 @@ describe('completeRun', () => {
       status: 'PROVISIONING',
       activeRunId: run.runId,
     });
+  });
+
+  it('refuses to release the lock for a RUNNING run that does not hold it', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run);
+    // The lock is taken away from the run behind the workflow's back (an operator's forced unlock).
+    await dynamo.documentClient.send(
+      new UpdateCommand({
+        TableName: dynamo.tableName,
+        Key: { pk: `ORG#${run.organization}`, sk: `ENV#${run.environment}` },
+        UpdateExpression: 'REMOVE activeRunId, gsi1pk, gsi1sk',
+      }),
+    );
+
+    const refusal = await repository
+      .completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') })
+      .catch((error: unknown) => error);
+
+    expect(refusal).toBeInstanceOf(TransitionRefusedError);
+    expect(String(refusal)).toContain(`run ${run.runId} does not hold the lock`);
+    const environment = await repository.getEnvironment(run.organization, run.environment);
+    expect(environment).toMatchObject({ status: 'PROVISIONING', lastRunId: run.runId });
+    expect(environment?.activeRunId).toBeUndefined();
   });
 
   it('refuses to release the lock for a run the environment no longer considers active', async () => {
@@ -418,20 +500,44 @@ describe('failRun', () => {
       cause: 'exit 1',
       retryable: false,
     });
-    expect(replay.changed).toBe(false);
+    expect(replay).toMatchObject({ changed: false, outcome: 'replay', lock: 'already-released' });
     expect(replay.run.history.filter((entry) => entry.event === 'run.failed')).toHaveLength(1);
   });
 
-  it('refuses to fail a run that already succeeded', async () => {
+  it('never overwrites a run that already succeeded, and reports what it found', async () => {
     const run = await seedRun(repository);
     await runToLastPhase(run);
     await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') });
-    await expect(
-      repository.failRun({ ...run, phase: 'argocd-bootstrap', cause: 'late', retryable: false }),
-    ).rejects.toBeInstanceOf(TransitionRefusedError);
+
+    const late = await repository.failRun({
+      ...run,
+      phase: 'argocd-bootstrap',
+      cause: 'late',
+      retryable: false,
+    });
+
+    expect(late).toMatchObject({ outcome: 'already-finished', changed: false, lock: 'already-released' });
+    expect(late.run).toMatchObject({ status: 'SUCCEEDED' });
+    expect(late.run.error).toBeUndefined();
     expect(await repository.getRun(run.runId)).toMatchObject({ status: 'SUCCEEDED' });
     expect(await repository.getEnvironment(run.organization, run.environment)).toMatchObject({
       status: 'READY',
+    });
+  });
+
+  it('keeps the first failure of a run failed in another phase, and releases nothing twice', async () => {
+    const run = await seedRun(repository);
+    await lock(run);
+    await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
+    await repository.failRun({ ...run, phase: 'terraform', cause: 'exit 1', retryable: false });
+
+    const other = await repository.failRun({ ...run, phase: 'ansible', cause: 'late', retryable: true });
+
+    expect(other).toMatchObject({ outcome: 'already-finished', changed: false, lock: 'already-released' });
+    expect(other.run.error).toMatchObject({ phase: 'terraform', cause: 'exit 1' });
+    expect(other.run.phases.ansible.status).toBe('PENDING');
+    expect(await repository.getEnvironment(run.organization, run.environment)).toMatchObject({
+      status: 'FAILED',
     });
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepository, type Repository } from '../../../functions/adapters/dynamodb/repository.js';
 import { createRunStarter, type RunStarter } from '../../../functions/adapters/sfn/run-starter.js';
-import { RunAlreadyStartedError } from '../../../functions/domain/errors.js';
+import { RunAlreadyStartedError, ValidationError } from '../../../functions/domain/errors.js';
 import { specHash } from '../../../functions/domain/spec-hash.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { type FakeSfn, startFakeSfn } from '../../support/fake-sfn.js';
@@ -79,5 +79,20 @@ describe('run starter', () => {
     await expect(starter.startExecution(first.input)).rejects.toMatchObject({
       name: 'RunAlreadyStartedError',
     });
+  });
+
+  it('refuses a bad spec with the field named, before allocating or starting anything', async () => {
+    const { organization, environment, spec } = await seedEnvironment();
+    const bad = { ...spec, network: { ...spec.network, podCidr: spec.network.vpcCidr } };
+    const executions = sfn.executions.size;
+
+    const error = await starter
+      .startRun({ organization, environment, trigger: 'api', spec: bad })
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toContain('network.podCidr');
+    expect(sfn.executions.size).toBe(executions);
+    expect((await repository.getEnvironment(organization, environment))?.runSeq ?? 0).toBe(0);
   });
 });

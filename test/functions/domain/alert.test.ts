@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { alertIdFor, buildPhaseFailedAlert, toSnsMessage } from '../../../functions/domain/alert.js';
+import {
+  alertIdFor,
+  buildPhaseFailedAlert,
+  buildRunInterruptedAlert,
+  executionConsoleLink,
+  toSnsMessage,
+} from '../../../functions/domain/alert.js';
 
 const failure = {
   phase: 'ansible' as const,
@@ -37,6 +43,62 @@ describe('buildPhaseFailedAlert', () => {
     expect(alert.kind).toBe('phase.failed');
     expect(alert.links).toEqual([{ label: 'CodeBuild logs', url: failure.logLink }]);
     expect(alert.detail).toContain('COMMAND_EXECUTION_ERROR');
+  });
+});
+
+describe('buildRunInterruptedAlert', () => {
+  const executionArn =
+    'arn:aws:states:eu-west-1:123456789012:execution:ProvisioningWorkflow:acme.prod.000004.1a2b3c4d';
+  const base = {
+    organization: 'acme',
+    environment: 'prod',
+    runId: 'acme.prod.000004.1a2b3c4d',
+    occurredAt: '2025-01-01T04:00:00.000Z',
+  };
+
+  it('is critical for prod, warning for other known tiers', () => {
+    expect(buildRunInterruptedAlert({ ...base, executionStatus: 'ABORTED', tier: 'prod' }).severity).toBe(
+      'critical',
+    );
+    expect(buildRunInterruptedAlert({ ...base, executionStatus: 'ABORTED', tier: 'staging' }).severity).toBe(
+      'warning',
+    );
+    expect(buildRunInterruptedAlert({ ...base, executionStatus: 'ABORTED', tier: 'dev' }).severity).toBe(
+      'warning',
+    );
+  });
+
+  it('says why in the summary, one dedupKey per run, and links to the execution in the console', () => {
+    const link = executionConsoleLink('eu-west-1', executionArn);
+    const timedOut = buildRunInterruptedAlert({
+      ...base,
+      executionStatus: 'TIMED_OUT',
+      error: 'States.Timeout',
+      phase: 'ansible',
+      executionLink: link,
+      tier: 'prod',
+    });
+    expect(timedOut).toMatchObject({
+      kind: 'run.interrupted',
+      run: base.runId,
+      dedupKey: `run.interrupted:${base.runId}`,
+      id: alertIdFor(`run.interrupted:${base.runId}`),
+      links: [{ label: 'Step Functions execution', url: link }],
+    });
+    expect(timedOut.summary).toBe(
+      'Run acme.prod.000004.1a2b3c4d of acme/prod was interrupted: its execution timed out (TIMED_OUT)',
+    );
+    expect(timedOut.detail).toContain('Phase ansible was in progress.');
+    expect(timedOut.detail).toContain('States.Timeout');
+    expect(link).toBe(
+      `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}`,
+    );
+    expect(buildRunInterruptedAlert({ ...base, executionStatus: 'ABORTED' }).summary).toMatch(
+      /was stopped \(ABORTED\)$/,
+    );
+    expect(buildRunInterruptedAlert({ ...base, executionStatus: 'FAILED' }).summary).toMatch(
+      /failed before it could record its end \(FAILED\)$/,
+    );
   });
 });
 

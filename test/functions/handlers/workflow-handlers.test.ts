@@ -1,3 +1,5 @@
+import { ThrottlingException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -189,6 +191,67 @@ describe('workflow handlers, failure path', () => {
     const first = await steps.recordFailure(event);
     expect(await steps.recordFailure(event)).toEqual(first);
     expect(first).toMatchObject({ retryable: true, cause: 'States.Timeout: Task timed out' });
+  });
+
+  it('releases the lock READY when CompleteRun recorded the run but not the environment, keeping the run SUCCEEDED', async () => {
+    const run = await seedRun(repository, { tier: 'staging' });
+    const steps = workflow(repository);
+    const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
+    await steps.acquireLock(workflowInput(run));
+    await steps.recordPhase({ ...ref, open: { phase: 'terraform' } });
+    await steps.recordPhase({
+      ...ref,
+      close: { phase: 'terraform', build: selectedBuild('slipway-terraform', {}) },
+      open: { phase: 'ansible' },
+    });
+    await steps.recordPhase({
+      ...ref,
+      close: { phase: 'ansible', build: selectedBuild('slipway-ansible', {}) },
+      open: { phase: 'argocd-bootstrap' },
+    });
+    // dynalite cannot throttle: this client throttles every environment write (past every Retry).
+    const client = DynamoDBDocumentClient.from(dynamo.newClient(), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    Object.assign(client, {
+      send: async (command: unknown) => {
+        if (command instanceof UpdateCommand && String(command.input.Key?.sk).startsWith('ENV#')) {
+          throw new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
+        }
+        return send(command);
+      },
+    });
+    const throttled = workflow(createRepository({ client, tableName: dynamo.tableName }));
+    const caught = await throttled
+      .completeRun({
+        ...ref,
+        close: { phase: 'argocd-bootstrap', build: selectedBuild('slipway-argocd', {}) },
+      })
+      .catch((error: unknown) => error);
+    expect(caught).toMatchObject({ name: 'TransientStoreError' });
+
+    // The Catch of CompleteRun routes to RecordFailure, with the caught error.
+    const failure = await steps.recordFailure({
+      ...ref,
+      phase: 'argocd-bootstrap',
+      error: {
+        Error: 'TransientStoreError',
+        Cause: JSON.stringify({
+          errorType: 'TransientStoreError',
+          errorMessage: 'DynamoDB UpdateItem failed transiently',
+        }),
+      },
+    });
+
+    expect(failure).toMatchObject({ phase: 'argocd-bootstrap', retryable: false });
+    expect(failure.cause).toMatch(
+      /^Run .* had already succeeded \(environment READY\); the workflow then failed recording phase argocd-bootstrap: TransientStoreError/,
+    );
+    expect(await repository.getRun(run.runId)).toMatchObject({ status: 'SUCCEEDED' });
+    const environment = await repository.getEnvironment(run.organization, run.environment);
+    expect(environment).toMatchObject({ status: 'READY', lastRunId: run.runId });
+    expect(environment?.activeRunId).toBeUndefined();
   });
 
   it('publishes an alert on retry when SNS failed the first time', async () => {
