@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { TIERS } from './model.js';
+import { CLUSTER_NAME_MAX, clusterName, INSTANCE_TYPE, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from './spec/aws.js';
 import { cidrsOverlap, type Ipv4Cidr, parseIpv4Cidr } from './spec/cidr.js';
 import { fieldOf, fromZodIssues, issue, type SpecIssue, type Validation } from './spec/issues.js';
 import {
@@ -22,6 +23,7 @@ import {
   SUPPORTED_COMBINATIONS,
 } from './spec/versions.js';
 
+export { CLUSTER_NAME_MAX, clusterName, INSTANCE_TYPE, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from './spec/aws.js';
 export { formatIpv4, parseIpv4Cidr } from './spec/cidr.js';
 export type { SpecIssue, Validation } from './spec/issues.js';
 export {
@@ -95,8 +97,9 @@ function parsedOrUndefined(value: string): Ipv4Cidr | undefined {
 
 export const Network = z
   .strictObject({
-    // AWS allows VPCs from /16 to /28.
-    vpcCidr: cidr('the VPC CIDR', 16, 28),
+    // AWS allows VPCs from /16 to /28, but Terraform's vpc module splits the VPC into a private
+    // and a public subnet per zone and takes /16 to /24 only.
+    vpcCidr: cidr('the VPC CIDR', VPC_PREFIX_MIN, VPC_PREFIX_MAX),
     podCidr: cidr('the pod CIDR', 8, POD_CIDR_NODE_MASK),
     // kube-apiserver refuses a service range larger than /12 (2^20 addresses).
     serviceCidr: cidr('the service CIDR', 12, 28),
@@ -126,9 +129,9 @@ export const Network = z
     }
   });
 
-const InstanceType = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/, { error: 'must be an EC2 instance type such as "m6i.large"' });
+const InstanceType = z.string().regex(INSTANCE_TYPE, {
+  error: 'must be an EC2 instance type such as "m6i.large", "m7i-flex.large" or "m7i.metal-24xl"',
+});
 
 const NodeGroup = (min: number, max: number) =>
   z.strictObject({
@@ -269,6 +272,15 @@ function contextIssues(spec: EnvironmentSpec, context: SpecContext): SpecIssue[]
   if (!organization.success) issues.push(...fromZodIssues(organization.error.issues, 'organization'));
   const environment = EnvironmentName.safeParse(context.environment);
   if (!environment.success) issues.push(...fromZodIssues(environment.error.issues, 'environment'));
+  const cluster = clusterName(context.organization, context.environment);
+  if (cluster.length > CLUSTER_NAME_MAX) {
+    issues.push(
+      issue(
+        'environment',
+        `the cluster name '${cluster}' is ${cluster.length} characters; <organization>-<environment> must be at most ${CLUSTER_NAME_MAX} (it prefixes the environment's IAM and EC2 resource names)`,
+      ),
+    );
+  }
   spec.namespaces.forEach((namespace, index) => {
     const full = tenantNamespace(context.organization, context.environment, namespace.name);
     if (full.length > DNS1123_LABEL_MAX) {

@@ -91,6 +91,10 @@ describe('buildspecs/scripts/ansible/report.sh', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** A report document: an object is written as JSON, a string as it is (malformed output). */
+  const reportText = (report: unknown): string =>
+    typeof report === 'string' ? report : JSON.stringify(report);
+
   function runReport(options: {
     nodes: unknown;
     cilium: unknown;
@@ -116,8 +120,8 @@ describe('buildspecs/scripts/ansible/report.sh', () => {
     if (inventory.status !== 0) throw new Error(inventory.stderr);
     writeFileSync(join(phase, 'extra-vars.json'), '{}');
     writeFileSync(join(phase, 'kubeconfig'), KUBECONFIG_CONTENT, { mode: 0o600 });
-    writeFileSync(join(dir, 'nodes.json'), JSON.stringify(options.nodes));
-    writeFileSync(join(dir, 'cilium.json'), JSON.stringify(options.cilium));
+    writeFileSync(join(dir, 'nodes.json'), reportText(options.nodes));
+    writeFileSync(join(dir, 'cilium.json'), reportText(options.cilium));
     const secretCopy = join(dir, 'stored-secret');
     const result = spawnSync('bash', [REPORT], {
       cwd: REPO_ROOT,
@@ -217,5 +221,47 @@ describe('buildspecs/scripts/ansible/report.sh', () => {
     expect(run.status, run.output).toBe(0);
     expect(run.awsCalls).toEqual([]);
     expect(run.exports).toEqual({ KUBECONFIG_SECRET_ID: '', NODES_READY: '', CILIUM_STATUS: '' });
+    expect(run.kubeconfigLeftBehind).toBe(false);
+  });
+  /*
+   * Reviewers reproduced "OK" and "/" exports from garbage reports: bash had turned errexit off in
+   * the checks' command substitutions. Malformed reports must fail the step, export nothing and
+   * leave the kubeconfig unstored.
+   */
+  describe('fails on a malformed report instead of exporting made-up values', () => {
+    it.each<[string, unknown]>([
+      ['not JSON at all', 'Error from server (ServiceUnavailable): the server is currently unable'],
+      ['empty', ''],
+      ['truncated JSON', '{"items": [{"metadata": {"name": "ip-10-0-0-1"'],
+      ['a JSON array', []],
+      ['an object without items', { kind: 'Status', status: 'Failure' }],
+      ['items that are not a list', { items: 6 }],
+      ['nodes whose status is not an object', { items: [{ metadata: { name: 'x' }, status: 'Ready' }] }],
+    ])('kubectl get nodes output that is %s', (_case, nodesReport) => {
+      const run = runReport({ nodes: nodesReport, cilium: healthyCilium });
+      expect(run.status).not.toBe(0);
+      expect(run.output).toMatch(/ERROR - .*nodes\.json is not a node list/);
+      expect(run.exports).toEqual({ KUBECONFIG_SECRET_ID: '', NODES_READY: '', CILIUM_STATUS: '' });
+      expect(run.storedSecret).toBeUndefined();
+      expect(run.awsCalls).toEqual([]);
+      expect(run.kubeconfigLeftBehind).toBe(false);
+    });
+
+    it.each<[string, unknown]>([
+      ['not JSON at all', 'Error: Unable to connect to Kubernetes'],
+      ['empty', ''],
+      ['a JSON string', 'OK'],
+      ['an object without pod_state', { errors: {} }],
+      ['pod_state without the cilium agent', { pod_state: { 'cilium-operator': { Desired: 2, Ready: 2 } } }],
+      ['counts that are not numbers', { pod_state: { cilium: { Desired: '6', Ready: '6' } } }],
+      ['errors that are not a map', { pod_state: healthyCilium.pod_state, errors: ['boom'] }],
+    ])('cilium status output that is %s', (_case, ciliumReport) => {
+      const run = runReport({ nodes: nodes(NODE_COUNT), cilium: ciliumReport });
+      expect(run.status).not.toBe(0);
+      expect(run.output).toMatch(/ERROR - .*cilium-status\.json is not a Cilium status report/);
+      expect(run.exports).toEqual({ KUBECONFIG_SECRET_ID: '', NODES_READY: '', CILIUM_STATUS: '' });
+      expect(run.storedSecret).toBeUndefined();
+      expect(run.kubeconfigLeftBehind).toBe(false);
+    });
   });
 });

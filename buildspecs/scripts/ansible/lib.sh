@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 ANSIBLE_DIR="${ANSIBLE_DIR:-${PWD}/gitops/ansible}"
 # Everything this phase produces at run time (outputs, inventory, reports, exports). The
-# kubeconfig passes through here too, mode 0600, and is removed once it is in Secrets Manager.
+# kubeconfig passes through here too, mode 0600; post_build (report.sh) removes it, stored or not.
 PHASE_DIR="${ANSIBLE_PHASE_DIR:-${ANSIBLE_DIR}/.phase}"
 
 # shellcheck source=../lib/phase-dir.sh

@@ -12,13 +12,37 @@ collect_cluster_report() {
   run_playbook "${ANSIBLE_DIR}/playbooks/cluster-report.yml" --extra-vars "cluster_report_dir=$(report_dir)"
 }
 
+# The shapes the checks below read. A report that is not JSON, or JSON of another shape (an error
+# page, an empty answer, a truncated file), fails the step: it never turns into a count or an "OK".
+readonly INVENTORY_SHAPE='
+  (.all.children.k8s_cluster.children | type == "object")
+  and all(.all.children.k8s_cluster.children[]; (.hosts | type == "object"))
+  and ([.all.children.k8s_cluster.children[].hosts | keys[]] | length > 0)'
+readonly NODES_SHAPE='
+  type == "object" and (.items | type == "array")
+  and all(.items[];
+    type == "object"
+    and ((.status // {}) | type == "object")
+    and ((.status.conditions // []) | type == "array" and all(.[]; type == "object")))'
+readonly CILIUM_SHAPE='
+  type == "object"
+  and (.pod_state | type == "object") and (.pod_state.cilium | type == "object")
+  and all(.pod_state[]; type == "object" and (.Desired | type == "number") and (.Ready | type == "number"))
+  and ((.errors // {}) | type == "object"
+    and all(.[]; . == null or (type == "object"
+      and all(.[]; . == null or (type == "object"
+        and ((.Errors // []) | type == "array") and ((.Warnings // []) | type == "array"))))))'
+
 # Every node of the inventory registered and every registered node Ready; prints "<ready>/<expected>".
 check_nodes_ready() {
-  local expected registered ready
+  local nodes expected registered ready
+  nodes="$(report_dir)/nodes.json"
+  require_json "$(inventory_file)" "${INVENTORY_SHAPE}" "an inventory with k8s_cluster hosts"
+  require_json "${nodes}" "${NODES_SHAPE}" "a node list (kubectl get nodes --output=json)"
   expected="$(jq -er '[.all.children.k8s_cluster.children[].hosts | keys[]] | length' "$(inventory_file)")"
-  registered="$(jq -er '.items | length' "$(report_dir)/nodes.json")"
+  registered="$(jq -er '.items | length' "${nodes}")"
   ready="$(jq -er '[.items[] | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length' \
-    "$(report_dir)/nodes.json")"
+    "${nodes}")"
   if ((registered != expected)); then
     error "${registered} nodes registered, the inventory has ${expected}"
     return 1
@@ -35,9 +59,10 @@ check_nodes_ready() {
 check_cilium_health() {
   local status problems
   status="$(report_dir)/cilium-status.json"
+  require_json "${status}" "${CILIUM_SHAPE}" "a Cilium status report (cilium status --output=json)"
   problems="$(jq -er '
-    [ (if ((.pod_state.cilium.Desired // 0) > 0) then empty else "no cilium agent pods desired" end),
-      (.pod_state // {} | to_entries[]
+    [ (if .pod_state.cilium.Desired > 0 then empty else "no cilium agent pods desired" end),
+      (.pod_state | to_entries[]
         | select(.value.Ready != .value.Desired)
         | "\(.key): \(.value.Ready)/\(.value.Desired) ready"),
       (.errors // {} | to_entries[] | .key as $workload | .value // {} | to_entries[]
@@ -81,6 +106,9 @@ store_kubeconfig() {
 
 main() {
   ensure_phase_dir
+  # The admin kubeconfig leaves the build host through Secrets Manager or not at all: whatever
+  # happens below (a failed build, a malformed report), no copy outlives this step.
+  trap 'rm -f "$(kubeconfig_file)"' EXIT
   # The buildspec sources the exports file after this script, whatever happened before.
   touch "$(exports_file)"
   # post_build runs even when build failed: a half-built cluster must not be reported as ready.

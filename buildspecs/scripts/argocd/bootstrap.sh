@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # build: through one SSM tunnel to the internal API load balancer, installs Argo CD, registers the
 # cluster (Terraform outputs as annotations, gitops-bridge style) and the secrets Argo CD and
-# Alertmanager need, hands the rendered tenant bundle to Argo CD THROUGH GIT (a commit under
+# Alertmanager need (Argo CD reads Git with the READ-ONLY credential; the push credential never
+# enters the cluster), hands the rendered tenant bundle to Argo CD THROUGH GIT (a commit under
 # slipway-managed/<org>/<env>/ of the Slipway GitOps repository), applies the one Application that
-# reconciles that path, and waits until it is Synced and Healthy at that commit.
+# reconciles that path, and waits, bounded, until it is Synced at a revision that includes that
+# commit and every Application the bundle implies exists and is Synced and Healthy.
 # Nothing of the tenant bundle is ever applied with kubectl.
 set -euo pipefail
 
@@ -16,9 +18,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/gitops.sh"
 
 ARGOCD_NAMESPACE=argocd
 MONITORING_NAMESPACE=monitoring
-# Seconds to wait for Argo CD's own rollout, and for the applications to converge.
+# Seconds to wait for Argo CD's own rollout, and for the applications to converge (in total).
 ROLLOUT_TIMEOUT="${ARGOCD_ROLLOUT_TIMEOUT:-300}"
 SYNC_TIMEOUT="${ARGOCD_SYNC_TIMEOUT:-900}"
+# Longest single `kubectl wait` while slipway-managed catches up with our commit (see wait_for_managed_sync).
+WAIT_SLICE="${ARGOCD_WAIT_SLICE:-30}"
 
 install_argocd() {
   info "installing Argo CD (server-side apply of $(manifests_dir)/argocd/install)"
@@ -92,16 +96,18 @@ apply_alertmanager_secret() {
   info "monitoring/slipway-alertmanager carries the Alertmanager webhook token"
 }
 
-# Argo CD reads the Slipway GitOps repository with the same credentials the phase pushes with.
+# Argo CD reads the Slipway GitOps repository with the READ-ONLY credential
+# (slipway/gitops-read-credentials). The push credential is not exported to jq (protect_push_credential),
+# so it cannot end up in this Secret: a compromised cluster can read the repository, never push to it.
 apply_repository_secret() {
   jq -n --arg namespace "${ARGOCD_NAMESPACE}" --arg url "${SLIPWAY_GITOPS_REPOSITORY}" '{
     apiVersion: "v1", kind: "Secret", type: "Opaque",
     metadata: {name: "slipway-gitops-repository", namespace: $namespace,
       labels: {"argocd.argoproj.io/secret-type": "repository"}},
     stringData: {type: "git", url: $url,
-      username: $ENV.SLIPWAY_GITOPS_USERNAME, password: $ENV.SLIPWAY_GITOPS_PASSWORD}
+      username: $ENV.SLIPWAY_GITOPS_READ_USERNAME, password: $ENV.SLIPWAY_GITOPS_READ_PASSWORD}
   }' | apply_stdin
-  info "Argo CD can read ${SLIPWAY_GITOPS_REPOSITORY}"
+  info "Argo CD can read ${SLIPWAY_GITOPS_REPOSITORY} (read-only credential)"
 }
 
 # gitops-bridge style: the in-cluster destination, labelled with who it belongs to and annotated
@@ -149,50 +155,130 @@ app_field() {
   kube -n "${ARGOCD_NAMESPACE}" get application "$1" -o jsonpath="$2"
 }
 
-# Synced at the commit just pushed, then Healthy; the same for every Application of the
-# organization and for monitoring. Bounded by SYNC_TIMEOUT in total.
-wait_for_applications() {
-  local revision="$1"
-  local deadline=$((SECONDS + SYNC_TIMEOUT))
-  local remaining=$((deadline - SECONDS))
-  kube -n "${ARGOCD_NAMESPACE}" wait application/slipway-managed --timeout "${remaining}s" \
-    --for "jsonpath={.status.sync.revision}=${revision}"
-  remaining=$((deadline - SECONDS))
-  kube -n "${ARGOCD_NAMESPACE}" wait application/slipway-managed --timeout "${remaining}s" \
-    --for "jsonpath={.status.sync.status}=Synced"
-  local listing app
-  local -a apps=(application/slipway-managed application/kube-prometheus-stack)
-  # The organization's Applications exist only for the directories its repository already has.
-  listing="$(kube -n "${ARGOCD_NAMESPACE}" get applications -l "slipway.io/organization=${SLIPWAY_ORGANIZATION}" -o name)"
-  if [[ -n "${listing}" ]]; then
-    mapfile -t -O "${#apps[@]}" apps <<<"${listing}"
+# Prints the seconds left before DEADLINE (a $SECONDS value); fails, naming what was awaited, when
+# none are left.
+seconds_left() {
+  local deadline="$1" what="$2" left
+  left=$((deadline - SECONDS))
+  if ((left <= 0)); then
+    error "ARGOCD_SYNC_TIMEOUT (${SYNC_TIMEOUT}s) ran out waiting for ${what}"
+    return 1
   fi
-  for app in "${apps[@]}"; do
-    remaining=$((deadline - SECONDS))
-    if ((remaining <= 0)); then
-      error "out of time before ${app} converged"
+  printf '%s' "${left}"
+}
+
+# One bounded `kubectl wait` on an Application. A timeout is an expected outcome here (the caller
+# decides what it means); any other failure (API unreachable, bad condition) fails the step.
+wait_slice() {
+  local app="$1" seconds="$2" condition="$3" output
+  if output="$(kube -n "${ARGOCD_NAMESPACE}" wait "application/${app}" --timeout "${seconds}s" --for "${condition}" 2>&1)"; then
+    return 0
+  fi
+  if [[ "${output}" == *"timed out waiting"* ]]; then
+    return 1
+  fi
+  error "kubectl wait application/${app} --for ${condition}: ${output}"
+  return 2
+}
+
+# slipway-managed follows the branch, not a commit: once another environment pushes after us it is
+# Synced at THEIR commit, which includes ours, and never at ours. Done when it is Synced at our
+# commit or a descendant of it. Each pass blocks on one bounded `kubectl wait` for the condition
+# that is false right now - Synced while it is not; our exact commit while it is Synced at one that
+# does not include ours - so the loop never spins: a pass ends on a change or after WAIT_SLICE.
+wait_for_managed_sync() {
+  local ours="$1" deadline="$2" state status synced left condition status_code
+  while true; do
+    state="$(app_field slipway-managed '{.status.sync.status} {.status.sync.revision}')"
+    read -r status synced <<<"${state}"
+    if [[ "${status}" == Synced ]] && revision_includes "${synced}" "${ours}"; then
+      info "slipway-managed: Synced at ${synced}, which includes ${ours}"
+      return 0
+    fi
+    left="$(seconds_left "${deadline}" "slipway-managed to sync a revision that includes ${ours} (it is ${status:-without status} at ${synced:-no revision})")"
+    if [[ "${status}" == Synced ]]; then
+      condition="jsonpath={.status.sync.revision}=${ours}"
+    else
+      condition="jsonpath={.status.sync.status}=Synced"
+    fi
+    status_code=0
+    wait_slice slipway-managed "$((left < WAIT_SLICE ? left : WAIT_SLICE))" "${condition}" || status_code=$?
+    if ((status_code > 1)); then
       return 1
     fi
-    kube -n "${ARGOCD_NAMESPACE}" wait "${app}" --timeout "${remaining}s" --for "jsonpath={.status.sync.status}=Synced"
-    remaining=$((deadline - SECONDS))
-    kube -n "${ARGOCD_NAMESPACE}" wait "${app}" --timeout "$((remaining > 0 ? remaining : 1))s" --for "jsonpath={.status.health.status}=Healthy"
-    info "${app}: Synced and Healthy"
   done
 }
 
+# Waits, within DEADLINE, until .status.<FIELD>.status of Application APP is VALUE.
+wait_for_status() {
+  local app="$1" field="$2" value="$3" deadline="$4" left
+  left="$(seconds_left "${deadline}" "Application ${app} to be ${value}")"
+  if ! kube -n "${ARGOCD_NAMESPACE}" wait "application/${app}" --timeout "${left}s" \
+    --for "jsonpath={.status.${field}.status}=${value}" >/dev/null; then
+    error "Application ${app} is not ${value} within ${SYNC_TIMEOUT}s: $(app_field "${app}" '{.status.sync.status}/{.status.health.status} {.status.conditions[*].message}')"
+    return 1
+  fi
+}
+
+# Waits, within DEADLINE, until Application APP exists, then until it is Synced, then Healthy.
+# SOURCE says where it comes from, for the error when it never appears.
+wait_for_application() {
+  local app="$1" source="$2" deadline="$3" left
+  left="$(seconds_left "${deadline}" "Application ${app} to be created")"
+  if ! kube -n "${ARGOCD_NAMESPACE}" wait "application/${app}" --for=create --timeout "${left}s" >/dev/null; then
+    error "Application ${app} was not created within ${SYNC_TIMEOUT}s; it comes from ${source}"
+    return 1
+  fi
+  wait_for_status "${app}" sync Synced "${deadline}"
+  wait_for_status "${app}" health Healthy "${deadline}"
+  info "${app}: Synced and Healthy"
+}
+
+# slipway-managed Synced at a revision that includes ours, then Healthy; then every Application the
+# bundle implies: kube-prometheus-stack (platform/monitoring.yaml) and one per tenant namespace, named
+# by the renderer from the spec (expected-applications.json) - never read back from the cluster,
+# where the ApplicationSet controller may not have generated them yet. Bounded by SYNC_TIMEOUT in total.
+wait_for_applications() {
+  local revision="$1" deadline
+  deadline=$((SECONDS + SYNC_TIMEOUT))
+  wait_for_managed_sync "${revision}" "${deadline}"
+  wait_for_status slipway-managed health Healthy "${deadline}"
+  info "slipway-managed: Healthy"
+  wait_for_application kube-prometheus-stack "$(managed_path)/platform/monitoring.yaml" "${deadline}"
+  local repository branch entry
+  repository="$(spec_get '.gitops.repository')"
+  branch="$(spec_get '.gitops.branch')"
+  local -a expected
+  # One "<name> <path>" line per Application (names are DNS-1123 labels, paths have no spaces).
+  mapfile -t expected < <(jq -r '.applications[] | "\(.name) \(.path)"' "$(expected_applications_file)")
+  for entry in "${expected[@]}"; do
+    wait_for_application "${entry%% *}" \
+      "the ApplicationSet ${SLIPWAY_ORGANIZATION}-${SLIPWAY_ENVIRONMENT}, once ${repository} has ${entry#* } on ${branch}" \
+      "${deadline}"
+  done
+}
+
+# Records what Argo CD reports for slipway-managed, also after a failed wait (EXIT trap): never fails,
+# so the tunnel is still closed after it.
 report_status() {
-  local sync health
-  sync="$(app_field slipway-managed '{.status.sync.status}')"
-  health="$(app_field slipway-managed '{.status.health.status}')"
+  local state sync="" health="" revision=""
+  if state="$(app_field slipway-managed '{.status.sync.status} {.status.health.status} {.status.sync.revision}')"; then
+    read -r sync health revision <<<"${state}"
+  else
+    error "could not read the status of slipway-managed"
+  fi
   record_export ARGOCD_SYNC_STATUS "${sync:-Unknown}"
   record_export ARGOCD_HEALTH_STATUS "${health:-Unknown}"
-  info "slipway-managed: sync ${sync:-Unknown}, health ${health:-Unknown}"
+  info "slipway-managed: sync ${sync:-Unknown} at ${revision:-no revision}, health ${health:-Unknown}"
 }
 
 main() {
-  require_cmd jq aws git kubectl session-manager-plugin
+  require_cmd jq aws git kubectl session-manager-plugin timeout
   require_env SLIPWAY_ORGANIZATION SLIPWAY_ENVIRONMENT SLIPWAY_SPEC SLIPWAY_GITOPS_REPOSITORY SLIPWAY_ARGOCD_TOKEN \
-    SLIPWAY_ALERTMANAGER_TOKEN SLIPWAY_GITOPS_USERNAME SLIPWAY_GITOPS_PASSWORD SLIPWAY_SECRETS_KMS_KEY_ID
+    SLIPWAY_ALERTMANAGER_TOKEN SLIPWAY_GITOPS_USERNAME SLIPWAY_GITOPS_PASSWORD SLIPWAY_GITOPS_READ_USERNAME \
+    SLIPWAY_GITOPS_READ_PASSWORD SLIPWAY_SECRETS_KMS_KEY_ID
+  require_json "$(expected_applications_file)" '.applications | type == "array"' 'a list of expected Applications'
+  protect_push_credential
   trap close_tunnel EXIT
   open_tunnel
   install_argocd
@@ -201,13 +287,12 @@ main() {
   apply_alertmanager_secret
   apply_repository_secret
   apply_cluster_secret
-  local revision
-  revision="$(publish_bundle)"
-  record_export TENANT_MANIFESTS_REVISION "${revision}"
+  publish_bundle
+  record_export TENANT_MANIFESTS_REVISION "${PUBLISHED_REVISION}"
   apply_bootstrap_applications
   # Record what Argo CD reports even when waiting fails, then fail the phase.
   trap 'report_status; close_tunnel' EXIT
-  wait_for_applications "${revision}"
+  wait_for_applications "${PUBLISHED_REVISION}"
 }
 
 main "$@"

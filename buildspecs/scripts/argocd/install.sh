@@ -40,6 +40,7 @@ install_kubectl() {
 }
 
 main() {
+  protect_push_credential
   require_cmd curl jq sha256sum
   install_kubectl
   install_session_manager_plugin

@@ -21,6 +21,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/handoffs.sh"
 tunnel_port() { printf '%s' "${ARGOCD_TUNNEL_PORT:-16443}"; }
 manifests_dir() { printf '%s/kubernetes' "${PHASE_DIR}"; }
 bundle_dir() { printf '%s/bundle' "${PHASE_DIR}"; }
+# Written by the tenant renderer beside the bundle (not in it): the Argo CD Applications the
+# organization's ApplicationSet generates, {"applications": [{"name", "path"}]}.
+expected_applications_file() { printf '%s/expected-applications.json' "${PHASE_DIR}"; }
+# The working copy of the Slipway GitOps repository the bundle is committed from.
+gitops_checkout_dir() { printf '%s/gitops-checkout' "${PHASE_DIR}"; }
 
 # Where the rendered manifests of this environment live in the Slipway GitOps repository.
 managed_path() { printf 'slipway-managed/%s' "$(environment_prefix)"; }
@@ -47,4 +52,12 @@ write_params() {
     fi
     printf '%s\n' "${pair}" >>"${file}"
   done
+}
+
+# CodeBuild exports every env.secrets-manager value to every command of the build. Each phase
+# script calls this before it starts any tool: from then on the GitOps PUSH credential is a plain shell variable of the
+# script, so no command it starts (kubectl, aws, jq, node, the SSM session) inherits it; gitops.sh
+# hands it to git alone.
+protect_push_credential() {
+  export -n SLIPWAY_GITOPS_USERNAME SLIPWAY_GITOPS_PASSWORD
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# pre_build: everything that needs no cluster. Fetches the Terraform outputs and the kubeconfig
-# (pointed at the local end of the SSM tunnel), renders the tenant manifests with the shared
-# validator, and builds the bundle that will be committed to Git - all before a session is opened,
-# so a bad spec or manifest fails the phase without touching the cluster.
+# pre_build: everything that needs no cluster. Checks the two GitOps credentials apart, fetches the
+# Terraform outputs and the kubeconfig (pointed at the local end of the SSM tunnel), renders the
+# tenant manifests and the expected Applications with the shared validator, and builds the bundle
+# that will be committed to Git - all before a session is opened, so a bad spec or manifest fails
+# the phase without touching the cluster.
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -53,13 +54,29 @@ write_kubeconfig() {
   info "kubeconfig points at the SSM tunnel 127.0.0.1:$(tunnel_port) (TLS name ${api_host})"
 }
 
+# The tenant manifests, and beside them the names of the Applications Argo CD will generate from
+# them (bootstrap.sh waits for exactly those). A spec the shared validator refuses fails here.
 render_tenants() {
-  local out
+  local out applications
   out="$(bundle_dir)/tenants"
-  rm -rf "$(bundle_dir)"
+  applications="$(expected_applications_file)"
+  rm -rf "$(bundle_dir)" "${applications}"
   mkdir -p "$(bundle_dir)"
   info "rendering the tenant manifests of $(environment_prefix)"
-  node "${CODEBUILD_SRC_DIR:-${PWD}}/dist/render-tenants.mjs" --out "${out}"
+  node "${CODEBUILD_SRC_DIR:-${PWD}}/dist/render-tenants.mjs" --out "${out}" --expected-applications "${applications}"
+  require_json "${applications}" \
+    '.applications | type == "array" and length > 0 and all(.name and .path)' \
+    'a list of expected Applications'
+}
+
+# Argo CD gets the READ-ONLY credential (slipway/gitops-read-credentials); the push credential
+# (slipway/gitops-credentials) never leaves this build. The same token in both secrets would
+# hand every cluster the right to push, so that is refused before any cluster is touched.
+check_gitops_credentials() {
+  if [[ "${SLIPWAY_GITOPS_READ_PASSWORD}" == "${SLIPWAY_GITOPS_PASSWORD}" ]]; then
+    error "slipway/gitops-read-credentials holds the push token of slipway/gitops-credentials: give Argo CD a read-only token"
+    return 1
+  fi
 }
 
 # A working copy of gitops/kubernetes with this environment's parameters in its env files.
@@ -103,7 +120,10 @@ YAML
 main() {
   require_cmd jq aws node kubectl
   require_env SLIPWAY_ORGANIZATION SLIPWAY_ENVIRONMENT SLIPWAY_RUN_ID SLIPWAY_SPEC SLIPWAY_PREVIOUS_OUTPUTS \
-    SLIPWAY_ARTIFACT_BUCKET SLIPWAY_ARGOCD_WEBHOOK_URL SLIPWAY_ALERTMANAGER_WEBHOOK_URL SLIPWAY_GITOPS_REPOSITORY
+    SLIPWAY_ARTIFACT_BUCKET SLIPWAY_ARGOCD_WEBHOOK_URL SLIPWAY_ALERTMANAGER_WEBHOOK_URL SLIPWAY_GITOPS_REPOSITORY \
+    SLIPWAY_GITOPS_PASSWORD SLIPWAY_GITOPS_READ_USERNAME SLIPWAY_GITOPS_READ_PASSWORD
+  check_gitops_credentials
+  protect_push_credential
   ensure_phase_dir
   : >"$(exports_file)"
   fetch_terraform_outputs

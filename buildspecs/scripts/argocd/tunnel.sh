@@ -13,12 +13,15 @@ open_tunnel() {
   api_host="${api_host%%:*}"
   region="$(tf_output region)"
   info "opening SSM port forwarding 127.0.0.1:$(tunnel_port) -> ${api_host}:6443 via ${instance_id}"
+  # The log exists before the session starts: the background job opens it only after the fork, and
+  # wait_for_listener must not race it to the file.
+  : >"${PHASE_DIR}/ssm-session.log"
   aws ssm start-session \
     --region "${region}" \
     --target "${instance_id}" \
     --document-name AWS-StartPortForwardingSessionToRemoteHost \
     --parameters "host=${api_host},portNumber=6443,localPortNumber=$(tunnel_port)" \
-    >"${PHASE_DIR}/ssm-session.log" 2>&1 &
+    >>"${PHASE_DIR}/ssm-session.log" 2>&1 &
   TUNNEL_PID=$!
   wait_for_listener 120
   wait_for_api_server

@@ -1,6 +1,7 @@
 # SLIPWAY_SPEC (functions/domain/environment-spec.ts) → the root configuration's variables.
 # A missing field fails here, naming the field, instead of surfacing later as an unset
-# Terraform variable. $organization, $environment and $ssm_transfer_bucket come from --arg.
+# Terraform variable. $organization, $environment, $ssm_transfer_bucket and
+# $permissions_boundary_arn come from --arg.
 def need($path):
   getpath($path) as $value
   | if $value == null then error("SLIPWAY_SPEC has no .\($path | join("."))") else $value end;
@@ -23,5 +24,6 @@ def need($path):
     count: need(["cluster", "workers", "count"]),
     instance_type: need(["cluster", "workers", "instanceType"])
   },
-  ssm_transfer_bucket: $ssm_transfer_bucket
+  ssm_transfer_bucket: $ssm_transfer_bucket,
+  permissions_boundary_arn: $permissions_boundary_arn
 }

@@ -1,5 +1,5 @@
 import { ApplicationSet, AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
-import type { EnvironmentSpec } from '../../../functions/domain/environment-spec.js';
+import { type EnvironmentSpec, tenantNamespace } from '../../../functions/domain/environment-spec.js';
 import { ARGOCD_NAMESPACE, groups, IN_CLUSTER } from './labels.js';
 
 /** Subscribes every generated Application to Slipway's webhook for the two triggers it acts on. */
@@ -7,6 +7,34 @@ export const NOTIFICATION_SUBSCRIPTIONS: Readonly<Record<string, string>> = {
   'notifications.argoproj.io/subscribe.on-sync-failed.slipway': '',
   'notifications.argoproj.io/subscribe.on-health-degraded.slipway': '',
 };
+
+/** One Application the organization's ApplicationSet generates: its name and the directory it deploys. */
+export interface ExpectedApplication {
+  readonly name: string;
+  readonly path: string;
+}
+
+/** The directory of the tenant repository that one namespace's Application deploys. */
+export function applicationDirectory(spec: EnvironmentSpec, name: string): string {
+  return `${spec.gitops.path}/${name}/overlays/${spec.tier}`;
+}
+
+/**
+ * The Applications the ApplicationSet below generates, derived from the spec alone: one per
+ * namespace, named like the namespace (the template's name is `<org>-<env>-<segment>` of the
+ * directory). The bootstrap phase waits for exactly these, so it never reads the list from the
+ * cluster before the ApplicationSet controller has generated it.
+ */
+export function expectedApplications(
+  organization: string,
+  environment: string,
+  spec: EnvironmentSpec,
+): ExpectedApplication[] {
+  return spec.namespaces.map((ns) => ({
+    name: tenantNamespace(organization, environment, ns.name),
+    path: applicationDirectory(spec, ns.name),
+  }));
+}
 
 /**
  * One AppProject per organization: its Applications may deploy only from the organization's
@@ -89,9 +117,7 @@ export function applicationSet(
           git: {
             repoURL: spec.gitops.repository,
             revision: spec.gitops.branch,
-            directories: spec.namespaces.map((ns) => ({
-              path: `${spec.gitops.path}/${ns.name}/overlays/${spec.tier}`,
-            })),
+            directories: spec.namespaces.map((ns) => ({ path: applicationDirectory(spec, ns.name) })),
           },
         },
       ],

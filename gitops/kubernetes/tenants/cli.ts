@@ -2,29 +2,41 @@
  * render-tenants: writes the tenant manifests of one organization's environment as YAML.
  *
  *   SLIPWAY_ORGANIZATION=acme SLIPWAY_ENVIRONMENT=prod SLIPWAY_SPEC='{...}' \
- *     node dist/render-tenants.mjs --out DIR
+ *     node dist/render-tenants.mjs --out DIR [--expected-applications FILE]
  *
- * The spec is checked with the same validator as the HTTP API; on bad input every issue is printed
+ * With --expected-applications, FILE (outside DIR: it is not part of the bundle) receives
+ * `{"applications": [{"name", "path"}]}`, the Argo CD Applications the rendered ApplicationSet
+ * generates, which the bootstrap phase waits for. The spec is checked with the same validator as the HTTP API; on bad input every issue is printed
  * (`ERROR - network.podCidr: ...`) and the exit code is 1. Usage errors exit with 2.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { validateEnvironmentSpec } from '../../../functions/domain/environment-spec.js';
 import { writeBundle } from './bundle.js';
-import { renderPlatform, renderTenant } from './render.js';
+import { renderPlatform, renderTenant, tenantApplications } from './render.js';
 
 const info = (message: string) => process.stdout.write(`INFO - ${message}\n`);
 const error = (message: string) => process.stderr.write(`ERROR - ${message}\n`);
 
 function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
   let out: string | undefined;
+  let applicationsFile: string | undefined;
   try {
-    ({ out } = parseArgs({ args: [...argv], options: { out: { type: 'string' } }, strict: true }).values);
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { out: { type: 'string' }, 'expected-applications': { type: 'string' } },
+      strict: true,
+    });
+    out = values.out;
+    applicationsFile = values['expected-applications'];
   } catch (cause) {
     error(cause instanceof Error ? cause.message : String(cause));
     return 2;
   }
   if (!out) {
-    error('usage: render-tenants --out DIR (reads SLIPWAY_ORGANIZATION, SLIPWAY_ENVIRONMENT, SLIPWAY_SPEC)');
+    error(
+      'usage: render-tenants --out DIR [--expected-applications FILE] (reads SLIPWAY_ORGANIZATION, SLIPWAY_ENVIRONMENT, SLIPWAY_SPEC)',
+    );
     return 2;
   }
   const missing = ['SLIPWAY_ORGANIZATION', 'SLIPWAY_ENVIRONMENT', 'SLIPWAY_SPEC'].filter(
@@ -48,10 +60,16 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
     for (const issue of checked.issues) error(issue.message);
     return 1;
   }
-  const files = [...renderTenant({ organization, environment, spec: checked.spec }), ...renderPlatform()];
+  const tenant = { organization, environment, spec: checked.spec };
+  const files = [...renderTenant(tenant), ...renderPlatform()];
   let written: string[];
   try {
     written = writeBundle(out, files);
+    if (applicationsFile) {
+      const applications = tenantApplications(tenant);
+      writeFileSync(applicationsFile, `${JSON.stringify({ applications }, null, 2)}\n`);
+      info(`expected Applications: ${applications.map((app) => app.name).join(', ')} (${applicationsFile})`);
+    }
   } catch (cause) {
     error(cause instanceof Error ? cause.message : String(cause));
     return 1;

@@ -13,11 +13,34 @@ const MI = 1024 * 1024;
 const DEFAULT_REQUEST = { cpuMillicores: 100, memoryBytes: 128 * MI };
 const DEFAULT_LIMIT = { cpuMillicores: 500, memoryBytes: 512 * MI };
 
-export function namespace(name: string, labels: Record<string, string>): Namespace {
+/** The Pod Security Standard every tenant namespace enforces: no privileged, hostPath or root pods. */
+export const POD_SECURITY_LEVEL = 'restricted';
+
+/**
+ * Pod Security Admission labels: `restricted` enforced (pods that break it are refused), audited and
+ * warned, each pinned to the cluster's Kubernetes minor (`v1.30`), so a cluster upgrade does not
+ * change what is admitted until the spec's version moves. Tenants cannot relabel their namespace:
+ * their AppProject allows no cluster-scoped resource and their Roles do not write namespaces.
+ */
+export function podSecurityLabels(kubernetesVersion: string): Record<string, string> {
+  const version = `v${kubernetesVersion}`;
+  return Object.fromEntries(
+    (['enforce', 'audit', 'warn'] as const).flatMap((mode) => [
+      [`pod-security.kubernetes.io/${mode}`, POD_SECURITY_LEVEL],
+      [`pod-security.kubernetes.io/${mode}-version`, version],
+    ]),
+  );
+}
+
+export function namespace(
+  name: string,
+  labels: Record<string, string>,
+  kubernetesVersion: string,
+): Namespace {
   return new Namespace({
     metadata: {
       name,
-      labels: { ...labels, 'kubernetes.io/metadata.name': name },
+      labels: { ...labels, ...podSecurityLabels(kubernetesVersion), 'kubernetes.io/metadata.name': name },
       // Namespaces first: everything else in the tenant bundle lives in them.
       annotations: { 'argocd.argoproj.io/sync-wave': '-1' },
     },

@@ -11,11 +11,13 @@ import {
   tenantNamespace,
   validateEnvironmentSpec,
 } from '../../../functions/domain/environment-spec.js';
-import { applicationSet, appProject } from './argocd.js';
+import { applicationSet, appProject, type ExpectedApplication, expectedApplications } from './argocd.js';
 import { LABEL_MANAGED_BY, tenantLabels } from './labels.js';
 import { limitRange, namespace, resourceQuota } from './namespaces.js';
 import { defaultDenyPolicy } from './network-policy.js';
 import { namespaceRbac, organizationClusterRbac, platformRbac } from './rbac.js';
+
+export type { ExpectedApplication } from './argocd.js';
 
 export interface TenantInput {
   readonly organization: string;
@@ -42,15 +44,28 @@ export function tenantNamespaces(input: TenantInput): string[] {
   return input.spec.namespaces.map((ns) => tenantNamespace(input.organization, input.environment, ns.name));
 }
 
+/** The shared validator, with the organization and environment as context; throws on bad input. */
+function checkedSpec(input: TenantInput): EnvironmentSpec {
+  const checked = validateEnvironmentSpec(input.spec, input);
+  if (!checked.ok) throw new TenantRenderError(checked.issues.map((i) => i.message).join('; '));
+  return checked.spec;
+}
+
+/**
+ * The Argo CD Applications that the rendered ApplicationSet generates for this environment, in
+ * spec order: what the bootstrap phase waits for (written by the CLI's --expected-applications).
+ */
+export function tenantApplications(input: TenantInput): ExpectedApplication[] {
+  return expectedApplications(input.organization, input.environment, checkedSpec(input));
+}
+
 /**
  * Renders one organization's environment. Re-validates the input with the shared validator (with
  * the organization and environment as context), so no caller can render a namespace name that is
  * not a DNS-1123 label of at most 63 characters.
  */
 export function renderTenant(input: TenantInput): ManifestFile[] {
-  const checked = validateEnvironmentSpec(input.spec, input);
-  if (!checked.ok) throw new TenantRenderError(checked.issues.map((i) => i.message).join('; '));
-  const spec = checked.spec;
+  const spec = checkedSpec(input);
   const { organization, environment } = input;
   const labels = tenantLabels({ organization, environment, tier: spec.tier });
   const namespaces = tenantNamespaces(input);
@@ -60,7 +75,7 @@ export function renderTenant(input: TenantInput): ManifestFile[] {
     return {
       file: `namespace-${name}.yaml`,
       objects: [
-        namespace(name, labels),
+        namespace(name, labels, spec.kubernetesVersion),
         resourceQuota(name, ns, labels),
         limitRange(name, ns, labels),
         defaultDenyPolicy(name, labels),

@@ -119,6 +119,21 @@ describe('validateEnvironmentSpec', () => {
       expectFieldNamed(issues, field);
     });
 
+    it.each(['10.20.0.0/25', '10.20.0.0/26', '10.20.0.0/28', '10.0.0.0/15'])(
+      "a VPC CIDR %s outside the /16 to /24 that Terraform's vpc module takes",
+      (vpcCidr) => {
+        const issues = issuesOf((spec) => {
+          spec.network.vpcCidr = vpcCidr;
+        });
+        expectFieldNamed(issues, 'network.vpcCidr', /between \/16 and \/24/);
+      },
+    );
+
+    it.each(['10.20.0.0/16', '10.20.0.0/20', '10.20.0.0/24'])('accepts a VPC CIDR %s', (vpcCidr) => {
+      const spec = { ...validSpec(), network: { ...validSpec().network, vpcCidr } };
+      expect(validateEnvironmentSpec(spec).ok).toBe(true);
+    });
+
     it('a pod CIDR too small for the cluster nodes', () => {
       const issues = issuesOf((spec) => {
         spec.network.podCidr = '10.244.0.0/22';
@@ -181,11 +196,65 @@ describe('validateEnvironmentSpec', () => {
       expectFieldNamed(issues, field, /DNS-1123/);
     });
 
+    it('a cluster name <organization>-<environment> longer than the 40 characters Terraform takes', () => {
+      const context = { organization: 'o'.repeat(20), environment: 'e'.repeat(20) };
+      const issues = issuesOf(() => undefined, context);
+      expectFieldNamed(issues, 'environment', /cluster name 'o{20}-e{20}' is 41 characters; .* at most 40/);
+    });
+
+    it('accepts a cluster name of exactly 40 characters', () => {
+      const context = { organization: 'o'.repeat(20), environment: 'e'.repeat(19) };
+      expect(validateEnvironmentSpec(validSpec(), context).ok).toBe(true);
+    });
+
     it('two namespaces with the same name', () => {
       const issues = issuesOf((spec) => {
         spec.namespaces.push({ name: 'payments', quota: { cpu: '1', memory: '1Gi', pods: 10 } });
       });
       expectFieldNamed(issues, 'namespaces.1.name', /already used by namespaces\.0\.name/);
+    });
+  });
+
+  describe('EC2 instance types', () => {
+    const accepted = [
+      'm6i.large',
+      't4g.nano',
+      'c7gn.16xlarge',
+      'm7i.metal-24xl',
+      'm7i.metal-48xl',
+      'm7i-flex.large',
+      'u-6tb1.metal',
+      'u7i-12tb.224xlarge',
+      'mac2-m2pro.metal',
+    ];
+    const refused = [
+      'large',
+      'm6i',
+      'm6i.',
+      '.large',
+      'M6i.large',
+      'm6i..large',
+      'm6i.large.x',
+      'm6i.large-',
+      '-m6i.large',
+      'm6i-.large',
+      '6i.large',
+      'm6i.metal--24xl',
+      'm6i.lar ge',
+    ];
+
+    it.each(accepted)('accepts %s', (instanceType) => {
+      const spec = validSpec();
+      spec.cluster.workers.instanceType = instanceType;
+      spec.cluster.controlPlane.instanceType = instanceType;
+      expect(validateEnvironmentSpec(spec).ok).toBe(true);
+    });
+
+    it.each(refused)('refuses %j, naming the field', (instanceType) => {
+      const issues = issuesOf((spec) => {
+        spec.cluster.workers.instanceType = instanceType;
+      });
+      expectFieldNamed(issues, 'cluster.workers.instanceType', /EC2 instance type/);
     });
   });
 

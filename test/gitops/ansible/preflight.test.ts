@@ -1,12 +1,69 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { z } from 'zod';
 import { requireTool } from '../../support/tools.js';
 import { ANSIBLE_DIR, createSandbox, type RunResult, run, type Sandbox } from './ansible-run.js';
 
 const PREFLIGHT = join(ANSIBLE_DIR, 'playbooks/preflight-check.yml');
+const CAPACITY_FAILURE = /a\s+control-plane\s+node\s+needs\s+\d+\s+vCPUs\s+and\s+\d+\s+MB/;
+
+/** kubeadm's control-plane minimums, as the k8s-control-plane role declares them. */
+const MINIMUMS = z
+  .object({
+    _k8s_control_plane_min_vcpus: z.number().int(),
+    _k8s_control_plane_min_memory_mb: z.number().int(),
+  })
+  .parse(parse(readFileSync(join(ANSIBLE_DIR, 'roles/k8s-control-plane/vars/main.yml'), 'utf8')));
+
+interface Capacity {
+  readonly vcpus: number;
+  readonly memoryMb: number;
+}
+
+/** This machine as Ansible sees it: the facts the role's capacity assertion reads. */
+function hostCapacity(sandbox: Sandbox): Capacity {
+  const tree = mkdtempSync(join(sandbox.dir, 'facts-'));
+  const result = run(
+    'ansible',
+    [
+      '--inventory',
+      'localhost,',
+      '--connection',
+      'local',
+      'localhost',
+      '--module-name',
+      'ansible.builtin.setup',
+      '--args',
+      'gather_subset=!all,!min,hardware filter=ansible_processor_vcpus,ansible_memtotal_mb',
+      '--tree',
+      tree,
+    ],
+    sandbox,
+  );
+  if (result.status !== 0) throw new Error(`cannot read this machine's facts:\n${result.output}`);
+  const facts = z
+    .object({
+      ansible_facts: z.object({
+        ansible_processor_vcpus: z.number().int(),
+        ansible_memtotal_mb: z.number().int(),
+      }),
+    })
+    .parse(JSON.parse(readFileSync(join(tree, 'localhost'), 'utf8'))).ansible_facts;
+  return { vcpus: facts.ansible_processor_vcpus, memoryMb: facts.ansible_memtotal_mb };
+}
+
+/** The role's minimums replaced (extra vars beat role vars) by the given capacity. */
+function minimumsOf(capacity: Capacity): Record<string, number> {
+  return {
+    _k8s_control_plane_min_vcpus: capacity.vcpus,
+    _k8s_control_plane_min_memory_mb: capacity.memoryMb,
+  };
+}
 
 /** Runs preflight-check.yml against this machine in check mode with the given extra variables. */
-function preflight(sandbox: Sandbox, overrides: Record<string, string> = {}): RunResult {
+function preflight(sandbox: Sandbox, overrides: Record<string, string | number> = {}): RunResult {
   const extraVars = {
     slipway_api_endpoint: 'acme-prod-api-0123456789abcdef.elb.eu-west-1.amazonaws.com',
     slipway_cluster_name: 'acme-prod',
@@ -32,20 +89,51 @@ function preflight(sandbox: Sandbox, overrides: Record<string, string> = {}): Ru
 
 describe('playbooks/preflight-check.yml on localhost in check mode', () => {
   let sandbox: Sandbox;
+  let host: Capacity;
 
   beforeAll(() => {
     requireTool('ansible-playbook', 'apt-get install ansible (ansible-core 2.14)');
     sandbox = createSandbox();
+    host = hostCapacity(sandbox);
   });
   afterAll(() => sandbox.remove());
 
-  it('passes every role preflight and dry-runs the sysctl and swap settings for the default spec', () => {
+  it("passes the default spec exactly when this machine meets the role's control-plane minimums", () => {
+    // The role's own minimums, unchanged: the expectation follows this machine, whatever it is.
+    const meets =
+      host.vcpus >= MINIMUMS._k8s_control_plane_min_vcpus &&
+      host.memoryMb >= MINIMUMS._k8s_control_plane_min_memory_mb;
     const result = preflight(sandbox);
+    if (meets) {
+      expect(result.status, result.output).toBe(0);
+      expect(result.stdout).toMatch(/localhost\s+: ok=\d+ .*failed=0/);
+    } else {
+      expect(result.status, result.output).not.toBe(0);
+      expect(result.stdout).toMatch(CAPACITY_FAILURE);
+      expect(result.stdout).toContain(`this one has ${host.vcpus} and ${host.memoryMb} MB`);
+    }
+  });
+
+  it('passes every role preflight and dry-runs the sysctl and swap settings on a node at exactly the minimums', () => {
+    const result = preflight(sandbox, minimumsOf(host));
     expect(result.status, result.output).toBe(0);
     expect(result.stdout).toMatch(/localhost\s+: ok=\d+ .*failed=0/);
     expect(result.stdout).toMatch(
       /TASK \[k8s-common : Set the kernel parameters Kubernetes networking needs\]/,
     );
+  });
+
+  it.each([
+    ['one vCPU', { vcpus: 1, memoryMb: 0 }],
+    ['one MB of memory', { vcpus: 0, memoryMb: 1 }],
+  ])('fails on a node %s short of the minimums', (_case, shortBy) => {
+    const result = preflight(
+      sandbox,
+      minimumsOf({ vcpus: host.vcpus + shortBy.vcpus, memoryMb: host.memoryMb + shortBy.memoryMb }),
+    );
+    expect(result.status, result.output).not.toBe(0);
+    expect(result.stdout).toMatch(/failed=1/);
+    expect(result.stdout).toMatch(CAPACITY_FAILURE);
   });
 
   it.each([
@@ -83,7 +171,8 @@ describe('playbooks/preflight-check.yml on localhost in check mode', () => {
     ],
   ])('fails on %s', (_case, overrides, message) => {
     // The yaml callback folds long messages over several lines: the patterns match any whitespace.
-    const result = preflight(sandbox, overrides);
+    // The minimums are this machine's, so the case's own input is the only thing wrong.
+    const result = preflight(sandbox, { ...minimumsOf(host), ...overrides });
     expect(result.status, result.output).not.toBe(0);
     expect(result.stdout).toMatch(/failed=1/);
     expect(result.stdout).toMatch(message);

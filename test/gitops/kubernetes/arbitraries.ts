@@ -1,25 +1,38 @@
 import fc from 'fast-check';
 import {
   CILIUM_VERSIONS,
+  CLUSTER_NAME_MAX,
   type EnvironmentSpec,
   formatCpu,
   SUPPORTED_COMBINATIONS,
   validateEnvironmentSpec,
 } from '../../../functions/domain/environment-spec.js';
+import { DNS1123_LABEL_MAX } from '../../../functions/domain/spec/names.js';
 import type { TenantInput } from '../../../gitops/kubernetes/tenants/render.js';
 
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789'.split('');
 
-/** A DNS-1123 label of 1..maxLength characters, hyphens inside only. */
-export function dnsLabel(maxLength: number): fc.Arbitrary<string> {
+/** A DNS-1123 label of exactly `length` (≥ 1) characters, hyphens inside only. */
+export function dnsLabelOfLength(length: number): fc.Arbitrary<string> {
   const edge = fc.constantFrom(...ALNUM);
+  if (length === 1) return edge;
   const inner = fc.constantFrom(...ALNUM, '-');
-  return fc.oneof(
-    edge,
-    fc
-      .tuple(edge, fc.array(inner, { maxLength: Math.max(0, maxLength - 2) }), edge)
-      .map(([first, middle, last]) => `${first}${middle.join('')}${last}`),
-  );
+  return fc
+    .tuple(edge, fc.array(inner, { minLength: length - 2, maxLength: length - 2 }), edge)
+    .map(([first, middle, last]) => `${first}${middle.join('')}${last}`);
+}
+
+/**
+ * A DNS-1123 label of 1..maxLength characters. The length is drawn first (fast-check biases
+ * integers towards their bounds), so `maxLength` itself is reached, not only short names.
+ */
+export function dnsLabel(maxLength: number): fc.Arbitrary<string> {
+  return fc.integer({ min: 1, max: maxLength }).chain(dnsLabelOfLength);
+}
+
+/** A length in min..max, exactly `max` half of the time: the edge the validator guards. */
+function lengthUpTo(min: number, max: number): fc.Arbitrary<number> {
+  return fc.oneof(fc.constant(max), fc.integer({ min, max }));
 }
 
 const versions = fc
@@ -43,6 +56,22 @@ const quota = fc.record({
   pods: fc.integer({ min: 1, max: 500 }),
 });
 
+/** The longest namespace short name that still fits `<org>-<env>-<name>` into a DNS-1123 label. */
+export function maxNamespaceNameLength(organization: string, environment: string): number {
+  return DNS1123_LABEL_MAX - organization.length - environment.length - 2;
+}
+
+/**
+ * 1..5 unique namespace short names for the given organization and environment; the first is
+ * exactly as long as `<org>-<env>-<name>` allows half of the time, so the full name is 63 characters.
+ */
+function namespaceNames(organization: string, environment: string): fc.Arbitrary<string[]> {
+  const max = maxNamespaceNameLength(organization, environment);
+  return fc
+    .tuple(lengthUpTo(1, max).chain(dnsLabelOfLength), fc.array(dnsLabel(max), { maxLength: 4 }))
+    .map(([first, others]) => [...new Set([first, ...others])]);
+}
+
 /** Any spec the validator accepts for the given organization and environment. */
 export function validSpec(organization: string, environment: string): fc.Arbitrary<EnvironmentSpec> {
   return fc
@@ -53,11 +82,8 @@ export function validSpec(organization: string, environment: string): fc.Arbitra
       controlPlane: fc.constantFrom(1, 3, 5),
       workers: fc.integer({ min: 1, max: 20 }),
       network: networks,
-      namespaces: fc.uniqueArray(fc.record({ name: dnsLabel(30), quota }), {
-        minLength: 1,
-        maxLength: 5,
-        selector: (namespace) => namespace.name,
-      }),
+      names: namespaceNames(organization, environment),
+      quotas: fc.array(quota, { minLength: 5, maxLength: 5 }),
       path: fc.array(dnsLabel(12), { minLength: 1, maxLength: 3 }).map((segments) => segments.join('/')),
       repository: dnsLabel(20).map((name) => `https://git.example.com/${organization}/${name}.git`),
     })
@@ -75,19 +101,38 @@ export function validSpec(organization: string, environment: string): fc.Arbitra
           workers: { count: draft.workers, instanceType: 'm6i.xlarge' },
         },
         network: draft.network,
-        namespaces: draft.namespaces,
+        namespaces: draft.names.map((name, index) => ({
+          name,
+          quota: draft.quotas[index % draft.quotas.length] ?? { cpu: '1', memory: '1Gi', pods: 1 },
+        })),
         gitops: { repository: draft.repository, branch: 'main', path: draft.path },
       }),
     )
     .filter((spec) => validateEnvironmentSpec(spec, { organization, environment }).ok);
 }
 
-/** A tenant: organization, environment and a spec valid for them. */
-export const tenantInput: fc.Arbitrary<TenantInput> = fc
-  .record({ organization: dnsLabel(16), environment: dnsLabel(10) })
+/**
+ * An organization and an environment whose cluster name `<org>-<env>` is 3..40 characters
+ * (CLUSTER_NAME_MAX), exactly 40 half of the time, split between the two at random.
+ */
+export const tenantIdentity: fc.Arbitrary<{ organization: string; environment: string }> = lengthUpTo(
+  3,
+  CLUSTER_NAME_MAX,
+)
+  .chain((cluster) =>
+    fc.integer({ min: 1, max: cluster - 2 }).map((organization) => ({
+      organization,
+      environment: cluster - 1 - organization,
+    })),
+  )
   .chain(({ organization, environment }) =>
-    validSpec(organization, environment).map((spec) => ({ organization, environment, spec })),
+    fc.record({ organization: dnsLabelOfLength(organization), environment: dnsLabelOfLength(environment) }),
   );
+
+/** A tenant: organization, environment and a spec valid for them. */
+export const tenantInput: fc.Arbitrary<TenantInput> = tenantIdentity.chain(({ organization, environment }) =>
+  validSpec(organization, environment).map((spec) => ({ organization, environment, spec })),
+);
 
 /** 2..4 tenants of distinct organizations sharing one cluster. */
 export const tenantsOfOneCluster: fc.Arbitrary<TenantInput[]> = fc.uniqueArray(tenantInput, {

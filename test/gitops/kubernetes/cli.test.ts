@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,28 @@ describe('render-tenants CLI', () => {
     const objects = parseYamlObjects(built.stdout);
     expect(objects.length).toBeGreaterThanOrEqual(14);
     for (const object of objects) validateWithModel(object);
+  });
+
+  it('writes the expected Applications outside the bundle when asked, and nothing of them on a bad spec', () => {
+    const out = path.join(work, 'apps');
+    const file = path.join(work, 'expected-applications.json');
+    const result = runCli(acmeEnv(validSpec()), ['--out', out, '--expected-applications', file]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      applications: [{ name: 'acme-prod-payments', path: 'tenants/acme/prod/payments/overlays/prod' }],
+    });
+    expect(readdirSync(out)).not.toContain('expected-applications.json');
+    const bad = validSpec();
+    bad.network.podCidr = '10.20.0.0/16';
+    const refused = path.join(work, 'refused-applications.json');
+    const failed = runCli(acmeEnv(bad), [
+      '--out',
+      path.join(work, 'apps-bad'),
+      '--expected-applications',
+      refused,
+    ]);
+    expect(failed.status).toBe(1);
+    expect(existsSync(refused)).toBe(false);
   });
 
   it('refuses a non-empty output directory, so no stale namespace survives', () => {

@@ -1,14 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isDns1123Label } from '../../../functions/domain/environment-spec.js';
+import { CLUSTER_NAME_MAX, isDns1123Label } from '../../../functions/domain/environment-spec.js';
+import { DNS1123_LABEL_MAX } from '../../../functions/domain/spec/names.js';
 import { toYaml } from '../../../gitops/kubernetes/tenants/bundle.js';
 import {
   renderTenant,
   renderTenants,
   TenantRenderError,
+  tenantApplications,
   tenantNamespaces,
 } from '../../../gitops/kubernetes/tenants/render.js';
-import { tenantInput, tenantsOfOneCluster } from './arbitraries.js';
+import { dnsLabelOfLength, tenantIdentity, tenantInput, tenantsOfOneCluster } from './arbitraries.js';
 import { type KubeObject, parseYamlObjects, validateWithModel } from './models.js';
 
 function objectsOf(files: ReturnType<typeof renderTenant>): KubeObject[] {
@@ -34,6 +36,91 @@ describe('tenant renderer properties', () => {
             enableDefaultDeny: { ingress: true, egress: true },
           });
         }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("generates tenants at the validator's limits: 63-character namespaces and 40-character cluster names", () => {
+    // Without this the properties below could pass on short names only and never meet the edge.
+    const tenants = fc.sample(tenantInput, { numRuns: 300, seed: 20_251_125 });
+    const namespaceLengths = tenants.flatMap((tenant) => tenantNamespaces(tenant).map((name) => name.length));
+    const clusterLengths = tenants.map((tenant) => `${tenant.organization}-${tenant.environment}`.length);
+    expect(Math.max(...namespaceLengths)).toBe(DNS1123_LABEL_MAX);
+    expect(namespaceLengths.filter((length) => length === DNS1123_LABEL_MAX).length).toBeGreaterThan(50);
+    expect(Math.min(...namespaceLengths)).toBeLessThan(20);
+    expect(Math.max(...clusterLengths)).toBe(CLUSTER_NAME_MAX);
+    expect(Math.min(...clusterLengths)).toBeLessThan(10);
+  });
+
+  it('for any tenant one character past a limit: the namespace (64) or the cluster name (41) is refused, with the field named', () => {
+    fc.assert(
+      fc.property(tenantInput, fc.boolean(), (input, pastNamespace) => {
+        const [first, ...others] = input.spec.namespaces;
+        if (!first) throw new Error('a valid spec has a namespace');
+        const over = DNS1123_LABEL_MAX + 1 - input.organization.length - input.environment.length - 2;
+        if (pastNamespace) {
+          const name = fc.sample(dnsLabelOfLength(over), { numRuns: 1, seed: over })[0] ?? '';
+          const spec = { ...input.spec, namespaces: [{ ...first, name }, ...others] };
+          expect(`${input.organization}-${input.environment}-${name}`).toHaveLength(DNS1123_LABEL_MAX + 1);
+          expect(() => renderTenant({ ...input, spec })).toThrow(/namespaces\.0\.name: .* at most 63/);
+        } else {
+          const environment = `${input.environment}${'x'.repeat(CLUSTER_NAME_MAX + 1 - input.organization.length - input.environment.length - 1)}`;
+          expect(`${input.organization}-${environment}`).toHaveLength(CLUSTER_NAME_MAX + 1);
+          expect(() => renderTenant({ ...input, environment })).toThrow(TenantRenderError);
+          expect(() => renderTenant({ ...input, environment })).toThrow(/environment: .* at most 40/);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('for any valid spec: every tenant namespace enforces, audits and warns on the restricted Pod Security Standard, pinned to the cluster version', () => {
+    fc.assert(
+      fc.property(tenantInput, (input) => {
+        const namespaces = objectsOf(renderTenant(input)).filter((object) => object.kind === 'Namespace');
+        expect(namespaces.map((namespace) => namespace.metadata.name)).toEqual(tenantNamespaces(input));
+        for (const namespace of namespaces) {
+          expect(namespace.metadata.labels).toMatchObject({
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': `v${input.spec.kubernetesVersion}`,
+            'pod-security.kubernetes.io/audit': 'restricted',
+            'pod-security.kubernetes.io/audit-version': `v${input.spec.kubernetesVersion}`,
+            'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/warn-version': `v${input.spec.kubernetesVersion}`,
+          });
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('for any valid spec: the expected Applications are exactly those the ApplicationSet template generates', () => {
+    fc.assert(
+      fc.property(tenantInput, (input) => {
+        const appSet = objectsOf(renderTenant(input)).find((object) => object.kind === 'ApplicationSet');
+        const spec = appSet?.spec as {
+          generators: { git: { directories: { path: string }[] } }[];
+          template: { metadata: { name: string }; spec: { destination: { namespace: string } } };
+        };
+        // Evaluate the goTemplate the way the ApplicationSet controller does for `index .path.segments N`.
+        const evaluate = (template: string, path: string) =>
+          template.replace(/\{\{ index \.path\.segments (\d+) \}\}/g, (_, index: string) => {
+            const segment = path.split('/')[Number(index)];
+            if (segment === undefined) throw new Error(`no segment ${index} in ${path}`);
+            return segment;
+          });
+        const generated = (spec.generators[0]?.git.directories ?? []).map(({ path }) => ({
+          name: evaluate(spec.template.metadata.name, path),
+          path,
+        }));
+        expect(tenantApplications(input)).toEqual(generated);
+        for (const { path } of generated) {
+          expect(evaluate(spec.template.spec.destination.namespace, path)).toBe(
+            evaluate(spec.template.metadata.name, path),
+          );
+        }
+        expect(tenantApplications(input).map((app) => app.name)).toEqual(tenantNamespaces(input));
       }),
       { numRuns: 60 },
     );
@@ -101,11 +188,25 @@ describe('tenant renderer properties', () => {
     // The property above must not pass only because random names rarely collide.
     fc.assert(
       fc.property(tenantInput, ({ spec }) => {
-        const first = { organization: 'x', environment: 'y-z', spec };
-        const second = { organization: 'x-y', environment: 'z', spec };
-        expect(() => renderTenants([first, second])).toThrow(TenantRenderError);
+        // Names that fit after the 6 characters of `x-y-z-`: the refusal must be the collision.
+        const fitting = spec.namespaces.filter((ns) => ns.name.length <= DNS1123_LABEL_MAX - 6);
+        fc.pre(fitting.length > 0);
+        const shared = { ...spec, namespaces: fitting };
+        const first = { organization: 'x', environment: 'y-z', spec: shared };
+        const second = { organization: 'x-y', environment: 'z', spec: shared };
+        expect(() => renderTenants([first, second])).toThrow(/would belong to both x\/y-z and x-y\/z/);
       }),
       { numRuns: 20 },
+    );
+  });
+
+  it('identities: organization and environment are DNS-1123 labels whose cluster name fits', () => {
+    fc.assert(
+      fc.property(tenantIdentity, ({ organization, environment }) => {
+        expect(isDns1123Label(organization)).toBe(true);
+        expect(isDns1123Label(environment)).toBe(true);
+        expect(`${organization}-${environment}`.length).toBeLessThanOrEqual(CLUSTER_NAME_MAX);
+      }),
     );
   });
 });

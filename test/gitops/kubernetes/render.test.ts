@@ -5,6 +5,7 @@ import {
   renderTenants,
   type TenantInput,
   TenantRenderError,
+  tenantApplications,
 } from '../../../gitops/kubernetes/tenants/render.js';
 import { validSpec } from '../../support/fixtures.js';
 import { type KubeObject, parseYamlObjects, validateWithModel } from './models.js';
@@ -68,6 +69,20 @@ describe('renderTenant', () => {
       'slipway.io/tier': 'prod',
       'app.kubernetes.io/managed-by': 'slipway',
     });
+  });
+
+  it('enforces the restricted Pod Security Standard on every tenant namespace, pinned to the cluster version', () => {
+    const objects = renderedObjects(acme());
+    for (const name of ['acme-prod-payments', 'acme-prod-ledger']) {
+      expect(find(objects, 'Namespace', name).metadata.labels).toMatchObject({
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'v1.30',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/audit-version': 'v1.30',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/warn-version': 'v1.30',
+      });
+    }
   });
 
   it('caps requests and limits at the quota and keeps LimitRange defaults inside a small quota', () => {
@@ -190,11 +205,19 @@ describe('renderTenant', () => {
     });
   });
 
+  it('names the Applications the ApplicationSet generates, one per namespace, with the directory each deploys', () => {
+    expect(tenantApplications(acme())).toEqual([
+      { name: 'acme-prod-payments', path: 'tenants/acme/prod/payments/overlays/prod' },
+      { name: 'acme-prod-ledger', path: 'tenants/acme/prod/ledger/overlays/prod' },
+    ]);
+  });
+
   it('refuses an input the shared validator refuses, with the field named', () => {
     const input = acme();
     input.spec.network.podCidr = '10.20.0.0/16';
     expect(() => renderTenant(input)).toThrow(TenantRenderError);
     expect(() => renderTenant(input)).toThrow(/network\.podCidr: /);
+    expect(() => tenantApplications(input)).toThrow(TenantRenderError);
   });
 });
 

@@ -30,6 +30,8 @@ const RUN_ID = 'acme.prod.000003.1a2b3c4d';
 const STATE_BUCKET = 'slipway-state-123456789012';
 const ARTIFACT_BUCKET = 'slipway-artifacts-123456789012';
 const API_HOST = 'internal-api-0123456789.elb.eu-west-1.amazonaws.com';
+/** Static variable of the terraform project (infra/constructs/phase-projects.ts). */
+const NODE_BOUNDARY = 'arn:aws:iam::123456789012:policy/SlipwayStack-PhaseProjectsNodeBoundary-1A2B3C4D5E6F';
 
 const Buildspec = z.object({
   version: z.literal(0.2),
@@ -117,6 +119,8 @@ function runBuildspec(
   state: string,
   outputs: unknown = outputsFixture,
   commands?: string[],
+  /** Project variables to change, or (undefined) to leave out. */
+  overrides: Record<string, string | undefined> = {},
 ): Run {
   const { src, s3, stubs } = sourceRoot(name);
   const buildspec = Buildspec.parse(parseYaml(readFileSync(join(src, 'buildspecs/terraform.yml'), 'utf8')));
@@ -133,10 +137,17 @@ function runBuildspec(
   writeFileSync(join(src, '..', 'state.json'), state);
   writeFileSync(join(src, '..', 'outputs.json'), JSON.stringify(outputs));
   const log = join(src, '..', 'calls.log');
+  const projectVariables = Object.entries({
+    SLIPWAY_STATE_BUCKET: STATE_BUCKET,
+    SLIPWAY_ARTIFACT_BUCKET: ARTIFACT_BUCKET,
+    SLIPWAY_NODE_PERMISSIONS_BOUNDARY: NODE_BOUNDARY,
+    ...overrides,
+  }).filter((entry): entry is [string, string] => entry[1] !== undefined);
   const result = spawnSync('bash', ['-c', script], {
     cwd: src,
     encoding: 'utf8',
     env: {
+      ...Object.fromEntries(projectVariables),
       PATH: `${stubs}:${process.env.PATH}`,
       HOME: src,
       REAL_TERRAFORM: realTerraform,
@@ -152,8 +163,6 @@ function runBuildspec(
       SLIPWAY_ENVIRONMENT: 'prod',
       SLIPWAY_RUN_ID: RUN_ID,
       SLIPWAY_SPEC: JSON.stringify(SPEC),
-      SLIPWAY_STATE_BUCKET: STATE_BUCKET,
-      SLIPWAY_ARTIFACT_BUCKET: ARTIFACT_BUCKET,
       SLIPWAY_PREVIOUS_OUTPUTS: '{}',
     },
   });
@@ -262,7 +271,24 @@ describe('buildspecs/terraform.yml', () => {
     ).toMatchObject({
       organization: 'acme',
       tier: 'prod',
+      permissions_boundary_arn: NODE_BOUNDARY,
     });
+  });
+
+  it('fails loudly in pre_build, before terraform runs, when the project lacks the node permissions boundary', () => {
+    const run = runBuildspec('no-boundary', '', outputsFixture, undefined, {
+      SLIPWAY_NODE_PERMISSIONS_BOUNDARY: undefined,
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(
+      /^ERROR - required environment variable SLIPWAY_NODE_PERMISSIONS_BOUNDARY is not set$/m,
+    );
+    expect(run.log.filter((call) => !call.startsWith('version'))).toEqual([]);
+    expect(existsSync(join(run.src, 'gitops/terraform/environments/prod/slipway.auto.tfvars.json'))).toBe(
+      false,
+    );
+    // The shell stopped at the failed command: nothing after it ran, not even the export listing.
+    expect(run.exports).toEqual({});
   });
 
   it('fails the build when terraform fmt finds an unformatted file', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EnvironmentSpec } from '../../../functions/domain/environment-spec.js';
+import { EnvironmentSpec, validateEnvironmentSpec } from '../../../functions/domain/environment-spec.js';
 import { requireTool } from '../../support/tools.js';
 import { environmentDir, loadConfig, moduleDir, REPO_ROOT, requiredVariables } from './terraform-config.js';
 
@@ -32,6 +32,18 @@ type Spec = typeof SPEC;
 
 const ROOT_OF_TIER = { dev: 'dev', staging: 'prod', prod: 'prod' } as const;
 
+/** The node permissions boundary CDK puts on the terraform project (SLIPWAY_NODE_PERMISSIONS_BOUNDARY). */
+const BOUNDARY = 'arn:aws:iam::123456789012:policy/SlipwayStack-PhaseProjectsNodeBoundary1A2B3C-4D5E6F7G8H9I';
+
+/** The variables CodeBuild gives render-tfvars.sh; a test may change or (with undefined) drop one. */
+type RenderEnv = Record<string, string | undefined>;
+const RENDER_ENV: RenderEnv = {
+  SLIPWAY_ORGANIZATION: 'acme',
+  SLIPWAY_ENVIRONMENT: 'prod',
+  SLIPWAY_ARTIFACT_BUCKET: 'slipway-artifacts-123456789012',
+  SLIPWAY_NODE_PERMISSIONS_BOUNDARY: BOUNDARY,
+};
+
 let terraform = '';
 let workdir = '';
 
@@ -56,17 +68,18 @@ function specFor(tier: string, change: (spec: Spec) => void = () => {}): Spec {
   return spec;
 }
 
-function render(spec: unknown, out: string) {
+function render(spec: unknown, out: string, overrides: RenderEnv = {}) {
+  const variables = Object.entries({ ...RENDER_ENV, ...overrides }).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined,
+  );
   return spawnSync('bash', [join(SCRIPTS, 'render-tfvars.sh')], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     env: {
       PATH: process.env.PATH,
       SLIPWAY_SPEC: JSON.stringify(spec),
-      SLIPWAY_ORGANIZATION: 'acme',
-      SLIPWAY_ENVIRONMENT: 'prod',
-      SLIPWAY_ARTIFACT_BUCKET: 'slipway-artifacts-123456789012',
       TFVARS_OUT: out,
+      ...Object.fromEntries(variables),
     },
   });
 }
@@ -146,6 +159,7 @@ describe('render-tfvars.sh', () => {
         vpc_cidr: SPEC.network.vpcCidr,
         workers: { count: 3, instance_type: 'm6i.xlarge' },
         ssm_transfer_bucket: 'slipway-artifacts-123456789012',
+        permissions_boundary_arn: BOUNDARY,
       });
     },
   );
@@ -221,5 +235,123 @@ describe('render-tfvars.sh', () => {
     expect(render(spec, out).status).toBe(0);
     const tfvars = z.object({ region: z.string() }).parse(JSON.parse(readFileSync(out, 'utf8')));
     expect(tfvars.region).toBe('eu-west-1"; echo pwned; "');
+  });
+  it('refuses to render without SLIPWAY_NODE_PERMISSIONS_BOUNDARY, naming the variable', () => {
+    const out = join(workdir, 'no-boundary.auto.tfvars.json');
+    const result = render(specFor('prod'), out, { SLIPWAY_NODE_PERMISSIONS_BOUNDARY: undefined });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(
+      /^ERROR - required environment variable SLIPWAY_NODE_PERMISSIONS_BOUNDARY is not set$/m,
+    );
+    expect(() => readFileSync(out)).toThrow();
+  });
+
+  it.each([
+    ['a role ARN', 'arn:aws:iam::123456789012:role/slipway/node'],
+    ['an AWS-managed policy', 'arn:aws:iam::aws:policy/AdministratorAccess'],
+    ['no ARN at all', 'SlipwayNodeBoundary'],
+  ])('leads terraform to refuse a permissions boundary that is %s', (_case, arn) => {
+    const out = join(workdir, `boundary-${arn.replace(/\W+/g, '-')}.auto.tfvars.json`);
+    expect(render(specFor('dev'), out, { SLIPWAY_NODE_PERMISSIONS_BOUNDARY: arn }).status).toBe(0);
+    const plan = planVariables('dev', out, 'boundary');
+    expect(plan.status).not.toBe(0);
+    expect(plan.stderr).toContain(
+      'permissions_boundary_arn must be the ARN of a customer-managed IAM policy',
+    );
+  });
+
+  it('passes a boundary policy ARN with a path and a GovCloud partition', () => {
+    const out = join(workdir, 'boundary-path.auto.tfvars.json');
+    const arn = 'arn:aws-us-gov:iam::123456789012:policy/slipway/boundaries/SlipwayNodeBoundary';
+    expect(render(specFor('prod'), out, { SLIPWAY_NODE_PERMISSIONS_BOUNDARY: arn }).status).toBe(0);
+    const plan = planVariables('prod', out, 'boundary-path');
+    expect(plan.status, plan.stderr).toBe(0);
+  });
+
+  /*
+   * The API's validator and Terraform must agree: a spec the API accepts must plan, and a spec
+   * Terraform refuses must already be refused at the API (with the same organization/environment).
+   */
+  describe('agrees with the API validator (functions/domain/environment-spec.ts)', () => {
+    function verdicts(name: string, spec: Spec, context = { organization: 'acme', environment: 'prod' }) {
+      const out = join(workdir, `${name}.auto.tfvars.json`);
+      const rendered = render(spec, out, {
+        SLIPWAY_ORGANIZATION: context.organization,
+        SLIPWAY_ENVIRONMENT: context.environment,
+      });
+      expect(rendered.status, rendered.stderr).toBe(0);
+      const plan = planVariables(ROOT_OF_TIER[spec.tier as keyof typeof ROOT_OF_TIER], out, name);
+      return { api: validateEnvironmentSpec(spec, context), plan };
+    }
+
+    it.each(['10.20.0.0/25', '10.20.0.0/28'])('both refuse VPC CIDR %s', (vpcCidr) => {
+      const { api, plan } = verdicts(
+        'vpc-small',
+        specFor('dev', (value) => {
+          value.network.vpcCidr = vpcCidr;
+        }),
+      );
+      expect(api.ok).toBe(false);
+      expect(plan.status).not.toBe(0);
+      expect(plan.stderr).toContain('prefix length between /16 and /24');
+    });
+
+    it('both accept a /24 VPC', () => {
+      const { api, plan } = verdicts(
+        'vpc-24',
+        specFor('dev', (value) => {
+          value.network.vpcCidr = '10.20.0.0/24';
+        }),
+      );
+      expect(api.ok).toBe(true);
+      expect(plan.status, plan.stderr).toBe(0);
+    });
+
+    it('both refuse a cluster name <organization>-<environment> of 41 characters', () => {
+      const { api, plan } = verdicts('long-name', specFor('dev'), {
+        organization: 'o'.repeat(20),
+        environment: 'e'.repeat(20),
+      });
+      expect(api.ok).toBe(false);
+      if (!api.ok) expect(api.issues.map((found) => found.field)).toContain('environment');
+      expect(plan.status).not.toBe(0);
+      expect(plan.stderr).toContain('must be at most 40 characters');
+    });
+
+    it('both accept a cluster name of exactly 40 characters', () => {
+      const { api, plan } = verdicts('name-40', specFor('dev'), {
+        organization: 'o'.repeat(20),
+        environment: 'e'.repeat(19),
+      });
+      expect(api.ok).toBe(true);
+      expect(plan.status, plan.stderr).toBe(0);
+    });
+
+    it.each(['m7i.metal-24xl', 'm7i-flex.large', 'u7i-12tb.224xlarge'])(
+      'both accept instance type %s',
+      (type) => {
+        const { api, plan } = verdicts(
+          `type-${type}`,
+          specFor('prod', (value) => {
+            value.cluster.controlPlane.instanceType = type;
+            value.cluster.workers.instanceType = type;
+          }),
+        );
+        expect(api.ok).toBe(true);
+        expect(plan.status, plan.stderr).toBe(0);
+      },
+    );
+
+    it.each(['m6i..large', 'm6i.large-', 'M6i.large'])('both refuse instance type %j', (type) => {
+      const { api, plan } = verdicts(
+        `bad-type-${type}`,
+        specFor('prod', (value) => {
+          value.cluster.workers.instanceType = type;
+        }),
+      );
+      expect(api.ok).toBe(false);
+      expect(plan.status).not.toBe(0);
+      expect(plan.stderr).toContain('workers.instance_type must be an EC2 instance type');
+    });
   });
 });

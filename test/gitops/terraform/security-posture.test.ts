@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Block,
+  ENVIRONMENTS,
+  environmentDir,
   expression,
   loadConfig,
   MODULES,
@@ -25,6 +27,7 @@ const UNTAGGABLE = new Set([
 const SSH = 22;
 
 const modules = new Map<string, TerraformConfig>();
+const roots = new Map<string, TerraformConfig>();
 const resources: Array<Resource & { readonly module: TerraformConfig }> = [];
 
 beforeAll(async () => {
@@ -33,7 +36,12 @@ beforeAll(async () => {
     modules.set(name, config);
     for (const resource of config.resources) resources.push({ ...resource, module: config });
   }
+  for (const name of ENVIRONMENTS) roots.set(name, await loadConfig(environmentDir(name)));
 });
+
+const BOUNDARY = expression('var.permissions_boundary_arn');
+/** hcl2json keeps a template string as written. */
+const SSM_CORE = `arn:${expression('data.aws_partition.current.partition')}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
 
 /** What an attribute may evaluate to, resolving `local.*` and `each.value.*` one level deep. */
 function candidates(value: unknown, config: TerraformConfig, each: Block | undefined): unknown[] {
@@ -189,5 +197,71 @@ describe('terraform security posture', () => {
       'Gateway',
       'Interface',
     ]);
+  });
+  /*
+   * The terraform phase's role may create IAM roles only with the node permissions boundary
+   * (infra/constructs/phase-permissions.ts), so no role Terraform creates can be stronger than it.
+   */
+  describe('IAM roles', () => {
+    const roles = () => resources.filter((resource) => resource.type === 'aws_iam_role');
+
+    it('sets the permissions boundary on every IAM role, from the module variable', () => {
+      expect(
+        roles()
+          .map((role) => `${role.module.dir.split('/').pop()}/${role.name}`)
+          .sort(),
+      ).toEqual(['compute/node', 'vpc/flow_logs']);
+      for (const role of roles()) {
+        expect(role.body.permissions_boundary, `aws_iam_role.${role.name}`).toBe(BOUNDARY);
+      }
+    });
+
+    it('keeps every role and instance profile under the /slipway/ path', () => {
+      const iam = resources.filter((resource) =>
+        ['aws_iam_role', 'aws_iam_instance_profile'].includes(resource.type),
+      );
+      expect(iam.length).toBeGreaterThanOrEqual(3);
+      for (const resource of iam)
+        expect(resource.body.path, `${resource.type}.${resource.name}`).toBe('/slipway/');
+    });
+
+    it('makes the boundary a required, validated variable of every module with a role and of every root', () => {
+      const holders = [
+        ...['vpc', 'compute', 'cluster'].map((name) => modules.get(name)),
+        ...[...roots.values()],
+      ];
+      for (const config of holders) {
+        const variable = config?.variables.get('permissions_boundary_arn');
+        expect(variable, config?.dir).toBeDefined();
+        expect(variable && 'default' in variable, `${config?.dir} gives the boundary a default`).toBe(false);
+        expect(JSON.stringify(variable?.validation), config?.dir).toContain(':iam::[0-9]{12}:policy/');
+      }
+    });
+
+    it('passes the boundary from each root through modules/cluster to the vpc and compute modules', () => {
+      for (const [name, root] of roots) {
+        expect(root.modules.get('cluster')?.permissions_boundary_arn, `environments/${name}`).toBe(BOUNDARY);
+      }
+      const cluster = modules.get('cluster');
+      for (const called of ['vpc', 'compute']) {
+        expect(cluster?.modules.get(called)?.permissions_boundary_arn, `module.${called}`).toBe(BOUNDARY);
+      }
+    });
+
+    it('attaches no managed policy but AmazonSSMManagedInstanceCore, to the node role only', () => {
+      const attachments = resources.filter((resource) => resource.type === 'aws_iam_role_policy_attachment');
+      expect(
+        attachments.map((attachment) => ({
+          role: attachment.body.role,
+          policy: attachment.body.policy_arn,
+        })),
+      ).toEqual([{ role: expression('aws_iam_role.node.name'), policy: SSM_CORE }]);
+      const policies = resources.filter((resource) =>
+        ['aws_iam_policy', 'aws_iam_role_policy_attachments_exclusive', 'aws_iam_policy_attachment'].includes(
+          resource.type,
+        ),
+      );
+      expect(policies).toEqual([]);
+    });
   });
 });

@@ -38,5 +38,6 @@ module "cluster" {
     bucket      = var.ssm_transfer_bucket
     kms_key_arn = var.ssm_transfer_kms_key_arn
   }
-  tags = local.tags
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = local.tags
 }

@@ -104,6 +104,11 @@ variable "control_plane" {
     condition     = contains([1, 3, 5, 7], var.control_plane.count)
     error_message = "control_plane.count must be 1, 3, 5 or 7."
   }
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9]+(-[a-z0-9]+)*$", var.control_plane.instance_type))
+    error_message = "control_plane.instance_type must be an EC2 instance type such as m6i.large, m7i-flex.large or m7i.metal-24xl."
+  }
 }
 
 variable "workers" {
@@ -116,6 +121,11 @@ variable "workers" {
   validation {
     condition     = var.workers.count >= 0 && var.workers.count <= 100
     error_message = "workers.count must be between 0 and 100."
+  }
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9]+(-[a-z0-9]+)*$", var.workers.instance_type))
+    error_message = "workers.instance_type must be an EC2 instance type such as m6i.xlarge, m7i-flex.large or m7i.metal-24xl."
   }
 }
 
@@ -148,6 +158,16 @@ variable "availability_zone_count" {
   validation {
     condition     = contains([1, 2, 3], var.availability_zone_count)
     error_message = "availability_zone_count must be 1, 2 or 3."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every IAM role of the environment carries; from SLIPWAY_NODE_PERMISSIONS_BOUNDARY (set on the terraform phase's CodeBuild project by Slipway's CDK app)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of a customer-managed IAM policy (arn:aws:iam::<account>:policy/<path/><name>)."
   }
 }
 

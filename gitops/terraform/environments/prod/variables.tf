@@ -109,6 +109,11 @@ variable "control_plane" {
     condition     = var.tier != "prod" || var.control_plane.count >= 3
     error_message = "A prod environment needs at least 3 control-plane nodes: a single etcd member is a single point of failure."
   }
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9]+(-[a-z0-9]+)*$", var.control_plane.instance_type))
+    error_message = "control_plane.instance_type must be an EC2 instance type such as m6i.large, m7i-flex.large or m7i.metal-24xl."
+  }
 }
 
 variable "workers" {
@@ -121,6 +126,11 @@ variable "workers" {
   validation {
     condition     = var.workers.count >= 0 && var.workers.count <= 100
     error_message = "workers.count must be between 0 and 100."
+  }
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9]+(-[a-z0-9]+)*$", var.workers.instance_type))
+    error_message = "workers.instance_type must be an EC2 instance type such as m6i.xlarge, m7i-flex.large or m7i.metal-24xl."
   }
 }
 
@@ -153,6 +163,16 @@ variable "availability_zone_count" {
   validation {
     condition     = contains([2, 3], var.availability_zone_count)
     error_message = "availability_zone_count must be 2 or 3: staging and prod survive the loss of a zone."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every IAM role of the environment carries; from SLIPWAY_NODE_PERMISSIONS_BOUNDARY (set on the terraform phase's CodeBuild project by Slipway's CDK app)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of a customer-managed IAM policy (arn:aws:iam::<account>:policy/<path/><name>)."
   }
 }
 

@@ -11,7 +11,8 @@ module "vpc" {
   flow_logs = {
     retention_in_days = var.shape.flow_log_retention_days
   }
-  tags = var.tags
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = var.tags
 }
 
 module "security" {
@@ -45,5 +46,6 @@ module "compute" {
   }
   ssm_transfer_bucket      = var.ssm_transfer.bucket
   ssm_transfer_kms_key_arn = var.ssm_transfer.kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = var.tags
 }

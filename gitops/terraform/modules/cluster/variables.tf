@@ -89,6 +89,11 @@ variable "nodes" {
     condition     = contains([1, 3, 5, 7], var.nodes.control_plane.count) && var.nodes.workers.count >= 0 && var.nodes.workers.count <= 100
     error_message = "nodes.control_plane.count must be 1, 3, 5 or 7 and nodes.workers.count between 0 and 100."
   }
+
+  validation {
+    condition     = alltrue([for group in [var.nodes.control_plane, var.nodes.workers] : can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9]+(-[a-z0-9]+)*$", group.instance_type))])
+    error_message = "nodes.control_plane.instance_type and nodes.workers.instance_type must be EC2 instance types such as m6i.large, m7i-flex.large or m7i.metal-24xl."
+  }
 }
 
 variable "ssm_transfer" {
@@ -101,6 +106,16 @@ variable "ssm_transfer" {
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ssm_transfer.bucket)) && (var.ssm_transfer.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.ssm_transfer.kms_key_arn)))
     error_message = "ssm_transfer.bucket must be an S3 bucket name and ssm_transfer.kms_key_arn null or a KMS key ARN."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every IAM role of the environment carries (the vpc module's flow-log role, the compute module's node role). Slipway's CDK app creates the policy; the terraform phase may create no role without it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of a customer-managed IAM policy (arn:aws:iam::<account>:policy/<path/><name>)."
   }
 }
 

@@ -60,12 +60,14 @@ data "aws_iam_policy_document" "node_assume" {
 }
 
 # IAM objects live under /slipway/: the terraform phase may only create, pass and delete roles
-# and instance profiles on that path (infra/constructs/phase-permissions.ts).
+# and instance profiles on that path (infra/constructs/phase-permissions.ts), and only roles that
+# carry the permissions boundary, so the phase can never mint a role stronger than the boundary.
 resource "aws_iam_role" "node" {
-  name_prefix        = substr("${var.name}-node-", 0, 38)
-  path               = "/slipway/"
-  description        = "Kubernetes nodes of ${var.name}: SSM agent and Ansible file transfers"
-  assume_role_policy = data.aws_iam_policy_document.node_assume.json
+  name_prefix          = substr("${var.name}-node-", 0, 38)
+  path                 = "/slipway/"
+  description          = "Kubernetes nodes of ${var.name}: SSM agent and Ansible file transfers"
+  assume_role_policy   = data.aws_iam_policy_document.node_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = merge(var.tags, { Name = "${var.name}-node" })
 }

@@ -31,8 +31,8 @@ variable "control_plane" {
   }
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.control_plane.instance_type))
-    error_message = "control_plane.instance_type must be an EC2 instance type such as m6i.large."
+    condition     = can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9]+(-[a-z0-9]+)*$", var.control_plane.instance_type))
+    error_message = "control_plane.instance_type must be an EC2 instance type such as m6i.large, m7i-flex.large or m7i.metal-24xl."
   }
 }
 
@@ -49,8 +49,8 @@ variable "workers" {
   }
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.workers.instance_type))
-    error_message = "workers.instance_type must be an EC2 instance type such as m6i.xlarge."
+    condition     = can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*\\.[a-z0-9]+(-[a-z0-9]+)*$", var.workers.instance_type))
+    error_message = "workers.instance_type must be an EC2 instance type such as m6i.xlarge, m7i-flex.large or m7i.metal-24xl."
   }
 }
 
@@ -136,6 +136,16 @@ variable "ssm_transfer_kms_key_arn" {
   validation {
     condition     = var.ssm_transfer_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.ssm_transfer_kms_key_arn))
     error_message = "ssm_transfer_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary set on the node role (the terraform phase may only create IAM roles that carry it, so no role it creates can exceed it)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of a customer-managed IAM policy (arn:aws:iam::<account>:policy/<path/><name>)."
   }
 }
 

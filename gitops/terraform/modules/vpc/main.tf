@@ -185,11 +185,13 @@ data "aws_iam_policy_document" "flow_logs_assume" {
   }
 }
 
-# Under /slipway/: the only IAM path the terraform phase may create roles on and pass.
+# Under /slipway/ and with the permissions boundary: the only roles the terraform phase may
+# create and pass.
 resource "aws_iam_role" "flow_logs" {
-  name_prefix        = substr("${var.name}-flow-logs-", 0, 38)
-  path               = "/slipway/"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+  name_prefix          = substr("${var.name}-flow-logs-", 0, 38)
+  path                 = "/slipway/"
+  assume_role_policy   = data.aws_iam_policy_document.flow_logs_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = merge(var.tags, { Name = "${var.name}-flow-logs" })
 }

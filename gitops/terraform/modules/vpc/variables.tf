@@ -60,6 +60,16 @@ variable "flow_logs" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary set on the flow-log role (the terraform phase may only create IAM roles that carry it, so no role it creates can exceed it)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of a customer-managed IAM policy (arn:aws:iam::<account>:policy/<path/><name>)."
+  }
+}
+
 variable "tags" {
   description = "Tags merged into every resource; must carry organization, environment and managed-by = slipway."
   type        = map(string)

@@ -1,0 +1,517 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { bundleTenantRenderer } from '../../infra/constructs/gitops-source.js';
+import { validSpec } from '../support/fixtures.js';
+import { requireTool } from '../support/tools.js';
+import { PHASE_EXPORTS } from './phase-exports.js';
+import { REPO_ROOT } from './repo-files.js';
+
+/*
+ * Runs buildspecs/argocd-bootstrap.yml the way CodeBuild does - pre_build, build and post_build in one
+ * bash shell from the source root, with the variables CodeBuild would set - against clearly labelled
+ * STUBS of aws, kubectl and session-manager-plugin (test/buildspecs/stubs-argocd: no AWS account and
+ * no cluster exist here; they log what would run and answer deterministically). What is real: the
+ * buildspec, every phase script, jq, node with the bundled tenant renderer, `kubectl kustomize`, and
+ * git against a bare repository on this machine (file://) standing in for the Slipway GitOps repository.
+ * The install phase (downloads kubectl and the plugin) is not run.
+ */
+
+const STUBS = join(REPO_ROOT, 'test/buildspecs/stubs-argocd');
+const RUN_ID = 'acme.prod.000007.5e6f7a8b';
+const ARTIFACT_BUCKET = 'slipway-artifacts-123456789012';
+const OUTPUTS_KEY = `acme/prod/runs/${RUN_ID}/terraform-outputs.json`;
+const API_HOST = 'internal-acme-prod-api-0123456789.elb.eu-west-1.amazonaws.com';
+const BRANCH = 'main';
+/** Fresh per test process, so a match can only come from this run. */
+const PUSH_TOKEN = `push-token-${randomBytes(8).toString('hex')}`;
+const READ_TOKEN = `read-token-${randomBytes(8).toString('hex')}`;
+
+const Buildspec = z.object({
+  env: z.object({
+    variables: z.record(z.string(), z.string()),
+    'secrets-manager': z.record(z.string(), z.string()),
+    'exported-variables': z.array(z.string()),
+  }),
+  phases: z.record(z.string(), z.object({ commands: z.array(z.string()) })),
+});
+type Buildspec = z.infer<typeof Buildspec>;
+
+/** What CodeBuild resolves for each env.secrets-manager entry (secret id:json key). */
+const SECRET_VALUES: Record<string, string> = {
+  'slipway/webhooks:argocd': 'argocd-webhook-token-stub',
+  'slipway/webhooks:alertmanager': 'alertmanager-webhook-token-stub',
+  'slipway/gitops-credentials:username': 'slipway-pusher',
+  'slipway/gitops-credentials:password': PUSH_TOKEN,
+  'slipway/gitops-read-credentials:username': 'slipway-reader',
+  'slipway/gitops-read-credentials:password': READ_TOKEN,
+};
+
+/** Two namespaces, so two Applications are expected. */
+function spec() {
+  const value = validSpec('prod');
+  value.namespaces.push({ name: 'ledger', quota: { cpu: '1', memory: '1Gi', pods: 10 } });
+  return value;
+}
+
+const TERRAFORM_OUTPUTS = {
+  cluster_name: { value: 'acme-prod', type: 'string', sensitive: false },
+  api_endpoint: { value: `https://${API_HOST}:6443`, type: 'string', sensitive: false },
+  control_plane_instance_ids: {
+    value: ['i-0aaa', 'i-0bbb', 'i-0ccc'],
+    type: ['list', 'string'],
+    sensitive: false,
+  },
+  region: { value: 'eu-west-1', type: 'string', sensitive: false },
+  vpc_id: { value: 'vpc-0123', type: 'string', sensitive: false },
+};
+
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+  - name: acme-prod
+    cluster: {server: "https://${API_HOST}:6443"}
+users:
+  - name: admin
+    user: {token: kubeconfig-token-stub}
+contexts:
+  - name: acme-prod
+    context: {cluster: acme-prod, user: admin}
+current-context: acme-prod
+`;
+
+let workdir = '';
+let dist = '';
+let realKubectl = '';
+let buildspec: Buildspec;
+
+beforeAll(() => {
+  for (const tool of ['bash', 'jq', 'git', 'timeout']) requireTool(tool, `apt-get install ${tool}`);
+  realKubectl = requireTool('kubectl', 'kubectl 1.32 with built-in kustomize is on the machine image');
+  workdir = mkdtempSync(join(tmpdir(), 'slipway-argocd-buildspec-'));
+  dist = join(workdir, 'dist');
+  bundleTenantRenderer(dist);
+  buildspec = Buildspec.parse(
+    parseYaml(readFileSync(join(REPO_ROOT, 'buildspecs/argocd-bootstrap.yml'), 'utf8')),
+  );
+});
+
+afterAll(() => rmSync(workdir, { recursive: true, force: true }));
+
+function git(args: string[], cwd?: string): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: workdir, GIT_CONFIG_NOSYSTEM: '1' },
+  }).trim();
+}
+
+/** A bare repository with one commit on main: the Slipway GitOps repository before the run. */
+function gitopsRemote(base: string): { url: string; bare: string; baseRevision: string } {
+  const bare = join(base, 'gitops.git');
+  const seed = join(base, 'seed');
+  git(['init', '--quiet', '--bare', '--initial-branch', BRANCH, bare]);
+  git(['init', '--quiet', '--initial-branch', BRANCH, seed]);
+  writeFileSync(join(seed, 'README.md'), '# Slipway GitOps repository\n');
+  git(['add', 'README.md'], seed);
+  git(
+    ['-c', 'user.name=seed', '-c', 'user.email=seed@example.invalid', 'commit', '--quiet', '-m', 'seed'],
+    seed,
+  );
+  git(['push', '--quiet', `file://${bare}`, `HEAD:${BRANCH}`], seed);
+  return { url: `file://${bare}`, bare, baseRevision: git(['rev-parse', 'HEAD'], seed) };
+}
+
+/**
+ * CodeBuild's phase rules: a failed pre_build command ends the build; a failed build command fails
+ * the build and post_build still runs (CODEBUILD_BUILD_SUCCEEDING=0); exported variables are read
+ * at the end of post_build.
+ */
+function codebuildScript(): string {
+  const commands = (phase: string) => buildspec.phases[phase]?.commands ?? [];
+  return [
+    'export CODEBUILD_BUILD_SUCCEEDING=1',
+    ...commands('pre_build').map(
+      (command) => `{ ${command}\n} || { echo "CODEBUILD - pre_build failed" >&2; exit 1; }`,
+    ),
+    ...commands('build').map(
+      (command) =>
+        `if [[ "$CODEBUILD_BUILD_SUCCEEDING" == 1 ]]; then { ${command}\n} || { echo "CODEBUILD - build failed" >&2; CODEBUILD_BUILD_SUCCEEDING=0; }; fi`,
+    ),
+    ...commands('post_build').map(
+      (command) => `{ ${command}\n} || { echo "CODEBUILD - post_build failed" >&2; exit 1; }`,
+    ),
+    `for name in ${buildspec.env['exported-variables'].join(' ')}; do printf 'EXPORT %s=%s\\n' "$name" "\${!name-}"; done`,
+    '[[ "$CODEBUILD_BUILD_SUCCEEDING" == 1 ]]',
+  ].join('\n');
+}
+
+interface Options {
+  readonly scenario: 'converges' | 'later' | 'stale';
+  readonly spec?: unknown;
+  readonly missingApps?: readonly string[];
+  readonly overrides?: Record<string, string>;
+}
+
+interface Run {
+  readonly status: number | null;
+  readonly output: string;
+  readonly stderr: string;
+  readonly exports: Record<string, string>;
+  readonly calls: string[];
+  /** Every manifest `kubectl apply -f -` read, parsed. */
+  readonly applied: {
+    kind: string;
+    metadata: { name: string; namespace?: string };
+    stringData?: Record<string, string>;
+  }[];
+  readonly appliedText: string;
+  readonly stubEnvironments: string;
+  readonly seconds: number;
+  readonly bare: string;
+  readonly baseRevision: string;
+  readonly phaseDir: string;
+}
+
+function runPhase(name: string, options: Options): Run {
+  const base = mkdtempSync(join(workdir, `${name}-`));
+  const src = join(base, 'src');
+  cpSync(join(REPO_ROOT, 'buildspecs'), join(src, 'buildspecs'), { recursive: true });
+  cpSync(join(REPO_ROOT, 'gitops/kubernetes'), join(src, 'gitops/kubernetes'), { recursive: true });
+  cpSync(dist, join(src, 'dist'), { recursive: true });
+  const s3 = join(base, 's3');
+  mkdirSync(join(s3, ARTIFACT_BUCKET, 'acme/prod/runs', RUN_ID), { recursive: true });
+  writeFileSync(join(s3, ARTIFACT_BUCKET, OUTPUTS_KEY), JSON.stringify(TERRAFORM_OUTPUTS));
+  const stubDir = join(base, 'stub');
+  mkdirSync(stubDir);
+  const remote = gitopsRemote(base);
+  const phaseDir = join(base, 'phase');
+  const secrets = Object.fromEntries(
+    Object.entries(buildspec.env['secrets-manager']).map(([variable, reference]) => {
+      const value = SECRET_VALUES[reference];
+      if (value === undefined) throw new Error(`no test value for the secret ${reference} (${variable})`);
+      return [variable, value];
+    }),
+  );
+  const log = join(base, 'calls.log');
+  const started = Date.now();
+  const result = spawnSync('bash', ['-c', codebuildScript()], {
+    cwd: src,
+    encoding: 'utf8',
+    env: {
+      PATH: `${STUBS}:${process.env.PATH ?? ''}`,
+      HOME: base,
+      GIT_CONFIG_NOSYSTEM: '1',
+      // Project variables (CDK), then the buildspec's, then the workflow's overrides, which win.
+      SLIPWAY_STATE_BUCKET: 'slipway-state-123456789012',
+      SLIPWAY_ARTIFACT_BUCKET: ARTIFACT_BUCKET,
+      SLIPWAY_PHASE: 'argocd-bootstrap',
+      SLIPWAY_ARGOCD_WEBHOOK_URL: 'https://api.example.com/v1/hooks/argocd',
+      SLIPWAY_ALERTMANAGER_WEBHOOK_URL: 'https://api.example.com/v1/hooks/alertmanager',
+      SLIPWAY_GITOPS_REPOSITORY: remote.url,
+      SLIPWAY_SECRETS_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/stub',
+      ...buildspec.env.variables,
+      ...secrets,
+      CODEBUILD_SRC_DIR: src,
+      ARGOCD_PHASE_DIR: phaseDir,
+      SLIPWAY_ORGANIZATION: 'acme',
+      SLIPWAY_ENVIRONMENT: 'prod',
+      SLIPWAY_RUN_ID: RUN_ID,
+      SLIPWAY_COMMIT: '',
+      SLIPWAY_TRIGGER: 'api',
+      SLIPWAY_SPEC: JSON.stringify(options.spec ?? spec()),
+      SLIPWAY_PREVIOUS_OUTPUTS: JSON.stringify({
+        TF_OUTPUTS_S3_KEY: OUTPUTS_KEY,
+        KUBECONFIG_SECRET_ID: 'slipway/acme/prod/kubeconfig',
+        NODES_READY: '6/6',
+        CILIUM_STATUS: 'OK',
+      }),
+      SLIPWAY_KUBECONFIG: KUBECONFIG,
+      ...options.overrides,
+      STUB_LOG: log,
+      STUB_DIR: stubDir,
+      STUB_S3: s3,
+      REAL_KUBECTL: realKubectl,
+      STUB_ARGOCD_SCENARIO: options.scenario,
+      STUB_BASE_REVISION: remote.baseRevision,
+      STUB_MISSING_APPS: (options.missingApps ?? []).join(' '),
+    },
+    timeout: 120_000,
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const appliedDir = join(stubDir, 'applied');
+  const appliedFiles = existsSync(appliedDir)
+    ? readdirSync(appliedDir)
+        .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10))
+        .map((file) => readFileSync(join(appliedDir, file), 'utf8'))
+    : [];
+  return {
+    status: result.status,
+    output: `${result.stdout}${result.stderr}`,
+    stderr: result.stderr,
+    exports: Object.fromEntries(
+      [...result.stdout.matchAll(/^EXPORT (\w+)=(.*)$/gm)].map(([, key = '', value = '']) => [key, value]),
+    ),
+    calls: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [],
+    applied: appliedFiles.map((text) => JSON.parse(text)),
+    appliedText: appliedFiles.join('\n'),
+    stubEnvironments: existsSync(join(stubDir, 'env.log'))
+      ? readFileSync(join(stubDir, 'env.log'), 'utf8')
+      : '',
+    seconds,
+    bare: remote.bare,
+    baseRevision: remote.baseRevision,
+    phaseDir,
+  };
+}
+
+const head = (run: Run) => git(['--git-dir', run.bare, 'rev-parse', BRANCH]);
+const filesAt = (run: Run, revision: string, path: string) =>
+  git(['--git-dir', run.bare, 'ls-tree', '-r', '--name-only', revision, '--', path])
+    .split('\n')
+    .filter(Boolean);
+const kubectlApplies = (run: Run) => run.calls.filter((call) => /^kubectl .* apply /.test(call));
+
+describe('buildspecs/argocd-bootstrap.yml', () => {
+  it('reads the push credential and the read-only credential Argo CD gets from two different secrets', () => {
+    expect(buildspec.env['secrets-manager']).toMatchObject({
+      SLIPWAY_GITOPS_USERNAME: 'slipway/gitops-credentials:username',
+      SLIPWAY_GITOPS_PASSWORD: 'slipway/gitops-credentials:password',
+      SLIPWAY_GITOPS_READ_USERNAME: 'slipway/gitops-read-credentials:username',
+      SLIPWAY_GITOPS_READ_PASSWORD: 'slipway/gitops-read-credentials:password',
+    });
+    expect(buildspec.env['exported-variables']).toEqual([...PHASE_EXPORTS['argocd-bootstrap']]);
+  });
+
+  describe('when Argo CD converges at the pushed commit', () => {
+    let run: Run;
+    beforeAll(() => {
+      run = runPhase('converges', { scenario: 'converges' });
+    });
+
+    it('succeeds and commits the rendered bundle under slipway-managed/acme/prod/, exporting that commit', () => {
+      expect(run.status, run.output).toBe(0);
+      const revision = head(run);
+      expect(revision).not.toBe(run.baseRevision);
+      expect(run.exports.TENANT_MANIFESTS_REVISION).toBe(revision);
+      expect(git(['--git-dir', run.bare, 'log', '-1', '--format=%s', revision])).toBe(
+        `slipway: acme/prod run ${RUN_ID}`,
+      );
+      const files = filesAt(run, revision, 'slipway-managed/acme/prod');
+      expect(files).toEqual(
+        expect.arrayContaining([
+          'slipway-managed/acme/prod/kustomization.yaml',
+          'slipway-managed/acme/prod/platform/monitoring.yaml',
+          'slipway-managed/acme/prod/tenants/kustomization.yaml',
+          'slipway-managed/acme/prod/tenants/argocd-acme.yaml',
+          'slipway-managed/acme/prod/tenants/namespace-acme-prod-payments.yaml',
+          'slipway-managed/acme/prod/tenants/namespace-acme-prod-ledger.yaml',
+        ]),
+      );
+      // Only the bundle changed: nothing else in the repository, and the expected list is not in it.
+      expect(
+        git(['--git-dir', run.bare, 'diff', '--name-only', run.baseRevision, revision]).split('\n'),
+      ).toEqual(files);
+      expect(files.some((file) => file.endsWith('expected-applications.json'))).toBe(false);
+      const namespace = git([
+        '--git-dir',
+        run.bare,
+        'show',
+        `${revision}:slipway-managed/acme/prod/tenants/namespace-acme-prod-ledger.yaml`,
+      ]);
+      expect(namespace).toContain('pod-security.kubernetes.io/enforce: restricted');
+    });
+
+    it('applies nothing of the bundle: only Argo CD, its bootstrap Application and the secrets it needs', () => {
+      const targets = kubectlApplies(run).map((call) => {
+        const kustomization = / -k (\S+)/.exec(call)?.[1];
+        return kustomization
+          ? kustomization.replace(run.phaseDir, '<phase>')
+          : / -f -$/.test(call)
+            ? 'stdin'
+            : call;
+      });
+      expect(targets).toEqual([
+        '<phase>/kubernetes/argocd/install',
+        'stdin',
+        'stdin',
+        'stdin',
+        'stdin',
+        'stdin',
+        '<phase>/kubernetes/argocd/bootstrap',
+      ]);
+      expect(
+        run.applied.map(
+          (object) => `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+        ),
+      ).toEqual([
+        'Secret argocd/argocd-notifications-secret',
+        'Namespace /monitoring',
+        'Secret monitoring/slipway-alertmanager',
+        'Secret argocd/slipway-gitops-repository',
+        'Secret argocd/cluster-acme-prod',
+      ]);
+      expect(kubectlApplies(run).some((call) => call.includes('/bundle'))).toBe(false);
+      // The bundle was built (kubectl kustomize, offline) in pre_build - and only built.
+      expect(run.calls.some((call) => call.endsWith(`kustomize ${run.phaseDir}/bundle`))).toBe(true);
+    });
+
+    it('gives Argo CD the read-only credential; the push credential reaches no stub, no cluster object and no log', () => {
+      const repository = run.applied.find((object) => object.metadata.name === 'slipway-gitops-repository');
+      expect(repository?.stringData).toMatchObject({
+        type: 'git',
+        username: 'slipway-reader',
+        password: READ_TOKEN,
+      });
+      expect(run.stubEnvironments).toContain('STUB_LOG=');
+      for (const [where, text] of [
+        ['stub arguments', run.calls.join('\n')],
+        ['stub stdin (applied objects)', run.appliedText],
+        ['stub environments', run.stubEnvironments],
+        ['build output', run.output],
+      ] as const) {
+        expect(text.includes(PUSH_TOKEN), `push token in ${where}`).toBe(false);
+      }
+      expect(run.stubEnvironments).not.toMatch(/^SLIPWAY_GITOPS_(USERNAME|PASSWORD)=/m);
+    });
+
+    it('opens the SSM session only after pre_build, and closes it at the end', () => {
+      const session = run.calls.findIndex((call) => call.startsWith('aws ssm start-session'));
+      const download = run.calls.findIndex((call) => call.startsWith('aws s3 cp'));
+      expect(download).toBeGreaterThanOrEqual(0);
+      expect(session).toBeGreaterThan(download);
+      expect(run.calls[session]).toContain('--document-name AWS-StartPortForwardingSessionToRemoteHost');
+      expect(run.calls[session]).toContain(`host=${API_HOST},portNumber=6443,localPortNumber=16443`);
+      expect(run.output).toMatch(/^INFO - SSM session closed/m);
+    });
+
+    it('waits for slipway-managed, then for each Application the spec implies, and exports Synced and Healthy', () => {
+      const waits = run.calls
+        .filter((call) => / wait application\//.test(call))
+        .map((call) => call.replace(/^.* wait /, ''));
+      const created = waits.filter((call) => call.includes('--for=create')).map((call) => call.split(' ')[0]);
+      expect(created).toEqual([
+        'application/kube-prometheus-stack',
+        'application/acme-prod-payments',
+        'application/acme-prod-ledger',
+      ]);
+      for (const app of ['acme-prod-payments', 'acme-prod-ledger']) {
+        expect(waits).toContainEqual(
+          expect.stringMatching(new RegExp(`^application/${app} .*sync\\.status}=Synced`)),
+        );
+        expect(waits).toContainEqual(
+          expect.stringMatching(new RegExp(`^application/${app} .*health\\.status}=Healthy`)),
+        );
+      }
+      expect(run.calls.some((call) => call.includes('get applications -l'))).toBe(false);
+      expect(run.exports).toMatchObject({ ARGOCD_SYNC_STATUS: 'Synced', ARGOCD_HEALTH_STATUS: 'Healthy' });
+      expect(run.output).toMatch(
+        new RegExp(`^INFO - slipway-managed: Synced at ${head(run)}, which includes ${head(run)}$`, 'm'),
+      );
+    });
+  });
+
+  it('accepts slipway-managed Synced at a later commit of another environment that includes ours', () => {
+    const run = runPhase('later', {
+      scenario: 'later',
+      overrides: { ARGOCD_SYNC_TIMEOUT: '30', ARGOCD_WAIT_SLICE: '2' },
+    });
+    expect(run.status, run.output).toBe(0);
+    const ours = run.exports.TENANT_MANIFESTS_REVISION ?? '';
+    const theirs = head(run);
+    expect(theirs).not.toBe(ours);
+    expect(git(['--git-dir', run.bare, 'rev-parse', `${theirs}^`])).toBe(ours);
+    expect(filesAt(run, theirs, 'slipway-managed/globex/dev')).toEqual([
+      'slipway-managed/globex/dev/kustomization.yaml',
+    ]);
+    expect(run.output).toMatch(
+      new RegExp(`^INFO - slipway-managed: Synced at ${theirs}, which includes ${ours}$`, 'm'),
+    );
+    expect(run.exports).toMatchObject({ ARGOCD_SYNC_STATUS: 'Synced', ARGOCD_HEALTH_STATUS: 'Healthy' });
+  });
+
+  it('fails after ARGOCD_SYNC_TIMEOUT when slipway-managed never syncs a revision that includes ours, still reporting and closing the tunnel', () => {
+    const run = runPhase('stale', {
+      scenario: 'stale',
+      overrides: { ARGOCD_SYNC_TIMEOUT: '4', ARGOCD_WAIT_SLICE: '2' },
+    });
+    expect(run.status).not.toBe(0);
+    const ours = run.exports.TENANT_MANIFESTS_REVISION ?? '';
+    expect(ours).toBe(head(run));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^ERROR - ARGOCD_SYNC_TIMEOUT \\(4s\\) ran out waiting for slipway-managed to sync a revision that includes ${ours} \\(it is Synced at ${run.baseRevision}\\)$`,
+        'm',
+      ),
+    );
+    // Bounded: each pass blocked in one kubectl wait of at most ARGOCD_WAIT_SLICE seconds.
+    const passes = run.calls.filter((call) => call.includes('wait application/slipway-managed'));
+    expect(passes.length).toBeGreaterThanOrEqual(2);
+    expect(passes.length).toBeLessThanOrEqual(3);
+    expect(passes.every((call) => /--timeout [12]s/.test(call))).toBe(true);
+    expect(run.seconds).toBeGreaterThanOrEqual(4);
+    expect(run.seconds).toBeLessThan(60);
+    expect(run.calls.some((call) => call.includes('--for=create'))).toBe(false);
+    expect(run.exports.ARGOCD_SYNC_STATUS).toBe('Synced');
+    expect(run.output).toMatch(
+      new RegExp(`^INFO - slipway-managed: sync Synced at ${run.baseRevision}, health Healthy$`, 'm'),
+    );
+    expect(run.output).toMatch(/^INFO - SSM session closed/m);
+  });
+
+  it('fails naming the Application and the directory it needs when the ApplicationSet never generates it', () => {
+    const run = runPhase('missing-app', {
+      scenario: 'converges',
+      missingApps: ['acme-prod-ledger'],
+      overrides: { ARGOCD_SYNC_TIMEOUT: '3' },
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/^INFO - acme-prod-payments: Synced and Healthy$/m);
+    expect(run.stderr).toMatch(
+      /^ERROR - Application acme-prod-ledger was not created within 3s; it comes from the ApplicationSet acme-prod, once https:\/\/github\.com\/acme\/platform-gitops\.git has tenants\/acme\/prod\/ledger\/overlays\/prod on main$/m,
+    );
+    expect(run.exports.ARGOCD_SYNC_STATUS).toBe('Synced');
+  });
+
+  it('fails in pre_build on a bad spec, before any SSM session, kubectl apply or push', () => {
+    const bad = spec();
+    bad.network.podCidr = '10.20.0.0/16';
+    const run = runPhase('bad-spec', { scenario: 'converges', spec: bad });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^ERROR - network\.podCidr: /m);
+    expect(run.stderr).toMatch(/^CODEBUILD - pre_build failed$/m);
+    expect(run.calls.some((call) => call.startsWith('aws s3 cp'))).toBe(true);
+    expect(run.calls.some((call) => call.startsWith('aws ssm start-session'))).toBe(false);
+    expect(run.calls.some((call) => call.startsWith('session-manager-plugin'))).toBe(false);
+    expect(kubectlApplies(run)).toEqual([]);
+    expect(head(run)).toBe(run.baseRevision);
+  });
+
+  it('refuses a read credential equal to the push credential, before any SSM session', () => {
+    const run = runPhase('same-credential', {
+      scenario: 'converges',
+      overrides: { SLIPWAY_GITOPS_READ_PASSWORD: PUSH_TOKEN },
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(
+      /^ERROR - slipway\/gitops-read-credentials holds the push token of slipway\/gitops-credentials/m,
+    );
+    expect(run.calls.some((call) => call.startsWith('aws ssm start-session'))).toBe(false);
+    expect(kubectlApplies(run)).toEqual([]);
+    expect(head(run)).toBe(run.baseRevision);
+  });
+});
