@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { validSpec } from '../support/fixtures.js';
 import { requireTool } from '../support/tools.js';
 import { PHASE_EXPORTS } from './phase-exports.js';
 import { REPO_ROOT } from './repo-files.js';
@@ -59,23 +60,7 @@ const KUBECONFIG = [
   '',
 ].join('\n');
 
-const SPEC = {
-  tier: 'prod',
-  region: 'eu-west-1',
-  kubernetesVersion: '1.31',
-  ciliumVersion: '1.16',
-  cluster: {
-    controlPlane: { count: 3, instanceType: 'm6i.large' },
-    workers: { count: 3, instanceType: 'm6i.xlarge' },
-  },
-  network: { vpcCidr: '10.20.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
-  namespaces: [{ name: 'payments', quota: { cpu: '4', memory: '8Gi', pods: 40 } }],
-  gitops: {
-    repository: 'https://github.com/acme/platform-gitops.git',
-    branch: 'main',
-    path: 'tenants/acme/prod',
-  },
-};
+const SPEC = { ...validSpec(), kubernetesVersion: '1.31' };
 
 const readyNodes = {
   apiVersion: 'v1',
