@@ -7,8 +7,23 @@ import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { REPO_ROOT } from './handler-function.js';
 
-/** Paths never shipped to CodeBuild: local Terraform caches and state, editor and test leftovers. */
-const EXCLUDED = ['.terraform', 'terraform.tfstate', 'terraform.tfstate.backup', 'tfplan', 'node_modules'];
+/**
+ * Paths never shipped to CodeBuild: local Terraform caches, state and plans, and what a phase run on
+ * a laptop leaves behind (rendered tfvars, outputs, exports, Ansible's phase folder and collections,
+ * which may hold a kubeconfig).
+ */
+const EXCLUDED = [
+  '.terraform',
+  'terraform.tfstate',
+  'terraform.tfstate.backup',
+  'tfplan',
+  'node_modules',
+  'slipway.auto.tfvars.json',
+  'terraform-outputs.json',
+  '.phase-exports.env',
+  '.phase',
+  'collections',
+];
 
 /**
  * The source every phase project builds from: `buildspecs/` and `gitops/` of this repository, plus
@@ -32,14 +47,12 @@ export class GitopsSource extends Construct {
   }
 }
 
-/** Copies the phase payload into `outputDir` and bundles the tenant renderer; exported for tests. */
-export function bundleGitopsSource(outputDir: string): boolean {
+/** Copies the phase payload of `root` into `outputDir` and bundles the tenant renderer; exported for tests. */
+export function bundleGitopsSource(outputDir: string, root: string = REPO_ROOT): boolean {
   const keep = (source: string) => !EXCLUDED.includes(path.basename(source));
-  cpSync(path.join(REPO_ROOT, 'buildspecs'), path.join(outputDir, 'buildspecs'), {
-    recursive: true,
-    filter: keep,
-  });
-  cpSync(path.join(REPO_ROOT, 'gitops'), path.join(outputDir, 'gitops'), { recursive: true, filter: keep });
+  for (const folder of ['buildspecs', 'gitops']) {
+    cpSync(path.join(root, folder), path.join(outputDir, folder), { recursive: true, filter: keep });
+  }
   bundleTenantRenderer(path.join(outputDir, 'dist'));
   return true;
 }
