@@ -7,6 +7,7 @@
  * workflow that recorded its own failure, or a redelivered event, changes nothing.
  */
 import type { Repository } from '../adapters/dynamodb/repository.js';
+import type { FinishRunResult } from '../adapters/dynamodb/runs.js';
 import type { AlertPublisher } from '../adapters/sns/alert-publisher.js';
 import { buildRunInterruptedAlert, executionConsoleLink } from '../domain/alert.js';
 import { TransitionRefusedError, ValidationError } from '../domain/errors.js';
@@ -34,6 +35,8 @@ export type ExecutionEndedOutput =
       /** The run's status when the event arrived; ABSENT when no run was started (lock refused). */
       readonly found: RunStatus | 'ABSENT';
       readonly interrupted: false;
+      /** Set when a finished run still held the lock and this call released it. */
+      readonly lock?: FinishRunResult['lock'];
     }
   | {
       readonly runId: string;
@@ -56,6 +59,31 @@ function interruptReason(ended: ExecutionEnded): string {
   return `execution ${ended.status}${ended.error ? `: ${ended.error}` : ''}`;
 }
 
+/**
+ * A run that recorded its end but still holds the environment lock: the environment write of its
+ * last step (CompleteRun or RecordFailure) failed past every retry. `failRun` on a finished run
+ * releases only that lock, with the status the run's outcome implies, and never changes the run.
+ */
+async function releaseLockOfFinishedRun(
+  deps: ExecutionEndedDeps,
+  ended: ExecutionEnded,
+  run: RunRecord,
+): Promise<FinishRunResult['lock'] | undefined> {
+  const environment = await deps.repository.getEnvironment(ended.organization, ended.environment);
+  if (environment?.activeRunId !== run.runId) return undefined;
+  const phase = run.error?.phase ?? run.phaseOrder.at(-1);
+  if (!phase) return undefined;
+  const released = await deps.repository.failRun({
+    organization: ended.organization,
+    environment: ended.environment,
+    runId: run.runId,
+    phase,
+    cause: interruptReason(ended),
+    retryable: false,
+  });
+  return released.lock;
+}
+
 export const makeExecutionEnded =
   (deps: ExecutionEndedDeps) =>
   async (event: unknown): Promise<ExecutionEndedOutput> => {
@@ -74,11 +102,13 @@ export const makeExecutionEnded =
       return { ...base, found: 'ABSENT', interrupted: false };
     }
     if (found.status === 'SUCCEEDED' || found.status === 'FAILED') {
-      deps.logger?.info('execution ended after its run recorded its end; nothing to do', {
+      const lock = await releaseLockOfFinishedRun(deps, ended, found);
+      deps.logger?.info('execution ended after its run recorded its end', {
         ...base,
         runStatus: found.status,
+        lock: lock ?? 'not held',
       });
-      return { ...base, found: found.status, interrupted: false };
+      return { ...base, found: found.status, interrupted: false, ...(lock ? { lock } : {}) };
     }
 
     // RUNNING, or INTERRUPTED by an earlier delivery of this event whose alert may not be out yet.

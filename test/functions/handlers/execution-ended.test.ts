@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { ThrottlingException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createRepository,
   type Repository,
@@ -8,7 +10,11 @@ import {
 } from '../../../functions/adapters/dynamodb/repository.js';
 import { createAlertPublisher } from '../../../functions/adapters/sns/alert-publisher.js';
 import { type Alert, alertIdFor } from '../../../functions/domain/alert.js';
-import { ConfigurationError, ValidationError } from '../../../functions/domain/errors.js';
+import {
+  ConfigurationError,
+  TransientStoreError,
+  ValidationError,
+} from '../../../functions/domain/errors.js';
 import type { ExecutionFailureStatus } from '../../../functions/domain/model.js';
 import {
   handler as executionEndedHandler,
@@ -244,6 +250,46 @@ describe('execution ended after its run recorded its end', () => {
       expect(await repository.getRun(run.runId)).toMatchObject({ status: outcome });
     },
   );
+
+  it('releases the lock a SUCCEEDED run still holds because its last environment write failed', async () => {
+    const run = await seedRun(repository);
+    await startedAtAnsible(run);
+    await repository.recordPhase({
+      ...run,
+      close: { phase: 'ansible', buildId: 'slipway-ansible:1', outputs: {} },
+      open: { phase: 'argocd-bootstrap' },
+    });
+    // CompleteRun: the run write lands, the environment write is throttled past every retry (and
+    // so is RecordFailure's, in the workflow): dynalite cannot throttle, so the client does.
+    const client = DynamoDBDocumentClient.from(dynamo.newClient());
+    const send = client.send.bind(client);
+    vi.spyOn(client, 'send').mockImplementation((async (command: unknown) => {
+      const key = (command as { input?: { Key?: { sk?: unknown } } }).input?.Key;
+      if (command instanceof UpdateCommand && String(key?.sk).startsWith('ENV#')) {
+        throw new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
+      }
+      return send(command as never);
+    }) as never);
+    const throttled = createRepository({ client, tableName: dynamo.tableName });
+    await expect(
+      throttled.completeRun({
+        ...run,
+        close: { phase: 'argocd-bootstrap', buildId: 'slipway-argocd-bootstrap:1', outputs: {} },
+      }),
+    ).rejects.toBeInstanceOf(TransientStoreError);
+    expect(await repository.getEnvironment(run.organization, run.environment)).toMatchObject({
+      activeRunId: run.runId,
+    });
+
+    const result = await executionEnded()(statusChange(run, 'FAILED'));
+
+    expect(result).toMatchObject({ found: 'SUCCEEDED', interrupted: false, lock: 'released' });
+    const environment = await repository.getEnvironment(run.organization, run.environment);
+    expect(environment?.status).toBe('READY');
+    expect(environment?.activeRunId).toBeUndefined();
+    expect(await repository.getRun(run.runId)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(publishedAlertsOf(run)).toEqual([]);
+  });
 
   it('does nothing when the run never started (its AcquireLock was refused)', async () => {
     const run = await seedRun(repository);
