@@ -5,7 +5,13 @@
 // zod/mini: the same schemas at a quarter of the bundle size (Lambda bundles stay under budget).
 import * as z from 'zod/mini';
 import { ValidationError } from './errors.js';
-import { EXECUTION_FAILURE_STATUSES, type ExecutionFailureStatus, PHASES, RUN_TRIGGERS } from './model.js';
+import {
+  EXECUTION_FAILURE_STATUSES,
+  type ExecutionFailureStatus,
+  PHASES,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+} from './model.js';
 
 const DnsLabel = z
   .string()
@@ -84,6 +90,11 @@ export const FailureOutput = z.object({
   cause: z.string(),
   retryable: z.boolean(),
   failedAt: z.optional(z.string()),
+  /**
+   * The run's recorded status after RecordFailure. SUCCEEDED means the run had already succeeded
+   * (only its last environment write failed): the workflow then ends in success, with no alert.
+   */
+  runStatus: z.optional(z.enum(RUN_STATUSES)),
 });
 export type FailureOutput = z.infer<typeof FailureOutput>;
 

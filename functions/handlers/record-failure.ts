@@ -58,6 +58,7 @@ export const makeRecordFailure =
         cause: recorded.cause,
         retryable: recorded.retryable,
         ...(run.endedAt ? { failedAt: run.endedAt } : {}),
+        runStatus: run.status,
       };
     }
     // A run that ended without a recorded error (SUCCEEDED, INTERRUPTED): report what the workflow
@@ -72,6 +73,7 @@ export const makeRecordFailure =
         `the workflow then failed recording phase ${failure.phase}: ${failure.cause}`,
       retryable: false,
       ...(run.endedAt ? { failedAt: run.endedAt } : {}),
+      runStatus: run.status,
     };
   };
 

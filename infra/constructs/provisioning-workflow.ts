@@ -103,8 +103,22 @@ export class ProvisioningWorkflow extends Construct {
       },
       resultPath: '$.failure',
     });
-    recordFailure.next(publishAlert);
     publishAlert.next(failed);
+    const succeeded = new sfn.Succeed(this, WORKFLOW_STATES.succeeded);
+    // A record step can fail after the run itself was recorded SUCCEEDED (CompleteRun's run write
+    // landed, its environment write did not): RecordFailure then only releases the lock, and the
+    // run ends as what it is, a success, without a phase.failed alert.
+    recordFailure.next(
+      new sfn.Choice(this, WORKFLOW_STATES.checkOutcome)
+        .when(
+          sfn.Condition.and(
+            sfn.Condition.isPresent('$.failure.runStatus'),
+            sfn.Condition.stringEquals('$.failure.runStatus', 'SUCCEEDED'),
+          ),
+          succeeded,
+        )
+        .otherwise(publishAlert),
+    );
 
     const acquireLock = this.invoke(WORKFLOW_STATES.acquireLock, handlers.acquireLock, {
       payload: {
@@ -162,7 +176,7 @@ export class ProvisioningWorkflow extends Construct {
       build.next(close);
       chain = close;
     });
-    chain.next(new sfn.Succeed(this, WORKFLOW_STATES.succeeded));
+    chain.next(succeeded);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,

@@ -8,6 +8,7 @@ export const WORKFLOW_STATES = {
   acquireLock: 'AcquireLock',
   completeRun: 'CompleteRun',
   recordFailure: 'RecordFailure',
+  checkOutcome: 'RunAlreadySucceeded',
   publishAlert: 'PublishPhaseFailedAlert',
   runRefused: 'RunRefused',
   runFailed: 'RunFailed',

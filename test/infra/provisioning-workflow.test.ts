@@ -63,7 +63,13 @@ describe('ProvisioningWorkflow', () => {
     }
     expect(states.BuildAnsible?.Catch?.[0]?.Next).toBe('FailedAnsible');
     expect(states.FailedAnsible?.Next).toBe('RecordFailure');
-    expect(states.RecordFailure?.Next).toBe('PublishPhaseFailedAlert');
+    expect(states.RecordFailure?.Next).toBe('RunAlreadySucceeded');
+    const outcome = states.RunAlreadySucceeded as unknown as {
+      Choices: Array<{ Next: string }>;
+      Default: string;
+    };
+    expect(outcome.Choices.map((choice) => choice.Next)).toEqual(['RunSucceeded']);
+    expect(outcome.Default).toBe('PublishPhaseFailedAlert');
     expect(states.PublishPhaseFailedAlert?.Next).toBe('RunFailed');
     expect(states.RunFailed?.Type).toBe('Fail');
     expect(states.AcquireLock?.Catch?.[0]?.Next).toBe('RunRefused');

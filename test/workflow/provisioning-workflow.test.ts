@@ -1,6 +1,8 @@
 import { ThrottlingException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PHASES } from '../../functions/domain/model.js';
+import { makeCompleteRun } from '../../functions/handlers/complete-run.js';
 import { makeRecordPhase } from '../../functions/handlers/record-phase.js';
 import { FakeBuilds } from '../support/fake-builds.js';
 import { nextRun, seedRun, workflowInput } from '../support/fixtures.js';
@@ -160,6 +162,51 @@ describe('provisioning workflow (synthesized ASL, real handlers, dynalite)', () 
       'argocd-bootstrap',
     ]);
     expect((await harness.observer.getRun(run.runId))?.phases.ansible.status).toBe('SUCCEEDED');
+  });
+
+  it('ends a run whose CompleteRun lost its environment write as what it is: SUCCEEDED, READY, no alert', async () => {
+    const run = await seedRun(harness.observer);
+    const completeRun = makeCompleteRun({ repository: harness.repository });
+    const send = harness.workflowClient.send.bind(harness.workflowClient);
+    let throttleEnvironment = false;
+    const spy = vi.spyOn(harness.workflowClient, 'send').mockImplementation((async (command: unknown) => {
+      const key = (command as { input?: { Key?: { sk?: unknown } } }).input?.Key;
+      // dynalite cannot throttle: every CompleteRun attempt loses its environment write.
+      if (throttleEnvironment && command instanceof UpdateCommand && String(key?.sk).startsWith('ENV#')) {
+        throw new ThrottlingException({
+          message: 'Rate of requests exceeds the allowed throughput',
+          $metadata: {},
+        });
+      }
+      return send(command as never);
+    }) as never);
+
+    const execution = await runWorkflow(harness, workflowInput(run), new FakeBuilds(), {
+      completeRun: async (input) => {
+        throttleEnvironment = true;
+        try {
+          return await completeRun(input);
+        } finally {
+          throttleEnvironment = false;
+        }
+      },
+    });
+    spy.mockRestore();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const entered = execution.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+    expect(entered.slice(-4)).toEqual([
+      'FailedArgocdBootstrap',
+      'RecordFailure',
+      'RunAlreadySucceeded',
+      'RunSucceeded',
+    ]);
+    expect(execution.retries).toBeGreaterThan(0);
+    expect((await harness.observer.getRun(run.runId))?.status).toBe('SUCCEEDED');
+    const environment = await harness.observer.getEnvironment(run.organization, run.environment);
+    expect(environment?.status).toBe('READY');
+    expect(environment?.activeRunId).toBeUndefined();
+    expect(harness.sns.publishes.filter((p) => p.message.includes(run.runId))).toHaveLength(0);
   });
 
   it('refuses a second run while the environment is locked, and leaves the first run untouched', async () => {
