@@ -26,7 +26,7 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
   },
   {
     pattern:
-      /^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-(?:<AWS::AccountId>|\d{12})-[a-z0-9<>:-]+\/\*$/,
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):s3:::cdk-[a-z0-9]+-assets-(?:<AWS::AccountId>|\d{12})-[a-z0-9<>:-]+\/\*$/,
     reason: "Read access to the CDK bootstrap asset bucket, where the phases' source bundle is uploaded.",
   },
   {
@@ -43,12 +43,12 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
   },
   {
     pattern:
-      /^Resource::arn:<AWS::Partition>:codebuild:[a-z0-9<>:-]+:(?:<AWS::AccountId>|\d{12}):report-group\/<PhaseProjects\w+>-\*$/,
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):codebuild:[a-z0-9<>:-]+:(?:<AWS::AccountId>|\d{12}):report-group\/<PhaseProjects\w+>-\*$/,
     reason: 'CodeBuild default: report groups named after the project itself.',
   },
   {
     pattern:
-      /^Resource::arn:<AWS::Partition>:logs:[a-z0-9<>:-]+:(?:<AWS::AccountId>|\d{12}):log-group:\/aws\/codebuild\/<PhaseProjects\w+>:\*$/,
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):logs:[a-z0-9<>:-]+:(?:<AWS::AccountId>|\d{12}):log-group:\/aws\/codebuild\/<PhaseProjects\w+>:\*$/,
     reason: "CodeBuild default: the project's own log streams.",
   },
   {
@@ -59,37 +59,39 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
   },
   {
     pattern:
-      /^Resource::arn:<AWS::Partition>:iam::(?:<AWS::AccountId>|\d{12}):(role|instance-profile)\/slipway\/\*$/,
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):iam::(?:<AWS::AccountId>|\d{12}):(role|instance-profile)\/slipway\/\*$/,
     reason: 'Node roles and instance profiles that Terraform creates, confined to the /slipway/ IAM path.',
   },
   {
-    pattern: /^Resource::arn:<AWS::Partition>:ssm:\*::parameter\/aws\/service\/\*$/,
+    pattern: /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):ssm:\*::parameter\/aws\/service\/\*$/,
     reason: 'Public AMI parameters (latest OS images) that Terraform reads.',
   },
   {
-    pattern: /^Resource::arn:<AWS::Partition>:ec2:\*:(?:<AWS::AccountId>|\d{12}):instance\/\*$/,
+    pattern:
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):ec2:\*:(?:<AWS::AccountId>|\d{12}):instance\/\*$/,
     reason:
       'SSM sessions to nodes; instance ids and regions exist only at run time, limited by the managed-by=slipway tag and the allowed regions.',
   },
   {
-    pattern: /^Resource::arn:<AWS::Partition>:ssm:\*:(?:<AWS::AccountId>|\d{12}):session\/<aws:userid>-\*$/,
+    pattern:
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):ssm:\*:(?:<AWS::AccountId>|\d{12}):session\/<aws:userid>-\*$/,
     reason: 'A build may only terminate or resume its own SSM sessions.',
   },
   {
     pattern:
-      /^Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:(?:<AWS::AccountId>|\d{12}):secret:slipway\/\*$/,
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):secretsmanager:<AWS::Region>:(?:<AWS::AccountId>|\d{12}):secret:slipway\/\*$/,
     reason:
       'Per-environment secrets (kubeconfig, ArgoCD credentials) are created at run time under slipway/.',
   },
   {
     pattern:
-      /^Resource::arn:<AWS::Partition>:ssm:\*::document\/(SSM-SessionManagerRunShell|AWS-StartPortForwardingSessionToRemoteHost)$/,
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):ssm:\*::document\/(SSM-SessionManagerRunShell|AWS-StartPortForwardingSessionToRemoteHost)$/,
     reason:
       "The one AWS-owned session document a phase uses, in whichever allowed region the environment's nodes run.",
   },
   {
     pattern:
-      /^Resource::arn:<AWS::Partition>:logs:\*:(?:<AWS::AccountId>|\d{12}):log-group:\/slipway\/\*(:\*)?$/,
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):logs:\*:(?:<AWS::AccountId>|\d{12}):log-group:\/slipway\/\*(:\*)?$/,
     reason:
       'Log groups Terraform creates for VPC flow logs, all named under /slipway/, in the allowed regions.',
   },
