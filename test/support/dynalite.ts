@@ -5,10 +5,10 @@
  */
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTableInput } from '../../functions/adapters/dynamodb/table-schema.js';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 // dynalite ships no type declarations: describe the part used here.
 type Dynalite = (options: {
@@ -33,12 +33,7 @@ export interface LocalDynamo {
 
 export async function startDynalite(tableName = 'slipway-test'): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = await listenOnLoopback(server);
   const newClient = () =>
     new DynamoDBClient({
       endpoint,
@@ -63,9 +58,7 @@ export async function startDynalite(tableName = 'slipway-test'): Promise<LocalDy
     newClient,
     async stop() {
       client.destroy();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
   };
 }

@@ -6,8 +6,8 @@
  * keeps the SDK's real serialization in the test instead of mocking `send`.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 export interface FakeExecution {
   readonly name: string;
@@ -56,10 +56,8 @@ export async function startFakeSfn(stateMachineArn: string): Promise<FakeSfn> {
       return answer(200, { executionArn: execution.executionArn, startDate: 1_736_935_400 });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   const client = new SFNClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: await listenOnLoopback(server),
     region: 'eu-west-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
@@ -69,9 +67,7 @@ export async function startFakeSfn(stateMachineArn: string): Promise<FakeSfn> {
     executions,
     async stop() {
       client.destroy();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
   };
 }

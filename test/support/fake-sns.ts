@@ -5,8 +5,8 @@
  * real SDK serialization in the test instead of mocking `send`.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 export interface CapturedPublish {
   readonly topicArn: string;
@@ -60,10 +60,8 @@ export async function startFakeSns(): Promise<FakeSns> {
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   const client = new SNSClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: await listenOnLoopback(server),
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
@@ -76,9 +74,7 @@ export async function startFakeSns(): Promise<FakeSns> {
     },
     async stop() {
       client.destroy();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
   };
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ThrottlingException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createRepository,
@@ -10,16 +9,9 @@ import {
 } from '../../../functions/adapters/dynamodb/repository.js';
 import { createAlertPublisher } from '../../../functions/adapters/sns/alert-publisher.js';
 import { type Alert, alertIdFor } from '../../../functions/domain/alert.js';
-import {
-  ConfigurationError,
-  TransientStoreError,
-  ValidationError,
-} from '../../../functions/domain/errors.js';
+import { TransientStoreError, ValidationError } from '../../../functions/domain/errors.js';
 import type { ExecutionFailureStatus } from '../../../functions/domain/model.js';
-import {
-  handler as executionEndedHandler,
-  makeExecutionEnded,
-} from '../../../functions/handlers/execution-ended.js';
+import { makeExecutionEnded } from '../../../functions/handlers/execution-ended.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { type FakeSns, startFakeSns } from '../../support/fake-sns.js';
 import { type SeededRun, seedRun, workflowInput } from '../../support/fixtures.js';
@@ -384,26 +376,4 @@ describe('execution ended, malformed or foreign events', () => {
       expect(await repository.getRun(run.runId)).toMatchObject({ status: 'RUNNING' });
     },
   );
-});
-
-describe('execution-ended Lambda entry point', () => {
-  it('loads without environment variables and fails on invocation with ConfigurationError naming TABLE_NAME', async () => {
-    const saved = process.env.TABLE_NAME;
-    delete process.env.TABLE_NAME;
-    try {
-      const context = {
-        functionName: 'execution-ended',
-        awsRequestId: 'req-1',
-        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:execution-ended',
-        functionVersion: '$LATEST',
-        memoryLimitInMB: '256',
-        getRemainingTimeInMillis: () => 30_000,
-      } as unknown as Context;
-      const error = await executionEndedHandler({}, context).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(ConfigurationError);
-      expect(String(error)).toContain('TABLE_NAME');
-    } finally {
-      if (saved !== undefined) process.env.TABLE_NAME = saved;
-    }
-  });
 });

@@ -1,6 +1,5 @@
 import { ThrottlingException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRepository,
@@ -9,8 +8,8 @@ import {
 } from '../../../functions/adapters/dynamodb/repository.js';
 import { createAlertPublisher } from '../../../functions/adapters/sns/alert-publisher.js';
 import { alertIdFor } from '../../../functions/domain/alert.js';
-import { ConfigurationError, ValidationError } from '../../../functions/domain/errors.js';
-import { handler as acquireLockHandler, makeAcquireLock } from '../../../functions/handlers/acquire-lock.js';
+import { ValidationError } from '../../../functions/domain/errors.js';
+import { makeAcquireLock } from '../../../functions/handlers/acquire-lock.js';
 import { makeCompleteRun } from '../../../functions/handlers/complete-run.js';
 import { makePublishAlert } from '../../../functions/handlers/publish-alert.js';
 import { makeRecordFailure } from '../../../functions/handlers/record-failure.js';
@@ -272,27 +271,5 @@ describe('workflow handlers, failure path', () => {
     expect(await steps.publishAlert({ ...ref, failure })).toMatchObject({ published: true });
     expect(await steps.publishAlert({ ...ref, failure })).toMatchObject({ published: false });
     expect(sns.publishes.length - before).toBe(1);
-  });
-});
-
-describe('Lambda entry points', () => {
-  it('load without environment variables and fail on invocation with ConfigurationError naming TABLE_NAME', async () => {
-    const saved = process.env.TABLE_NAME;
-    delete process.env.TABLE_NAME;
-    try {
-      const context = {
-        functionName: 'acquire-lock',
-        awsRequestId: 'req-1',
-        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:acquire-lock',
-        functionVersion: '$LATEST',
-        memoryLimitInMB: '256',
-        getRemainingTimeInMillis: () => 30_000,
-      } as unknown as Context;
-      const error = await acquireLockHandler({}, context).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(ConfigurationError);
-      expect(String(error)).toContain('TABLE_NAME');
-    } finally {
-      if (saved !== undefined) process.env.TABLE_NAME = saved;
-    }
   });
 });
