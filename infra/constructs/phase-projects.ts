@@ -55,10 +55,7 @@ export class PhaseProjects extends Construct {
     const permissions = { environmentRegions, nodeBoundary: this.nodeBoundary };
     const buildTimeout = (phase: PhaseName) => props.timeouts?.[phase] ?? DEFAULT_TIMEOUTS[phase];
     this.deadlines = Object.fromEntries(
-      PHASES.map((phase) => [
-        phase,
-        Duration.minutes(buildTimeout(phase).toMinutes() + QUEUED_TIMEOUT.toMinutes()),
-      ]),
+      PHASES.map((phase) => [phase, buildTimeout(phase).plus(QUEUED_TIMEOUT)]),
     ) as Record<PhaseName, Duration>;
     const entries = PHASES.map((phase) => {
       const logGroup = new logs.LogGroup(this, `${phase}-logs`, {

@@ -251,7 +251,7 @@ export class ProvisioningWorkflow extends Construct {
       },
       resultSelector: selectedBuild,
       resultPath: '$.build',
-      taskTimeout: sfn.Timeout.duration(Duration.minutes(deadline.toMinutes() + 5)),
+      taskTimeout: sfn.Timeout.duration(deadline.plus(Duration.minutes(5))),
     });
     task.addRetry({
       errors: TRANSIENT_BUILD_ERRORS,
@@ -265,8 +265,7 @@ export class ProvisioningWorkflow extends Construct {
 }
 
 function defaultTimeout(deadlines: Record<PhaseName, Duration>): Duration {
-  const minutes = PHASES.reduce((sum, phase) => sum + deadlines[phase].toMinutes(), 0);
-  return Duration.minutes(minutes + 60);
+  return PHASES.reduce((total, phase) => total.plus(deadlines[phase]), Duration.hours(1));
 }
 
 /**
