@@ -17,6 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { validSpec } from '../support/fixtures.js';
 import { requireTool } from '../support/tools.js';
+import { healthyCilium, NODE_COUNT, nodes } from './cluster-report-fixtures.js';
 import { PHASE_EXPORTS } from './phase-exports.js';
 import { REPO_ROOT } from './repo-files.js';
 
@@ -39,7 +40,6 @@ const RUN_ID = 'acme.prod.000003.1a2b3c4d';
 const ARTIFACT_BUCKET = 'slipway-artifacts-123456789012';
 const OUTPUTS_KEY = `acme/prod/runs/${RUN_ID}/terraform-outputs.json`;
 const SECRET_ID = 'slipway/acme/prod/kubeconfig';
-const NODE_COUNT = 6;
 const PHASES = ['pre_build', 'build', 'post_build'] as const;
 const PLAYBOOKS = readdirSync(join(REPO_ROOT, 'gitops/ansible/playbooks'))
   .filter((name) => name.endsWith('.yml'))
@@ -61,28 +61,6 @@ const KUBECONFIG = [
 ].join('\n');
 
 const SPEC = { ...validSpec(), kubernetesVersion: '1.31' };
-
-const readyNodes = {
-  apiVersion: 'v1',
-  kind: 'List',
-  items: Array.from({ length: NODE_COUNT }, (_, index) => ({
-    metadata: { name: `ip-10-20-0-${10 + index}.eu-west-1.compute.internal` },
-    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
-  })),
-};
-const healthyCilium = {
-  pod_state: {
-    cilium: {
-      Type: 'DaemonSet',
-      Desired: NODE_COUNT,
-      Ready: NODE_COUNT,
-      Available: NODE_COUNT,
-      Unavailable: 0,
-    },
-    'cilium-operator': { Type: 'Deployment', Desired: 2, Ready: 2, Available: 2, Unavailable: 0 },
-  },
-  errors: {},
-};
 
 const Buildspec = z.object({
   env: z.object({
@@ -192,7 +170,7 @@ function runPipeline(name: string, scenario: Scenario = {}): Run {
     cilium: join(base, 'cilium.fixture'),
   };
   writeFileSync(fixtures.kubeconfig, KUBECONFIG);
-  writeFileSync(fixtures.nodes, asText(scenario.nodes ?? readyNodes));
+  writeFileSync(fixtures.nodes, asText(scenario.nodes ?? nodes(NODE_COUNT)));
   writeFileSync(fixtures.cilium, asText(scenario.cilium ?? healthyCilium));
   const log = join(base, 'stub-calls.log');
   writeFileSync(log, '');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireTool } from '../support/tools.js';
+import { healthyCilium, NODE_COUNT, nodes } from './cluster-report-fixtures.js';
 import { REPO_ROOT } from './repo-files.js';
 
 /*
@@ -18,33 +19,6 @@ const INVENTORY_SCRIPT = join(REPO_ROOT, 'gitops/ansible/inventory/from-terrafor
 const OUTPUTS_FIXTURE = join(REPO_ROOT, 'test/gitops/ansible/fixtures/terraform-outputs.json');
 const KUBECONFIG_CONTENT =
   'apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user: {token: s3cr3t-test-token}\n';
-const NODE_COUNT = 6;
-
-const node = (name: string, ready: boolean) => ({
-  metadata: { name },
-  status: {
-    conditions: [
-      { type: 'MemoryPressure', status: 'False' },
-      { type: 'Ready', status: ready ? 'True' : 'False' },
-    ],
-  },
-});
-const nodes = (ready: number, total = NODE_COUNT) => ({
-  items: Array.from({ length: total }, (_, index) => node(`ip-10-0-0-${index}`, index < ready)),
-});
-const healthyCilium = {
-  pod_state: {
-    cilium: {
-      Type: 'DaemonSet',
-      Desired: NODE_COUNT,
-      Ready: NODE_COUNT,
-      Available: NODE_COUNT,
-      Unavailable: 0,
-    },
-    'cilium-operator': { Type: 'Deployment', Desired: 2, Ready: 2, Available: 2, Unavailable: 0 },
-  },
-  errors: {},
-};
 
 const ANSIBLE_PLAYBOOK_STUB = `#!/usr/bin/env bash
 set -euo pipefail
