@@ -22,6 +22,10 @@ export interface PhaseProjectsProps {
   readonly logRetention?: logs.RetentionDays;
   /** AWS regions environments may be provisioned in (Terraform's rights are limited to them). @default the stack's region */
   readonly environmentRegions?: readonly string[];
+  /** Issuer of the callers' tokens, for clusters that accept the same identities (kube-apiserver `--oidc-issuer-url`). @default '' */
+  readonly oidcIssuerUrl?: string;
+  /** The audience those tokens carry (kube-apiserver `--oidc-client-id`). @default '' */
+  readonly oidcClientId?: string;
 }
 
 const QUEUED_TIMEOUT = Duration.minutes(30);
@@ -101,6 +105,8 @@ function staticVariables(
     SLIPWAY_STATE_BUCKET: plain(props.storage.stateBucket.bucketName),
     SLIPWAY_ARTIFACT_BUCKET: plain(props.storage.artifactBucket.bucketName),
     SLIPWAY_SECRETS_KMS_KEY_ID: plain(props.encryptionKey.keyArn),
+    SLIPWAY_OIDC_ISSUER_URL: plain(props.oidcIssuerUrl ?? ''),
+    SLIPWAY_OIDC_CLIENT_ID: plain(props.oidcClientId ?? ''),
   };
   if (phase === 'terraform') {
     variables.SLIPWAY_NODE_PERMISSIONS_BOUNDARY = plain(nodeBoundary.managedPolicyArn);
