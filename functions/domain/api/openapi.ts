@@ -1,0 +1,105 @@
+/**
+ * Builds the HTTP API's OpenAPI 3.1 document from the route table and the same zod schemas the
+ * handlers parse with. `npm run openapi` writes it to docs/openapi.json; a test fails when the
+ * committed document differs from this one. Build-time only: no Lambda bundle imports it.
+ */
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { API_ROUTES } from '../../handlers/api/routes.js';
+import { contractOf } from './contracts.js';
+import { ERROR_STATUS, type ErrorCode } from './error-codes.js';
+import { ErrorBody, IdempotencyKey, ListQuery } from './schemas.js';
+
+const IdempotencyHeaders = z.object({ 'Idempotency-Key': IdempotencyKey.optional() });
+
+/** Refusals every route can answer; bodies add the ones of body parsing. */
+const COMMON: readonly ErrorCode[] = ['validation.failed', 'unauthorized', 'forbidden', 'internal'];
+const WITH_BODY: readonly ErrorCode[] = ['payload.too-large', 'unsupported-media-type'];
+
+function errorResponses(codes: readonly ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, list]) => [
+        String(status),
+        {
+          description: `Refused: ${list.map((code) => `\`${code}\``).join(', ')}`,
+          content: { 'application/json': { schema: ErrorBody } },
+        },
+      ]),
+  );
+}
+
+function tagOf(routeId: string): string {
+  if (routeId.endsWith('organization') || routeId.endsWith('organizations')) return 'organizations';
+  if (routeId.includes('environment')) return 'environments';
+  if (routeId.includes('run')) return 'runs';
+  return 'activity';
+}
+
+function operation(routeId: string, idempotent: boolean): ZodOpenApiOperationObject {
+  const contract = contractOf(routeId);
+  const hasBody = contract.body !== undefined;
+  const codes = [...COMMON, ...(hasBody ? WITH_BODY : []), ...contract.errors];
+  const success = Object.fromEntries(
+    Object.entries(contract.responses).map(([status, response]) => [
+      status,
+      { description: response.description, content: { 'application/json': { schema: response.schema } } },
+    ]),
+  );
+  return {
+    operationId: routeId,
+    summary: contract.summary,
+    description: `Roles: ${contract.roles}. Another organization's resources answer 404.`,
+    tags: [tagOf(routeId)],
+    requestParams: {
+      path: contract.params,
+      ...(contract.paginated ? { query: ListQuery } : {}),
+      ...(idempotent ? { header: IdempotencyHeaders } : {}),
+    },
+    ...(hasBody && contract.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: contract.body } } } }
+      : {}),
+    responses: { ...success, ...errorResponses(codes) },
+  };
+}
+
+export function buildOpenApiDocument() {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of API_ROUTES) {
+    const method = route.method.toLowerCase() as 'get' | 'put' | 'post' | 'delete';
+    paths[route.path] = { ...paths[route.path], [method]: operation(route.id, route.idempotent ?? false) };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Slipway HTTP API',
+      version: '1.0.0',
+      description:
+        'Provision, inspect, resume and tear down Kubernetes environments. Every route needs a bearer JWT; errors are `{"error":{"code","message","details"}}`. See docs/api.md.',
+    },
+    servers: [{ url: '/', description: 'The API Gateway stage URL (or the local server)' }],
+    security: [{ bearerJwt: [] }],
+    components: {
+      securitySchemes: {
+        bearerJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Claims: sub, role (or cognito:groups), orgs (or custom:orgs)',
+        },
+      },
+    },
+    paths,
+  });
+}
+
+/** The document as committed: two-space JSON with a final newline. */
+export function renderOpenApiDocument(): string {
+  return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
+}

@@ -1,0 +1,134 @@
+/**
+ * What the API shows of the stored records: the organization-visible fields only. Internal
+ * bookkeeping (sequence counters, versions, phase outputs such as S3 keys and secret ids, the
+ * plan's fingerprints) never leaves the service. Pure: no I/O.
+ */
+import type { Alert } from '../alert.js';
+import type { PhasePlan } from '../phase-plan.js';
+import type { AuditEntry, OrganizationRecord } from '../records.js';
+import type { EnvironmentState, PhaseState, RunState } from '../use-cases/ports.js';
+import type {
+  AlertView,
+  AuditView,
+  EnvironmentView,
+  OrganizationView,
+  PhaseView,
+  PlanView,
+  RunView,
+} from './schemas.js';
+
+export function organizationView(record: OrganizationRecord): OrganizationView {
+  return {
+    organization: record.organization,
+    displayName: record.displayName,
+    quota: { cpu: record.quota.cpu, memory: record.quota.memory, pods: record.quota.pods },
+    maxEnvironments: record.maxEnvironments,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+function durationSeconds(startedAt?: string, endedAt?: string): number | undefined {
+  if (!startedAt || !endedAt) return undefined;
+  const ms = Date.parse(endedAt) - Date.parse(startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? Math.round(ms / 100) / 10 : undefined;
+}
+
+/** Only the members that are set, so a view never carries `undefined` placeholders. */
+function defined<T extends Record<string, unknown>>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+}
+
+export function phaseView(phase: PhaseView['phase'], record: PhaseState): PhaseView {
+  return defined({
+    phase,
+    status: record.status,
+    startedAt: record.startedAt,
+    endedAt: record.endedAt,
+    durationSeconds: durationSeconds(record.startedAt, record.endedAt),
+    buildId: record.buildId,
+    logLink: record.logLink,
+    reason: record.reason,
+    handedOnFrom: record.handedOnFrom,
+    error: record.error,
+  });
+}
+
+export function runView(run: RunState): RunView {
+  return defined({
+    organization: run.organization,
+    environment: run.environment,
+    runId: run.runId,
+    seq: run.seq,
+    trigger: run.trigger,
+    status: run.status,
+    commit: run.commit,
+    specHash: run.specHash,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    phases: run.phaseOrder.map((phase) => phaseView(phase, run.phases[phase])),
+    error: run.error
+      ? defined({
+          phase: run.error.phase,
+          cause: run.error.cause,
+          buildId: run.error.buildId,
+          logLink: run.error.logLink,
+          retryable: run.error.retryable,
+        })
+      : undefined,
+  });
+}
+
+export function environmentView(record: EnvironmentState, currentRun?: RunState): EnvironmentView {
+  return defined({
+    organization: record.organization,
+    environment: record.environment,
+    status: record.status,
+    tier: record.tier,
+    spec: { ...record.spec },
+    specHash: record.specHash,
+    activeRunId: record.activeRunId,
+    currentRunId: record.activeRunId ?? record.lastRunId,
+    currentRun: currentRun ? runView(currentRun) : undefined,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    statusChangedAt: record.statusChangedAt,
+  });
+}
+
+export function planView(plan: PhasePlan): PlanView {
+  return {
+    startAt: plan.startAt ?? null,
+    phases: plan.order.map((phase) => ({
+      phase,
+      action: plan.phases[phase].action,
+      reason: plan.phases[phase].reason,
+    })),
+  };
+}
+
+export function alertView(alert: Alert): AlertView {
+  return defined({
+    id: alert.id,
+    kind: alert.kind,
+    severity: alert.severity,
+    organization: alert.organization,
+    environment: alert.environment,
+    run: alert.run,
+    summary: alert.summary,
+    detail: alert.detail,
+    links: alert.links.map((link) => ({ label: link.label, url: link.url })),
+    occurredAt: alert.occurredAt,
+  });
+}
+
+export function auditView(entry: AuditEntry): AuditView {
+  return defined({
+    at: entry.at,
+    id: entry.id,
+    actor: entry.actor,
+    action: entry.action,
+    environment: entry.environment,
+    detail: entry.detail ? { ...entry.detail } : undefined,
+  });
+}

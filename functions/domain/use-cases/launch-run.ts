@@ -1,0 +1,101 @@
+/**
+ * Starting a planned run, the same way for a PUT, a resume and a teardown: the state layer records
+ * the run, the desired spec and the lock in one guarded write (a busy environment or a status that
+ * forbids the run is refused with nothing written), the change is audited, then the workflow is
+ * started. If StartExecution fails, the run is abandoned (FAILED, lock released, status restored)
+ * and the caller gets a 503 it may retry: nothing is left holding the environment.
+ */
+import { ApiError } from '../api/error-codes.js';
+import type { RunAccepted } from '../api/schemas.js';
+import { environmentView, planView } from '../api/views.js';
+import type { Caller } from '../authorization.js';
+import type { RunTrigger } from '../model.js';
+import { type PhasePlan, skippedPhases } from '../phase-plan.js';
+import { buildRunId } from '../run-id.js';
+import type { EnvironmentState, UseCaseDeps } from './ports.js';
+
+export interface LaunchRequest {
+  readonly caller: Caller;
+  readonly organization: string;
+  readonly environment: string;
+  /** The environment as read before planning (undefined: it does not exist yet). */
+  readonly current: EnvironmentState | undefined;
+  readonly trigger: RunTrigger;
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly specHash: string;
+  readonly plan: PhasePlan;
+  /** Audit action, e.g. `environment.provision-requested`. */
+  readonly auditAction: string;
+  /** The spec hash the change leaves desired (a teardown leaves none). */
+  readonly specHashAfter: string;
+}
+
+function busy(organization: string, environment: string, activeRunId: string): ApiError {
+  return new ApiError(
+    'conflict.busy',
+    `environment ${organization}/${environment} is busy with run ${activeRunId}`,
+    { activeRunId },
+  );
+}
+
+/** Refuses early (before any write) when a run holds the lock. */
+export function requireIdle(current: EnvironmentState | undefined): void {
+  if (current?.activeRunId) throw busy(current.organization, current.environment, current.activeRunId);
+}
+
+export async function launchRun(deps: UseCaseDeps, request: LaunchRequest): Promise<RunAccepted> {
+  const { organization, environment } = request;
+  const seq = (request.current?.runSeq ?? 0) + 1;
+  const runId = buildRunId({ organization, environment, seq, specHash: request.specHash });
+  const commit = '';
+  const started = await deps.repository.startRun({
+    organization,
+    environment,
+    runId,
+    seq,
+    trigger: request.trigger,
+    commit,
+    spec: request.spec,
+    specHash: request.specHash,
+    plan: request.plan,
+  });
+  await deps.repository.appendAudit({
+    organization,
+    environment,
+    actor: request.caller.subject,
+    action: request.auditAction,
+    detail: {
+      runId,
+      trigger: request.trigger,
+      specHashBefore: request.current?.specHash ?? '',
+      specHashAfter: request.specHashAfter,
+    },
+  });
+  try {
+    await deps.runStarter.startExecution({
+      organization,
+      environment,
+      runId,
+      seq,
+      trigger: request.trigger,
+      commit,
+      specHash: request.specHash,
+      spec: { ...request.spec },
+      skipPhases: skippedPhases(request.plan),
+    });
+  } catch (error) {
+    const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await deps.repository.abandonRun({ organization, environment, runId, cause });
+    throw new ApiError(
+      'run.start-failed',
+      `run ${runId} could not be started (${cause}); it was abandoned and the environment released: retry the request`,
+      {},
+      { cause: error },
+    );
+  }
+  return {
+    runId,
+    plan: planView(request.plan),
+    environment: environmentView(started.environment, started.run),
+  };
+}

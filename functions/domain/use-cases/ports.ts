@@ -1,0 +1,105 @@
+/**
+ * What the API's use cases need from the outside world, as interfaces: the DynamoDB repository
+ * (functions/adapters/dynamodb) and the run starter (functions/adapters/sfn) satisfy them
+ * structurally, tests and local mode pass the same real adapters. Keeping the ports here keeps
+ * the use cases free of AWS SDK imports.
+ */
+import type { Alert } from '../alert.js';
+import type { PhaseName, RunTrigger } from '../model.js';
+import type { PhasePlan, PhaseSuccesses } from '../phase-plan.js';
+import type { AuditEntry, EnvironmentRecord, OrganizationRecord, Quota } from '../records.js';
+import type { PhaseRecord, RunRecord } from '../run.js';
+import type { WorkflowInput } from '../workflow-events.js';
+
+export interface Page<T> {
+  readonly items: T[];
+  /** Opaque; absent on the last page. */
+  readonly cursor?: string;
+}
+
+export interface PageOptions {
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** An environment as the state layer records it, with the phase plan's bookkeeping. */
+export type EnvironmentState = EnvironmentRecord & {
+  /** The last success of each phase (fingerprint, run, outputs): what a plan may skip. */
+  readonly successes?: PhaseSuccesses;
+};
+
+/** A phase record with the plan's skip reason and the run whose outputs it handed on. */
+export type PhaseState = PhaseRecord & { readonly reason?: string; readonly handedOnFrom?: string };
+
+export type RunState = Omit<RunRecord, 'phases'> & {
+  readonly phases: Readonly<Record<PhaseName, PhaseState>>;
+};
+
+export interface StartRunInput {
+  readonly organization: string;
+  readonly environment: string;
+  readonly runId: string;
+  readonly seq: number;
+  readonly trigger: RunTrigger;
+  readonly commit: string;
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly specHash: string;
+  readonly plan: PhasePlan;
+}
+
+export interface AuditInput {
+  readonly organization: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly environment?: string;
+  readonly detail?: Readonly<Record<string, string>>;
+}
+
+export interface ApiRepository {
+  getOrganization(organization: string): Promise<OrganizationRecord | undefined>;
+  putOrganization(input: {
+    readonly organization: string;
+    readonly displayName: string;
+    readonly quota: Quota;
+    readonly maxEnvironments: number;
+  }): Promise<OrganizationRecord>;
+  listOrganizations(options?: PageOptions): Promise<Page<OrganizationRecord>>;
+  getEnvironment(organization: string, environment: string): Promise<EnvironmentState | undefined>;
+  listEnvironments(organization: string, options?: PageOptions): Promise<Page<EnvironmentState>>;
+  getRun(runId: string): Promise<RunState | undefined>;
+  listRuns(organization: string, environment: string, options?: PageOptions): Promise<Page<RunState>>;
+  listAlerts(organization: string, options?: PageOptions): Promise<Page<Alert>>;
+  listAudit(organization: string, options?: PageOptions): Promise<Page<AuditEntry>>;
+  appendAudit(input: AuditInput): Promise<AuditEntry>;
+  /**
+   * Puts the run item and, in one conditional write, records the desired spec, takes the lock and
+   * moves the status. EnvironmentLockedError when busy, TransitionRefusedError when the status
+   * forbids the run; nothing is left written on a refusal.
+   */
+  startRun(input: StartRunInput): Promise<{ run: RunState; environment: EnvironmentState }>;
+  /** Spec-only write (no run); EnvironmentLockedError while a run holds the lock. */
+  recordSpec(input: {
+    readonly organization: string;
+    readonly environment: string;
+    readonly spec: Readonly<Record<string, unknown>>;
+    readonly specHash: string;
+  }): Promise<EnvironmentState>;
+  /** StartExecution failed after startRun: run FAILED with the cause, lock released, status restored. */
+  abandonRun(input: {
+    readonly organization: string;
+    readonly environment: string;
+    readonly runId: string;
+    readonly cause: string;
+  }): Promise<void>;
+}
+
+export interface ApiRunStarter {
+  startExecution(input: WorkflowInput): Promise<unknown>;
+}
+
+/** Everything a use case gets: the state layer, the workflow, a clock. */
+export interface UseCaseDeps {
+  readonly repository: ApiRepository;
+  readonly runStarter: ApiRunStarter;
+  readonly now: () => Date;
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ROUTE_CONTRACTS } from '../../../functions/domain/api/contracts.js';
+import { ERROR_CODES } from '../../../functions/domain/api/error-codes.js';
+import { buildOpenApiDocument, renderOpenApiDocument } from '../../../functions/domain/api/openapi.js';
+import { API_ROUTES } from '../../../functions/handlers/api/routes.js';
+
+type Operation = {
+  operationId: string;
+  parameters?: { in: string; name: string }[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+};
+
+describe('OpenAPI document', () => {
+  it('is the committed docs/openapi.json (run `npm run openapi` after changing a route or schema)', () => {
+    // Compared as JSON values: the committed file is Biome-formatted, the generated one is not.
+    const committed: unknown = JSON.parse(
+      readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8'),
+    );
+    expect(committed).toEqual(JSON.parse(renderOpenApiDocument()));
+  });
+
+  it('describes every route of the route table with its path parameters, and nothing else', () => {
+    const document = buildOpenApiDocument() as unknown as {
+      openapi: string;
+      paths: Record<string, Record<string, Operation>>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
+    expect(operations.map((o) => o.operation.operationId).sort()).toEqual(API_ROUTES.map((r) => r.id).sort());
+    for (const route of API_ROUTES) {
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()];
+      expect(operation, route.id).toBeDefined();
+      const pathNames = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      const declared = (operation?.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+      expect(declared, route.id).toEqual(pathNames);
+      const headers = (operation?.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+      expect(headers, route.id).toEqual(route.idempotent ? ['Idempotency-Key'] : []);
+      expect(operation?.requestBody !== undefined, route.id).toBe(
+        route.method === 'PUT' || route.method === 'POST',
+      );
+      expect(Object.keys(operation?.responses ?? {}), route.id).toEqual(
+        expect.arrayContaining(['400', '401', '403', '500']),
+      );
+    }
+  });
+
+  it('has a contract for every route and a route for every contract', () => {
+    expect(Object.keys(ROUTE_CONTRACTS).sort()).toEqual(API_ROUTES.map((r) => r.id).sort());
+  });
+
+  it('declares the bearer JWT scheme and the error shape with every error code', () => {
+    const document = buildOpenApiDocument() as unknown as {
+      security: unknown;
+      components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+    };
+    expect(document.security).toEqual([{ bearerJwt: [] }]);
+    expect(document.components.securitySchemes.bearerJwt).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+    const error = document.components.schemas.Error as {
+      properties: { error: { properties: { code: { enum: string[] } } } };
+    };
+    expect(error.properties.error.properties.code.enum).toEqual(ERROR_CODES);
+  });
+});
