@@ -1,21 +1,27 @@
 /**
- * Measures each Lambda bundle exactly as `cdk deploy` would upload it: synthesizes the stack with
- * bundling on (local esbuild, minified ESM, AWS SDK v3 included and tree-shaken) and reads the size
- * of every function's asset. Budget (DESIGN.md): under 250 KB each. Exits 1 when over budget.
+ * Measures every Lambda bundle of the stack exactly as `cdk deploy` would upload it: synthesizes
+ * the stack with bundling on (local esbuild, minified ESM, tree-shaken, AWS SDK v3 left to the
+ * runtime), reads the size of every function's asset, and times its cold import against a bundle
+ * holding only the DynamoDB client (bench/cold-import.ts). Budget (DESIGN.md): under 250 KB each,
+ * cold import at most 1.5× the baseline's.
  *
  *   npm run bench -- bundles
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { SlipwayStack } from '../infra/slipway-stack.js';
+import { BASELINE_NAME, COLD_IMPORT_BUDGET_RATIO, measureColdImports } from './cold-import.js';
 
 export const BUNDLE_BUDGET_BYTES = 250 * 1024;
 
 export interface BundleSize {
+  /** The handler, named after its construct: `acquire-lock`, `api/list-organizations`. */
   readonly function: string;
   readonly bytes: number;
+  /** The bundle's entry file, while the synthesized assembly still exists. */
+  readonly file: string;
 }
 
 function directoryBytes(dir: string): number {
@@ -25,24 +31,82 @@ function directoryBytes(dir: string): number {
   }, 0);
 }
 
-export function measureBundles(): BundleSize[] {
+/** `Slipway/Api/ListOrganizationsFunction/Resource` → `api/list-organizations`. */
+function functionName(constructPath: string): string {
+  return constructPath
+    .split('/')
+    .slice(1, -1)
+    .map((part) =>
+      part
+        .replace(/Function$/, '')
+        .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+        .toLowerCase(),
+    )
+    .join('/');
+}
+
+/** Synthesizes with bundling, hands every function's bundle to `use`, then removes the assembly. */
+export async function withBundles<T>(use: (bundles: BundleSize[]) => T | Promise<T>): Promise<T> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'slipway-bundles-'));
   try {
-    // Asset metadata (aws:asset:path) is what the CLI turns on; it maps each function to its bundle.
-    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+    // Asset and path metadata (what the CLI turns on) map each function to its bundle and construct.
+    const app = new App({
+      outdir,
+      context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true },
+    });
     const stack = new SlipwayStack(app, 'Slipway', { env: { account: '123456789012', region: 'eu-west-1' } });
     const assembly = app.synth();
     const template = assembly.getStackByName(stack.stackName).template as {
       Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
     };
-    return Object.entries(template.Resources)
+    const bundles = Object.entries(template.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
       .map(([logicalId, resource]) => {
         const assetPath = resource.Metadata?.['aws:asset:path'];
-        if (!assetPath) throw new Error(`${logicalId} has no bundled asset`);
-        return { function: logicalId, bytes: directoryBytes(path.join(outdir, assetPath)) };
+        const constructPath = resource.Metadata?.['aws:cdk:path'];
+        if (!assetPath || !constructPath) throw new Error(`${logicalId} has no bundled asset`);
+        const dir = path.join(outdir, assetPath);
+        const file = path.join(dir, 'index.mjs');
+        if (!existsSync(file))
+          throw new Error(`${logicalId} is not an ESM bundle (no index.mjs in ${assetPath})`);
+        return { function: functionName(constructPath), bytes: directoryBytes(dir), file };
       });
+    return await use(bundles);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+export interface BundleReport {
+  readonly markdown: string;
+  readonly ok: boolean;
+}
+
+/** The bundles table (size, median cold import, ratio to the baseline) as Markdown, with the verdict. */
+export async function reportBundles(runs = 15): Promise<BundleReport> {
+  return withBundles(async (bundles) => {
+    const imports = await measureColdImports(
+      bundles.map((bundle) => ({ name: bundle.function, file: bundle.file })),
+      runs,
+    );
+    const baseline = imports.find((entry) => entry.name === BASELINE_NAME);
+    if (!baseline) throw new Error('the baseline was not measured');
+    const lines = [
+      `| function | size (KB) | median cold import (ms, ${runs} runs) | ratio to baseline | budget (< 250 KB, ≤ ${COLD_IMPORT_BUDGET_RATIO}×) |`,
+      '| --- | ---: | ---: | ---: | --- |',
+      `| ${BASELINE_NAME} | – | ${baseline.medianMs.toFixed(1)} | 1.00 | – |`,
+    ];
+    let ok = true;
+    for (const bundle of bundles) {
+      const measured = imports.find((entry) => entry.name === bundle.function);
+      if (!measured) throw new Error(`${bundle.function} was not measured`);
+      const ratio = measured.medianMs / baseline.medianMs;
+      const met = bundle.bytes < BUNDLE_BUDGET_BYTES && ratio <= COLD_IMPORT_BUDGET_RATIO;
+      ok &&= met;
+      lines.push(
+        `| ${bundle.function} | ${(bundle.bytes / 1024).toFixed(1)} | ${measured.medianMs.toFixed(1)} | ${ratio.toFixed(2)} | ${met ? 'met' : 'BROKEN'} |`,
+      );
+    }
+    return { markdown: lines.join('\n'), ok };
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * Measures Slipway's budgets (DESIGN.md) and prints them as Markdown, side by side in one run:
  *   - state transitions, DynamoDB writes and control-plane cost of one run (success and failure);
- *   - each Lambda bundle's size;
+ *   - each Lambda bundle's size and cold import time (against a DynamoDB-client-only bundle);
  *   - `cdk synth` wall time.
  * Exits 1 when a budget is broken.
  *
@@ -9,7 +9,7 @@
  *   npm run bench -- workflow   # one part: workflow | bundles | synth
  */
 import { spawnSync } from 'node:child_process';
-import { BUNDLE_BUDGET_BYTES, measureBundles } from './bundle-sizes.js';
+import { reportBundles } from './bundle-sizes.js';
 import { measureWorkflow } from './workflow-budget.js';
 
 const parts = new Set(process.argv.slice(2).filter((arg) => !arg.startsWith('-')));
@@ -39,15 +39,10 @@ if (wants('workflow')) {
 }
 
 if (wants('bundles')) {
-  const sizes = measureBundles();
+  const report = await reportBundles();
   console.log('\n## Lambda bundles (minified ESM, esbuild; AWS SDK v3 from the runtime)\n');
-  console.log('| function | size (KB) | budget 250 KB |');
-  console.log('| --- | ---: | --- |');
-  for (const size of sizes) {
-    const ok = size.bytes < BUNDLE_BUDGET_BYTES;
-    broken ||= !ok;
-    console.log(`| ${size.function} | ${(size.bytes / 1024).toFixed(1)} | ${ok ? 'met' : 'BROKEN'} |`);
-  }
+  console.log(report.markdown);
+  broken ||= !report.ok;
 }
 
 if (wants('synth')) {
