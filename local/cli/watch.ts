@@ -1,0 +1,75 @@
+/**
+ * Follows a run until it ends: polls the environment (and the run itself when the environment's
+ * current run is another one) every `intervalMs`, hands each observation to `onSnapshot`, and
+ * stops by itself when the run has ended or the deadline has passed — never an endless loop.
+ */
+import { type ApiClient, apiPath } from './api-client.js';
+import { EnvironmentView, RunView } from './api-shapes.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { type Snapshot, TERMINAL_RUN_STATUSES } from './render/progress.js';
+import type { EnvironmentTarget } from './target.js';
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface WatchOptions {
+  readonly client: ApiClient;
+  readonly target: EnvironmentTarget;
+  /** The run to follow; without it, the environment's current run. */
+  readonly runId?: string;
+  readonly intervalMs: number;
+  readonly deadlineMs: number;
+  readonly clock: Clock;
+  readonly onSnapshot: (snapshot: Snapshot, observedAt: number) => void;
+}
+
+export interface WatchResult {
+  readonly snapshot: Snapshot;
+  /** False when the deadline passed with the run still going. */
+  readonly ended: boolean;
+}
+
+const TRANSITIONAL = ['PENDING', 'PROVISIONING', 'DELETING'];
+
+/** The run ended and the environment shows where it landed (READY, FAILED, DELETED …). */
+export function hasSettled({ environment, run }: Snapshot): boolean {
+  if (!run) return !TRANSITIONAL.includes(environment.status) || environment.activeRunId === undefined;
+  if (!TERMINAL_RUN_STATUSES.includes(run.status)) return false;
+  return run.status !== 'SUCCEEDED' || !TRANSITIONAL.includes(environment.status);
+}
+
+/** 0 on READY or DELETED, 1 when the run or the environment ended in failure. */
+export function exitCodeOf({ environment, run }: Snapshot): ExitCode {
+  if (run && run.status !== 'SUCCEEDED' && TERMINAL_RUN_STATUSES.includes(run.status)) return EXIT.runFailed;
+  if (environment.status === 'FAILED' || environment.status === 'DELETE_FAILED') return EXIT.runFailed;
+  return EXIT.ok;
+}
+
+export async function observe(
+  client: ApiClient,
+  target: EnvironmentTarget,
+  runId?: string,
+): Promise<Snapshot> {
+  const envPath = apiPath('orgs', target.organization, 'environments', target.environment);
+  const { body: environment } = await client.read(EnvironmentView, 'GET', envPath);
+  let run = environment.currentRun;
+  if (runId !== undefined && run?.runId !== runId) {
+    run = (await client.read(RunView, 'GET', `${envPath}/runs/${encodeURIComponent(runId)}`)).body;
+  }
+  return run ? { environment, run } : { environment };
+}
+
+export async function watchRun(options: WatchOptions): Promise<WatchResult> {
+  const { clock } = options;
+  const deadline = clock.now() + options.deadlineMs;
+  for (;;) {
+    const snapshot = await observe(options.client, options.target, options.runId);
+    options.onSnapshot(snapshot, clock.now());
+    if (hasSettled(snapshot)) return { snapshot, ended: true };
+    const left = deadline - clock.now();
+    if (left <= 0) return { snapshot, ended: false };
+    await clock.sleep(Math.min(options.intervalMs, left));
+  }
+}

@@ -1,0 +1,107 @@
+import pc from 'picocolors';
+import { describe, expect, it } from 'vitest';
+import { progressChanges, progressFrame, type Snapshot } from '../../local/cli/render/progress.js';
+import { FAILING_RUN, LOG, RESUMED_RUN, RUN_ID, T0 } from './recorded-runs.js';
+
+const colors = pc.createColors(false);
+
+function replay(sequence: readonly { observedAt: number; snapshot: Snapshot }[]): string[] {
+  let previous: Snapshot | undefined;
+  const lines: string[] = [];
+  for (const { observedAt, snapshot } of sequence) {
+    lines.push(...progressChanges(previous, snapshot, { colors, now: observedAt }));
+    previous = snapshot;
+  }
+  return lines;
+}
+
+describe('progressChanges (non-TTY: one line per change)', () => {
+  it('prints the start, each phase transition and build id once, and the failure with its cause and log link', () => {
+    const lines = replay(FAILING_RUN);
+
+    expect(lines).toEqual([
+      `  +0.5s acme/prod run ${RUN_ID} (api) RUNNING, environment PROVISIONING`,
+      '  +0.5s terraform RUNNING',
+      '  +2.5s terraform RUNNING (build slipway-terraform:0001)',
+      '  +6.5s terraform SUCCEEDED in 5.0s',
+      '  +6.5s ansible RUNNING (build slipway-ansible:0002)',
+      '  +7.5s acme/prod FAILED',
+      '  +7.5s ansible FAILED after 2.0s (build slipway-ansible:0002)',
+      '  +7.5s run FAILED in 7.5s, environment FAILED',
+      '        ansible failed: ansible-playbook site.yml: exit status 2',
+      `          log: ${LOG}`,
+      '          resume with: slipway resume acme/prod',
+    ]);
+  });
+
+  it('prints nothing when an observation repeats the previous one', () => {
+    const [first] = FAILING_RUN;
+    if (!first) throw new Error('empty recording');
+
+    expect(progressChanges(first.snapshot, first.snapshot, { colors, now: T0 + 9000 })).toEqual([]);
+  });
+
+  it('prints skipped phases with their reason and the run that handed its outputs on', () => {
+    const lines = progressChanges(undefined, RESUMED_RUN, { colors, now: T0 + 80_000 });
+
+    expect(lines).toContain(
+      ' +1m15s terraform SKIPPED: succeeded with the same inputs (outputs of acme.prod.000001.1a2b3c4d handed on)',
+    );
+    expect(lines).toContain(' +1m15s ansible SUCCEEDED in 40s');
+    expect(lines.at(-1)).toBe(' +1m15s run SUCCEEDED in 1m15s, environment READY');
+  });
+
+  it('says when there is no run to follow', () => {
+    const lines = progressChanges(
+      undefined,
+      { environment: { organization: 'acme', environment: 'dev', status: 'READY' } },
+      { colors, now: T0 },
+    );
+
+    expect(lines).toEqual(['  +0.0s acme/dev READY, no run']);
+  });
+});
+
+describe('progressFrame (TTY: redrawn in place)', () => {
+  it('shows every phase with its status, elapsed time so far and build id while running', () => {
+    const running = FAILING_RUN[3];
+    if (!running) throw new Error('recording too short');
+
+    const frame = progressFrame(running.snapshot, { colors, now: T0 + 9_300 });
+
+    expect(frame.split('\n')).toEqual([
+      `acme/prod  PROVISIONING  run ${RUN_ID} (api)  RUNNING  9.3s`,
+      '  ✓ terraform        SUCCEEDED 5.0s    build slipway-terraform:0001',
+      '  ▶ ansible          RUNNING   4.0s    build slipway-ansible:0002',
+      '  · argocd-bootstrap PENDING',
+    ]);
+  });
+
+  it('ends with the cause, the log link and how to resume when the run failed', () => {
+    const failed = FAILING_RUN.at(-1);
+    if (!failed) throw new Error('empty recording');
+
+    const frame = progressFrame(failed.snapshot, { colors, now: T0 + 60_000 });
+
+    expect(frame).toContain('acme/prod  FAILED');
+    expect(frame).toContain('  ✗ ansible          FAILED    2.0s    build slipway-ansible:0002');
+    expect(frame).toContain('ansible failed: ansible-playbook site.yml: exit status 2');
+    expect(frame).toContain(`  log: ${LOG}`);
+    expect(frame).toContain('7.5s');
+  });
+
+  it('shows a skip reason in place of a build id', () => {
+    const frame = progressFrame(RESUMED_RUN, { colors, now: T0 });
+
+    expect(frame).toContain(
+      '  ↷ terraform        SKIPPED           succeeded with the same inputs (outputs of acme.prod.000001.1a2b3c4d handed on)',
+    );
+  });
+
+  it('colours statuses only when asked to', () => {
+    const frame = progressFrame(RESUMED_RUN, { colors: pc.createColors(true), now: T0 });
+
+    expect(frame).toContain('\u001b[32mSUCCEEDED');
+    expect(progressFrame(RESUMED_RUN, { colors, now: T0 })).not.toContain('\u001b[');
+  });
+});
