@@ -1,11 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { PHASES } from '../../functions/domain/model.js';
 import { PHASE_EXPORTS } from './phase-exports.js';
 import { BUILDSPEC_DIR, buildspecFiles, REPO_ROOT } from './repo-files.js';
+import { TEARDOWN_EXPORTS } from './teardown-exports.js';
 
 const TOP_LEVEL_KEYS = [
   'version',
@@ -39,8 +40,15 @@ const Buildspec = z
   })
   .catchall(z.unknown());
 
-const files = buildspecFiles();
+const TEARDOWN_DIR = join(BUILDSPEC_DIR, 'teardown');
+/** The teardown buildspecs: `buildspecs/teardown/*.yml`, one per phase (the lead's BuildspecOverride). */
+const teardownFiles = readdirSync(TEARDOWN_DIR, { withFileTypes: true })
+  .filter((entry) => entry.isFile() && entry.name.endsWith('.yml'))
+  .map((entry) => relative(REPO_ROOT, join(TEARDOWN_DIR, entry.name)))
+  .toSorted();
+const files = [...buildspecFiles(), ...teardownFiles];
 const hasExportContract = (name: string): name is keyof typeof PHASE_EXPORTS => name in PHASE_EXPORTS;
+const hasTeardownContract = (name: string): name is keyof typeof TEARDOWN_EXPORTS => name in TEARDOWN_EXPORTS;
 
 function load(file: string): unknown {
   return parse(readFileSync(join(REPO_ROOT, file), 'utf8'));
@@ -51,6 +59,10 @@ describe('buildspecs', () => {
     for (const phase of PHASES) {
       expect(existsSync(join(BUILDSPEC_DIR, `${phase}.yml`)), `buildspecs/${phase}.yml`).toBe(true);
     }
+  });
+
+  it('have a teardown buildspec for every phase, and no other', () => {
+    expect(teardownFiles).toEqual(PHASES.map((phase) => `buildspecs/teardown/${phase}.yml`).toSorted());
   });
 
   describe.each(files)('%s', (file) => {
@@ -89,24 +101,49 @@ describe('buildspecs', () => {
     });
   });
 
-  const contracted = files.filter((file) => hasExportContract(basename(file, '.yml')));
+  const contracted = buildspecFiles().filter((file) => hasExportContract(basename(file, '.yml')));
   it.each(contracted)('%s exports exactly the variables of docs/phase-contract.md', (file) => {
     const phase = basename(file, '.yml');
     if (!hasExportContract(phase)) throw new Error(`${phase} has no export contract`);
     const exported = Buildspec.parse(load(file)).env['exported-variables'];
     expect(exported.toSorted()).toEqual([...PHASE_EXPORTS[phase]].toSorted());
   });
+
+  it.each(teardownFiles)(
+    '%s exports exactly the variables of the Teardown section of docs/phase-contract.md',
+    (file) => {
+      const phase = basename(file, '.yml');
+      if (!hasTeardownContract(phase)) throw new Error(`${phase} has no teardown export contract`);
+      const exported = Buildspec.parse(load(file)).env['exported-variables'];
+      expect(exported.toSorted()).toEqual([...TEARDOWN_EXPORTS[phase]].toSorted());
+    },
+  );
+});
+
+/** The rows `| phase | `A`, `B` |` of the table under the `## <heading>` of docs/phase-contract.md. */
+function exportTable(heading: string): Record<string, (string | undefined)[]> {
+  const contract = readFileSync(join(REPO_ROOT, 'docs/phase-contract.md'), 'utf8');
+  const section = contract.split(/^## /m).find((part) => part.startsWith(heading)) ?? '';
+  const rows = [...section.matchAll(/^\| *([a-z-]+) *\| *(`[^|]+`) *\|$/gm)].map((match) => [
+    match[1],
+    [...(match[2] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((name) => name[1]),
+  ]);
+  return Object.fromEntries(rows);
+}
+
+describe('TEARDOWN_EXPORTS', () => {
+  it('matches the exported variables table of the "Teardown" section of docs/phase-contract.md', () => {
+    expect(exportTable('Teardown')).toEqual(TEARDOWN_EXPORTS);
+  });
+
+  it('covers every phase of the workflow', () => {
+    expect(Object.keys(TEARDOWN_EXPORTS).toSorted()).toEqual([...PHASES].toSorted());
+  });
 });
 
 describe('PHASE_EXPORTS', () => {
   it('matches the "Exported variables" table of docs/phase-contract.md', () => {
-    const contract = readFileSync(join(REPO_ROOT, 'docs/phase-contract.md'), 'utf8');
-    const section = contract.split(/^## /m).find((part) => part.startsWith('Exported variables')) ?? '';
-    const rows = [...section.matchAll(/^\| *([a-z-]+) *\| *(`[^|]+`) *\|$/gm)].map((match) => [
-      match[1],
-      [...(match[2] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((name) => name[1]),
-    ]);
-    expect(Object.fromEntries(rows)).toEqual(PHASE_EXPORTS);
+    expect(exportTable('Exported variables')).toEqual(PHASE_EXPORTS);
   });
 
   it('covers every phase of the workflow', () => {
