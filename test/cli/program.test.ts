@@ -1,0 +1,242 @@
+/**
+ * The CLI's wiring, in-process: commands, flags, output formats and exit codes against a small
+ * HTTP server on 127.0.0.1 that answers recorded API responses. (The CLI against the real
+ * handlers, as a child process, is cli-e2e.test.ts.)
+ */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../local/cli/program.js';
+import type { CliIo } from '../../local/cli/session.js';
+import { closeServer, listenOnLoopback } from '../support/loopback.js';
+import { FAILING_RUN, RESUMED_RUN, T0 } from './recorded-runs.js';
+
+interface Recorded {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+class Capture extends Writable {
+  text = '';
+  constructor(readonly isTTY: boolean) {
+    super();
+  }
+  readonly columns = 120;
+  readonly rows = 40;
+  override _write(chunk: Buffer, _: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+const TOKEN = 'header.payload.signature-never-printed';
+
+describe('slipway (in-process)', () => {
+  const requests: Recorded[] = [];
+  const answers = new Map<string, { status: number; body: unknown }[]>();
+  let endpoint = '';
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        const key = `${request.method} ${(request.url ?? '').split('?')[0]}`;
+        requests.push({
+          method: request.method ?? '',
+          url: request.url ?? '',
+          headers: request.headers,
+          body,
+        });
+        const queue = answers.get(key) ?? [];
+        const answer = queue.length > 1 ? queue.shift() : queue[0];
+        response.writeHead(answer?.status ?? 404, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(answer?.body ?? { message: 'Not Found' }));
+      });
+    });
+    endpoint = await listenOnLoopback(server);
+    stop = () => closeServer(server);
+  });
+  afterAll(() => stop());
+  beforeEach(() => {
+    requests.length = 0;
+    answers.clear();
+  });
+
+  const answer = (key: string, ...replies: { status: number; body: unknown }[]) => answers.set(key, replies);
+
+  async function cli(args: string[], options: { tty?: boolean; env?: Record<string, string> } = {}) {
+    const stdout = new Capture(options.tty ?? false);
+    const stderr = new Capture(false);
+    let now = T0;
+    const io: CliIo = {
+      stdout,
+      stderr,
+      env: { SLIPWAY_ENDPOINT: endpoint, SLIPWAY_TOKEN: TOKEN, ...options.env },
+      clock: {
+        now: () => now,
+        sleep: async (ms) => {
+          now += ms;
+        },
+      },
+      randomId: () => '00000000-0000-4000-8000-000000000001',
+      readStdin: async () => '',
+    };
+    const code = await runCli(args, io);
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+
+  const environmentAnswers = () =>
+    FAILING_RUN.map(({ snapshot }) => ({
+      status: 200,
+      body: { ...snapshot.environment, currentRun: snapshot.run },
+    }));
+
+  it('prints one line per change when stdout is not a terminal, and exits 1 when the run fails', async () => {
+    answer('GET /v1/orgs/acme/environments/prod', ...environmentAnswers());
+
+    const { code, stdout } = await cli(['status', 'acme/prod', '--watch', '--interval', '10ms']);
+
+    expect(code).toBe(1);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.filter((line) => line.includes('terraform RUNNING'))).toHaveLength(2);
+    expect(stdout).toContain('ansible failed: ansible-playbook site.yml: exit status 2');
+    expect(stdout).toContain('log: https://console.aws.amazon.com/');
+    expect(stdout).not.toContain('\u001b[');
+    expect(requests.every((request) => request.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('redraws the frame in place on a terminal', async () => {
+    answer('GET /v1/orgs/acme/environments/prod', ...environmentAnswers());
+
+    const { code, stdout } = await cli(['status', 'acme/prod', '--watch', '--interval', '10ms'], {
+      tty: true,
+    });
+
+    expect(code).toBe(1);
+    // log-update erases the previous frame (cursor up + erase line) before drawing the next.
+    expect(stdout).toContain('\u001b[2K');
+    expect(stdout).toContain('ansible failed: ansible-playbook site.yml: exit status 2');
+  });
+
+  it('exits 0 when the watched run ends READY, and 4 when the deadline comes first', async () => {
+    answer('GET /v1/orgs/acme/environments/prod', {
+      status: 200,
+      body: { ...RESUMED_RUN.environment, currentRun: RESUMED_RUN.run },
+    });
+    const ready = await cli(['status', 'acme/prod', '--watch']);
+    answer('GET /v1/orgs/acme/environments/prod', ...environmentAnswers().slice(0, 1));
+    const late = await cli(['status', 'acme/prod', '--watch', '--interval', '1s', '--deadline', '5s']);
+
+    expect(ready.code).toBe(0);
+    expect(late.code).toBe(4);
+    expect(late.stderr).toContain('watch deadline reached after 5s');
+  });
+
+  it('provisions with the spec as JSON, an Idempotency-Key, and prints the phase plan', async () => {
+    answer('PUT /v1/orgs/acme/environments/prod', {
+      status: 202,
+      body: {
+        runId: 'acme.prod.000002.1a2b3c4d',
+        plan: {
+          startAt: 'argocd-bootstrap',
+          phases: [
+            { phase: 'terraform', action: 'skip', reason: 'inputs unchanged' },
+            { phase: 'ansible', action: 'skip', reason: 'inputs unchanged' },
+            { phase: 'argocd-bootstrap', action: 'run', reason: 'namespaces changed' },
+          ],
+        },
+        environment: { organization: 'acme', environment: 'prod', status: 'PROVISIONING' },
+      },
+    });
+    const file = new URL('./fixtures/spec.yaml', import.meta.url).pathname;
+
+    const { code, stdout } = await cli(['provision', 'acme/prod', '-f', file, '--idempotency-key', 'k-1']);
+
+    expect(code).toBe(0);
+    const [put] = requests;
+    expect(put?.headers['idempotency-key']).toBe('k-1');
+    expect(put?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(put?.body ?? '')).toMatchObject({ tier: 'prod', namespaces: [{ name: 'payments' }] });
+    expect(stdout).toContain('run acme.prod.000002.1a2b3c4d accepted');
+    expect(stdout).toContain('skip terraform — inputs unchanged');
+    expect(stdout).toContain('run  argocd-bootstrap — namespaces changed');
+  });
+
+  it('sends a random Idempotency-Key when none is given', async () => {
+    answer('DELETE /v1/orgs/acme/environments/prod', {
+      status: 202,
+      body: { runId: 'r', environment: { organization: 'acme', environment: 'prod', status: 'DELETING' } },
+    });
+
+    await cli(['teardown', 'acme/prod']);
+
+    expect(requests[0]?.headers['idempotency-key']).toBe('00000000-0000-4000-8000-000000000001');
+    expect(requests[0]?.body).toBe('');
+  });
+
+  it('prints only JSON on stdout with --output json', async () => {
+    answer('GET /v1/orgs', { status: 200, body: { items: [{ organization: 'acme' }], cursor: 'c2' } });
+
+    const { code, stdout } = await cli(['orgs', '--output', 'json', '--limit', '1']);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ items: [{ organization: 'acme' }], cursor: 'c2' });
+    expect(requests[0]?.url).toBe('/v1/orgs?limit=1');
+  });
+
+  it('prints an API refusal with its code, message and fields, exit 3; as JSON with --output json', async () => {
+    const refusal = {
+      status: 400,
+      body: {
+        error: {
+          code: 'validation.failed',
+          message: 'the body is invalid: network.podCidr: overlaps network.vpcCidr',
+          details: [{ field: 'network.podCidr', message: 'network.podCidr: overlaps network.vpcCidr' }],
+        },
+      },
+    };
+    answer('PUT /v1/orgs/acme/environments/prod', refusal);
+    const file = new URL('./fixtures/spec.yaml', import.meta.url).pathname;
+
+    const text = await cli(['provision', 'acme/prod', '-f', file]);
+    const json = await cli(['provision', 'acme/prod', '-f', file, '-o', 'json']);
+
+    expect(text.code).toBe(3);
+    expect(text.stderr).toContain('error: 400 validation.failed: the body is invalid');
+    expect(text.stderr).toContain('  - network.podCidr: overlaps network.vpcCidr');
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toEqual({ status: 400, error: refusal.body.error });
+    expect(text.stderr + text.stdout + json.stdout).not.toContain(TOKEN);
+  });
+
+  it('answers usage errors with exit 2 before sending anything', async () => {
+    const results = await Promise.all([
+      cli(['provision', 'acme', '-f', 'x.yaml']),
+      cli(['provision', 'acme/prod']),
+      cli(['status', 'acme/prod', '--watch', '--interval', 'soon']),
+      cli(['nonsense']),
+      cli(['orgs', '--output', 'xml']),
+      cli(['orgs'], { env: { SLIPWAY_TOKEN: '' } }),
+    ]);
+
+    expect(results.map((result) => result.code)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(results[0]?.stderr).toContain('"acme" is not <org>/<env>');
+    expect(results[1]?.stderr).toContain("required option '-f, --file <path>' not specified");
+    expect(results[2]?.stderr).toContain('--interval: "soon" is not a duration');
+    expect(results[5]?.stderr).toContain('no token: set SLIPWAY_TOKEN');
+    expect(requests).toHaveLength(0);
+  });
+
+  it('says when the API cannot be reached, exit 3', async () => {
+    const { code, stderr } = await cli(['orgs'], { env: { SLIPWAY_ENDPOINT: 'http://127.0.0.1:9' } });
+
+    expect(code).toBe(3);
+    expect(stderr).toContain('cannot reach the Slipway API at http://127.0.0.1:9');
+  });
+});
