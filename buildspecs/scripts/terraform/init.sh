@@ -14,12 +14,27 @@ check_format() {
   fi
 }
 
+# The committed lock file pins the provider release and its package hashes (zh: archive digests
+# for every platform, h1: for linux_amd64). -lockfile=readonly makes init refuse a package that
+# matches none of them, and refuse to record new ones, instead of trusting whatever it downloads.
+check_lock_file() {
+  local dir="$1" lock="$1/.terraform.lock.hcl"
+  if [[ ! -s "${lock}" ]] || ! grep -q 'provider "registry.terraform.io/hashicorp/aws"' "${lock}"; then
+    error "${lock} is missing or does not pin hashicorp/aws; commit it (terraform providers lock) before running the phase"
+    return 1
+  fi
+  if ! grep -q '"zh:' "${lock}"; then
+    error "${lock} holds no zh: package hashes, so this $(uname -m) build cannot verify the provider it downloads"
+    return 1
+  fi
+}
+
 # The backend block is partial: the state bucket, this environment's key and the bucket's region
 # are supplied here, so one root configuration serves every organization.
 init_backend() {
   local dir="$1"
   info "initialising ${dir} with state s3://${SLIPWAY_STATE_BUCKET}/$(state_key)"
-  terraform -chdir="${dir}" init -input=false -reconfigure \
+  terraform -chdir="${dir}" init -input=false -reconfigure -lockfile=readonly \
     -backend-config="bucket=${SLIPWAY_STATE_BUCKET}" \
     -backend-config="key=$(state_key)" \
     -backend-config="region=${AWS_REGION}" \
@@ -39,6 +54,7 @@ main() {
   local dir
   dir="$(terraform_env_dir)"
   check_format
+  check_lock_file "${dir}"
   init_backend "${dir}"
   validate_configuration "${dir}"
 }

@@ -11,14 +11,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/handoffs.sh"
 
 TF_ROOT="${TF_ROOT:-gitops/terraform}"
 
-# The root configuration that provisions the spec's tier. staging deliberately gets the prod
-# shape (NAT per zone, three zones), so it rehearses what prod will run.
+# The one root configuration every tier applies (its tiers.tf holds what differs by tier); the
+# tier is checked here so a misspelt one fails before terraform runs.
 terraform_env_dir() {
   local tier
   tier="$(spec_get '.tier')"
   case "${tier}" in
-    dev) printf '%s/environments/dev' "${TF_ROOT}" ;;
-    staging | prod) printf '%s/environments/prod' "${TF_ROOT}" ;;
+    dev | staging | prod) printf '%s/environment' "${TF_ROOT}" ;;
     *)
       error "SLIPWAY_SPEC has tier '${tier}'; expected dev, staging or prod"
       return 1

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { requireTool } from '../../support/tools.js';
-import { ENVIRONMENTS, environmentDir, loadConfig, REPO_ROOT } from './terraform-config.js';
+import { environmentDir, loadConfig, REPO_ROOT } from './terraform-config.js';
 
 /**
  * Runs buildspecs/terraform.yml the way CodeBuild does (every command in one bash shell, from the
@@ -71,7 +71,7 @@ beforeAll(async () => {
   realTerraform = requireTool('terraform', 'terraform >= 1.11 from releases.hashicorp.com');
   workdir = mkdtempSync(join(tmpdir(), 'slipway-tf-buildspec-'));
   // `terraform output -json` shape for every output the prod root declares.
-  const prod = await loadConfig(environmentDir('prod'));
+  const prod = await loadConfig(environmentDir());
   const values: Record<string, unknown> = {
     cluster_name: 'acme-prod',
     api_endpoint: API_HOST,
@@ -237,7 +237,8 @@ describe('buildspecs/terraform.yml', () => {
     const run = runBuildspec('init', '');
     expect(run.status, run.stderr).toBe(0);
     const init = run.log.find((call) => call.includes(' init '));
-    expect(init).toContain('-chdir=gitops/terraform/environments/prod');
+    expect(init).toContain('-chdir=gitops/terraform/environment');
+    expect(init).toContain('-lockfile=readonly');
     expect(init).toContain(`-backend-config=bucket=${STATE_BUCKET}`);
     expect(init).toContain('-backend-config=key=acme/prod/terraform.tfstate');
     expect(init).toContain('-backend-config=region=eu-west-1');
@@ -266,7 +267,7 @@ describe('buildspecs/terraform.yml', () => {
     expect(run.log.find((call) => / apply /.test(call))).toMatch(/ apply .* tfplan$/);
     expect(
       JSON.parse(
-        readFileSync(join(run.src, 'gitops/terraform/environments/prod/slipway.auto.tfvars.json'), 'utf8'),
+        readFileSync(join(run.src, 'gitops/terraform/environment/slipway.auto.tfvars.json'), 'utf8'),
       ),
     ).toMatchObject({
       organization: 'acme',
@@ -284,9 +285,7 @@ describe('buildspecs/terraform.yml', () => {
       /^ERROR - required environment variable SLIPWAY_NODE_PERMISSIONS_BOUNDARY is not set$/m,
     );
     expect(run.log.filter((call) => !call.startsWith('version'))).toEqual([]);
-    expect(existsSync(join(run.src, 'gitops/terraform/environments/prod/slipway.auto.tfvars.json'))).toBe(
-      false,
-    );
+    expect(existsSync(join(run.src, 'gitops/terraform/environment/slipway.auto.tfvars.json'))).toBe(false);
     // The shell stopped at the failed command: nothing after it ran, not even the export listing.
     expect(run.exports).toEqual({});
   });
@@ -357,7 +356,17 @@ describe('terraform phase scripts', () => {
     }
   });
 
-  it.each(ENVIRONMENTS)('has a root for every tier the scripts map to (%s)', (name) => {
-    expect(existsSync(join(environmentDir(name), 'variables.tf'))).toBe(true);
+  it('has the root the scripts map every tier to', () => {
+    expect(existsSync(join(environmentDir(), 'variables.tf'))).toBe(true);
+  });
+
+  it('refuses to initialise without a committed lock file holding zh: package hashes', () => {
+    const run = runBuildspec('no-lock', '', outputsFixture, [
+      'rm gitops/terraform/environment/.terraform.lock.hcl',
+      'bash buildspecs/scripts/terraform/init.sh',
+    ]);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^ERROR - .*\.terraform\.lock\.hcl is missing/m);
+    expect(run.log.some((call) => call.includes(' init '))).toBe(false);
   });
 });

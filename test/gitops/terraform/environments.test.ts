@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ansibleOutputs,
-  ENVIRONMENTS,
+  ENVIRONMENT_ROOT,
   environmentDir,
   expression,
   loadConfig,
@@ -12,6 +12,7 @@ import {
   requiredVariables,
   TERRAFORM_ROOT,
   type TerraformConfig,
+  TIERS,
 } from './terraform-config.js';
 
 /** Arguments of a module block that Terraform itself interprets, not the module's variables. */
@@ -27,16 +28,10 @@ interface ModuleCall {
   readonly target: TerraformConfig;
 }
 
-const environments = new Map<string, TerraformConfig>();
+let root: TerraformConfig;
 const calls: ModuleCall[] = [];
 
-function environment(name: string): TerraformConfig {
-  const found = environments.get(name);
-  if (!found) throw new Error(`environment ${name} was not loaded`);
-  return found;
-}
-
-/** Path of a configuration relative to gitops/terraform: environments/dev, modules/cluster. */
+/** Path of a configuration relative to gitops/terraform: environment, modules/cluster. */
 function key(config: TerraformConfig): string {
   return relative(TERRAFORM_ROOT, config.dir);
 }
@@ -63,28 +58,26 @@ function callsFrom(name: string, callerKey: string): ModuleCall[] {
 }
 
 beforeAll(async () => {
-  for (const name of ENVIRONMENTS) {
-    const config = await loadConfig(environmentDir(name));
-    environments.set(name, config);
-    await collectCalls(name, config);
-  }
+  root = await loadConfig(environmentDir());
+  await collectCalls(ENVIRONMENT_ROOT, root);
 });
 
 describe('terraform environments', () => {
-  it.each(ENVIRONMENTS)(
-    'composes the vpc, security and compute modules in %s (through modules/cluster)',
-    (name) => {
-      expect(callsFrom(name, `environments/${name}`).map((call) => call.source)).toEqual([
-        '../../modules/cluster',
-      ]);
-      const sources = callsFrom(name, 'modules/cluster').map((call) => call.source);
-      expect(sources.sort()).toEqual(['../compute', '../security', '../vpc']);
-    },
-  );
+  it('composes the vpc, security and compute modules (through modules/cluster)', () => {
+    expect(callsFrom(ENVIRONMENT_ROOT, ENVIRONMENT_ROOT).map((call) => call.source)).toEqual([
+      '../modules/cluster',
+    ]);
+    const sources = callsFrom(ENVIRONMENT_ROOT, 'modules/cluster').map((call) => call.source);
+    expect(sources.sort()).toEqual(['../compute', '../security', '../vpc']);
+  });
+
+  it('is the only root: no per-tier copies under environments/', () => {
+    expect(existsSync(join(TERRAFORM_ROOT, 'environments'))).toBe(false);
+  });
 
   it('passes every required variable of each called module', () => {
     // Per root: module.cluster, and module.vpc, module.security and module.compute inside it.
-    expect(calls.length).toBe(ENVIRONMENTS.length * 4);
+    expect(calls.length).toBe(4);
     for (const call of calls) {
       const missing = requiredVariables(call.target).filter((variable) => !call.args.includes(variable));
       expect(missing, `${call.environment}: ${key(call.caller)} module.${call.name}`).toEqual([]);
@@ -100,7 +93,7 @@ describe('terraform environments', () => {
 
   it('reads only outputs the called modules declare', () => {
     const callers = new Map(calls.map((call) => [`${call.environment} ${key(call.caller)}`, call]));
-    expect(callers.size).toBe(ENVIRONMENTS.length * 2);
+    expect(callers.size).toBe(2);
     for (const { environment: name, caller } of callers.values()) {
       const targets = new Map(callsFrom(name, key(caller)).map((call) => [call.name, call.target] as const));
       for (const [file, text] of caller.sources) {
@@ -116,15 +109,9 @@ describe('terraform environments', () => {
     }
   });
 
-  it.each(ENVIRONMENTS)('declares every output the Ansible phase reads in %s', (name) => {
-    const declared = environment(name).outputs;
-    const missing = ansibleOutputs().filter((output) => !declared.has(output));
+  it('declares every output the Ansible phase reads', () => {
+    const missing = ansibleOutputs().filter((output) => !root.outputs.has(output));
     expect(missing).toEqual([]);
-  });
-
-  it('gives the dev and prod roots the same outputs, so later phases never depend on the tier', () => {
-    const [dev, prod] = ENVIRONMENTS.map((name) => [...environment(name).outputs.keys()].sort());
-    expect(dev).toEqual(prod);
   });
 
   it('documents every Ansible-facing output in gitops/terraform/README.md', () => {
@@ -133,22 +120,17 @@ describe('terraform environments', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it.each(ENVIRONMENTS)(
-    'exposes ansible_inventory in %s as instance ids by group control_plane and workers',
-    (name) => {
-      expect(environment(name).outputs.get('ansible_inventory')?.value).toBe(
-        expression('module.cluster.ansible_inventory'),
-      );
-      const [cluster] = callsFrom(name, `environments/${name}`);
-      expect(cluster?.target.outputs.get('ansible_inventory')?.value).toEqual({
-        control_plane: expression('module.compute.control_plane_instance_ids'),
-        workers: expression('module.compute.worker_instance_ids'),
-      });
-    },
-  );
+  it('exposes ansible_inventory as instance ids by group control_plane and workers', () => {
+    expect(root.outputs.get('ansible_inventory')?.value).toBe(expression('module.cluster.ansible_inventory'));
+    const [cluster] = callsFrom(ENVIRONMENT_ROOT, ENVIRONMENT_ROOT);
+    expect(cluster?.target.outputs.get('ansible_inventory')?.value).toEqual({
+      control_plane: expression('module.compute.control_plane_instance_ids'),
+      workers: expression('module.compute.worker_instance_ids'),
+    });
+  });
 
-  it.each(ENVIRONMENTS)('keeps state in a partial S3 backend with S3-native locking in %s', (name) => {
-    const backends = environment(name).terraformBlocks.flatMap((block) =>
+  it('keeps state in a partial S3 backend with S3-native locking', () => {
+    const backends = root.terraformBlocks.flatMap((block) =>
       nestedBlocks(z.record(z.string(), z.unknown()).parse(block.backend ?? {}), 's3'),
     );
     expect(backends).toHaveLength(1);
@@ -160,28 +142,28 @@ describe('terraform environments', () => {
     expect(s3).not.toHaveProperty('dynamodb_table');
   });
 
-  it.each(ENVIRONMENTS)(
-    'tags everything through provider default_tags with managed-by = slipway in %s',
-    (name) => {
-      const config = environment(name);
-      const providers = [...config.sources.values()].join('\n');
-      expect(providers).toMatch(/default_tags\s*\{\s*tags\s*=\s*local\.tags/);
-      const tags = String(config.locals.tags);
-      for (const key of ['organization', 'environment', 'managed-by']) expect(tags).toContain(key);
-      expect(tags).toMatch(/managed-by\s*=\s*\\?"slipway\\?"/);
-    },
-  );
+  it('tags everything through provider default_tags with managed-by = slipway', () => {
+    const providers = [...root.sources.values()].join('\n');
+    expect(providers).toMatch(/default_tags\s*\{\s*tags\s*=\s*local\.tags/);
+    const tags = String(root.locals.tags);
+    for (const key of ['organization', 'environment', 'managed-by']) expect(tags).toContain(key);
+    expect(tags).toMatch(/managed-by\s*=\s*\\?"slipway\\?"/);
+  });
 
-  it('gives prod one NAT gateway per zone and dev a single one', () => {
-    const Shape = z.object({ nat_gateway_strategy: z.unknown() });
-    const shape = (name: string) => Shape.parse(environment(name).modules.get('cluster')?.shape);
-    expect(shape('prod').nat_gateway_strategy).toBe('one_per_az');
-    expect(shape('dev').nat_gateway_strategy).toBe('single');
-    for (const name of ENVIRONMENTS) {
-      const vpc = callsFrom(name, 'modules/cluster').find((call) => call.name === 'vpc');
-      expect(vpc?.caller.modules.get('vpc')?.nat_gateway_strategy).toBe(
-        expression('var.shape.nat_gateway_strategy'),
-      );
-    }
+  it('keeps every tier difference in tiers.tf: prod and staging one NAT gateway per zone, dev a single one', () => {
+    const Tier = z.object({ nat_gateway_strategy: z.string(), min_control_plane_nodes: z.number() });
+    const tiers = z.record(z.string(), Tier).parse(root.locals.tiers);
+    expect(Object.keys(tiers).sort()).toEqual([...TIERS].sort());
+    expect(tiers.prod?.nat_gateway_strategy).toBe('one_per_az');
+    expect(tiers.staging?.nat_gateway_strategy).toBe('one_per_az');
+    expect(tiers.dev?.nat_gateway_strategy).toBe('single');
+    expect(tiers.prod?.min_control_plane_nodes).toBe(3);
+    // main.tf reads the shape from the tier, never a literal of its own.
+    const shape = z.record(z.string(), z.unknown()).parse(root.modules.get('cluster')?.shape);
+    for (const value of Object.values(shape)) expect(String(value)).toMatch(/local\.tier\./);
+    const vpc = callsFrom(ENVIRONMENT_ROOT, 'modules/cluster').find((call) => call.name === 'vpc');
+    expect(vpc?.caller.modules.get('vpc')?.nat_gateway_strategy).toBe(
+      expression('var.shape.nat_gateway_strategy'),
+    );
   });
 });

@@ -4,7 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   COMPOSITION_MODULES,
-  ENVIRONMENTS,
   environmentDir,
   expression,
   loadConfig,
@@ -30,7 +29,7 @@ function config(key: string): TerraformConfig {
 
 const ALL = [
   ...MODULES.map((name) => ({ key: `modules/${name}`, dir: moduleDir(name) })),
-  ...ENVIRONMENTS.map((name) => ({ key: `environments/${name}`, dir: environmentDir(name) })),
+  { key: 'environment', dir: environmentDir() },
 ];
 
 beforeAll(async () => {

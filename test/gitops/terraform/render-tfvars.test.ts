@@ -16,7 +16,8 @@ const SPEC = validSpec();
 /** A spec whose tier may be one the validator refuses (some tests need exactly that). */
 type Spec = Omit<EnvironmentSpec, 'tier'> & { tier: string };
 
-const ROOT_OF_TIER = { dev: 'dev', staging: 'prod', prod: 'prod' } as const;
+/** Every tier the API knows; all of them go to the one environment root. */
+const TIERS = ['dev', 'staging', 'prod'] as const;
 
 /** The node permissions boundary CDK puts on the terraform project (SLIPWAY_NODE_PERMISSIONS_BOUNDARY). */
 const BOUNDARY = 'arn:aws:iam::123456789012:policy/SlipwayStack-PhaseProjectsNodeBoundary1A2B3C-4D5E6F7G8H9I';
@@ -84,14 +85,14 @@ function envDirOf(tier: string) {
  * cluster module's real variable declarations, where the checks relating values to each other
  * live. Neither needs a provider: the resources stay out.
  */
-function planVariables(root: string, tfvars: string, name: string) {
+function planVariables(tfvars: string, name: string) {
   const tree = mkdtempSync(join(workdir, `${name}-`));
-  const dir = join(tree, 'environments', root);
+  const dir = join(tree, 'environment');
   const cluster = join(tree, 'modules', 'cluster');
   mkdirSync(dir, { recursive: true });
   mkdirSync(cluster, { recursive: true });
-  for (const file of ['variables.tf', 'main.tf'])
-    copyFileSync(join(environmentDir(root), file), join(dir, file));
+  for (const file of ['variables.tf', 'main.tf', 'tiers.tf'])
+    copyFileSync(join(environmentDir(), file), join(dir, file));
   copyFileSync(join(moduleDir('cluster'), 'variables.tf'), join(cluster, 'variables.tf'));
   copyFileSync(tfvars, join(dir, 'slipway.auto.tfvars.json'));
   const env = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
@@ -106,16 +107,16 @@ function planVariables(root: string, tfvars: string, name: string) {
 
 describe('render-tfvars.sh', () => {
   it('reads a spec the API accepts (functions/domain/environment-spec.ts), for every tier', () => {
-    for (const tier of Object.keys(ROOT_OF_TIER)) {
+    for (const tier of TIERS) {
       const parsed = EnvironmentSpec.safeParse(specFor(tier));
       expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     }
   });
 
-  it.each(Object.entries(ROOT_OF_TIER))('sends tier %s to environments/%s', (tier, root) => {
+  it.each(TIERS)('sends tier %s to the one environment root', (tier) => {
     const result = envDirOf(tier);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toBe(`gitops/terraform/environments/${root}`);
+    expect(result.stdout).toBe('gitops/terraform/environment');
   });
 
   it('refuses a tier it has no root configuration for', () => {
@@ -124,16 +125,16 @@ describe('render-tfvars.sh', () => {
     expect(result.stderr).toMatch(/^ERROR - .*tier 'qa'/m);
   });
 
-  it.each(Object.entries(ROOT_OF_TIER))(
-    'writes exactly the variables of the %s root (environments/%s), every required one included',
-    async (tier, root) => {
+  it.each(TIERS)(
+    'writes exactly the variables of the environment root for tier %s, every required one included',
+    async (tier) => {
       const out = join(workdir, `${tier}.auto.tfvars.json`);
       const result = render(specFor(tier), out);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).toMatch(/^INFO - wrote /m);
 
       const tfvars = z.record(z.string(), z.unknown()).parse(JSON.parse(readFileSync(out, 'utf8')));
-      const config = await loadConfig(environmentDir(root));
+      const config = await loadConfig(environmentDir());
       const undeclared = Object.keys(tfvars).filter((key) => !config.variables.has(key));
       const missing = requiredVariables(config).filter((name) => !(name in tfvars));
       expect(undeclared).toEqual([]);
@@ -150,12 +151,12 @@ describe('render-tfvars.sh', () => {
     },
   );
 
-  it.each(Object.entries(ROOT_OF_TIER))(
-    'produces values the %s root accepts (terraform plan over environments/%s and the cluster module variables)',
-    (tier, root) => {
+  it.each(TIERS)(
+    'produces values the root accepts for tier %s (terraform plan over the root and the cluster module variables)',
+    (tier) => {
       const out = join(workdir, `plan-${tier}.auto.tfvars.json`);
       expect(render(specFor(tier), out).status).toBe(0);
-      const plan = planVariables(root, out, tier);
+      const plan = planVariables(out, tier);
       expect(plan.status, plan.stderr).toBe(0);
     },
   );
@@ -178,7 +179,7 @@ describe('render-tfvars.sh', () => {
       value.network.podCidr = '10.20.128.0/17';
     });
     expect(render(spec, out).status).toBe(0);
-    const plan = planVariables('prod', out, 'overlap');
+    const plan = planVariables(out, 'overlap');
     expect(plan.status).not.toBe(0);
     expect(plan.stderr).toContain('pod_cidr must not overlap vpc_cidr');
   });
@@ -193,7 +194,7 @@ describe('render-tfvars.sh', () => {
         out,
       ).status,
     ).toBe(0);
-    const plan = planVariables('prod', out, 'single');
+    const plan = planVariables(out, 'single');
     expect(plan.status).not.toBe(0);
     expect(plan.stderr).toContain('at least 3 control-plane nodes');
   });
@@ -208,7 +209,7 @@ describe('render-tfvars.sh', () => {
         out,
       ).status,
     ).toBe(0);
-    const plan = planVariables('prod', out, 'staging-single');
+    const plan = planVariables(out, 'staging-single');
     expect(plan.status, plan.stderr).toBe(0);
   });
 
@@ -239,7 +240,7 @@ describe('render-tfvars.sh', () => {
   ])('leads terraform to refuse a permissions boundary that is %s', (_case, arn) => {
     const out = join(workdir, `boundary-${arn.replace(/\W+/g, '-')}.auto.tfvars.json`);
     expect(render(specFor('dev'), out, { SLIPWAY_NODE_PERMISSIONS_BOUNDARY: arn }).status).toBe(0);
-    const plan = planVariables('dev', out, 'boundary');
+    const plan = planVariables(out, 'boundary');
     expect(plan.status).not.toBe(0);
     expect(plan.stderr).toContain(
       'permissions_boundary_arn must be the ARN of a customer-managed IAM policy',
@@ -250,7 +251,7 @@ describe('render-tfvars.sh', () => {
     const out = join(workdir, 'boundary-path.auto.tfvars.json');
     const arn = 'arn:aws-us-gov:iam::123456789012:policy/slipway/boundaries/SlipwayNodeBoundary';
     expect(render(specFor('prod'), out, { SLIPWAY_NODE_PERMISSIONS_BOUNDARY: arn }).status).toBe(0);
-    const plan = planVariables('prod', out, 'boundary-path');
+    const plan = planVariables(out, 'boundary-path');
     expect(plan.status, plan.stderr).toBe(0);
   });
 
@@ -266,7 +267,7 @@ describe('render-tfvars.sh', () => {
         SLIPWAY_ENVIRONMENT: context.environment,
       });
       expect(rendered.status, rendered.stderr).toBe(0);
-      const plan = planVariables(ROOT_OF_TIER[spec.tier as keyof typeof ROOT_OF_TIER], out, name);
+      const plan = planVariables(out, name);
       return { api: validateEnvironmentSpec(spec, context), plan };
     }
 

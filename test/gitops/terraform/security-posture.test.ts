@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Block,
-  ENVIRONMENTS,
   environmentDir,
   expression,
   loadConfig,
@@ -36,7 +35,7 @@ beforeAll(async () => {
     modules.set(name, config);
     for (const resource of config.resources) resources.push({ ...resource, module: config });
   }
-  for (const name of ENVIRONMENTS) roots.set(name, await loadConfig(environmentDir(name)));
+  roots.set('environment', await loadConfig(environmentDir()));
 });
 
 const BOUNDARY = expression('var.permissions_boundary_arn');
@@ -170,12 +169,36 @@ describe('terraform security posture', () => {
     }
   });
 
-  it('grants the node role SSM core and only its own keys of the transfer bucket', () => {
+  it('grants the node role SSM core and no S3 right: file transfers use presigned URLs the controller signs', () => {
     const compute = modules.get('compute');
     const main = compute?.sources.get('main.tf') ?? '';
     expect(main).toContain('policy/AmazonSSMManagedInstanceCore');
-    expect(main).toMatch(/s3:::\$\{var\.ssm_transfer_bucket\}\/\$\{node\.id\}\/\*/);
-    expect(main).not.toMatch(/"s3:\*"|s3:::\*/);
+    expect(main).not.toMatch(/"s3:/);
+    expect(compute?.variables.has('ssm_transfer_bucket')).toBe(false);
+  });
+
+  it('scopes the EBS CSI driver to volumes and nodes carrying the cluster tag', () => {
+    const main = modules.get('compute')?.sources.get('main.tf') ?? '';
+    expect(main).toMatch(/cluster_tag\s*=\s*"kubernetes\.io\/cluster\/\$\{var\.name\}"/);
+    // Every statement that creates or changes something is conditioned on the cluster tag or on
+    // being part of a create call; only Describe* stays on "*".
+    const policy = main.slice(main.indexOf('data "aws_iam_policy_document" "ebs_csi"'));
+    const statements = policy
+      .slice(0, policy.indexOf('\n}\n'))
+      .split(/\n {2}statement \{/)
+      .slice(1);
+    expect(statements.length).toBe(6);
+    for (const statement of statements) {
+      if (/resources = \["\*"\]/.test(statement)) {
+        expect(statement.match(/"ec2:\w+"/g)?.every((action) => action.startsWith('"ec2:Describe'))).toBe(
+          true,
+        );
+      } else {
+        expect(statement).toMatch(
+          /variable = "(aws:(Request|Resource)Tag\/\$\{local\.cluster_tag\}|ec2:CreateAction)"/,
+        );
+      }
+    }
   });
 
   it('puts the API behind an internal network load balancer with a TCP 6443 listener', () => {
@@ -240,7 +263,7 @@ describe('terraform security posture', () => {
 
     it('passes the boundary from each root through modules/cluster to the vpc and compute modules', () => {
       for (const [name, root] of roots) {
-        expect(root.modules.get('cluster')?.permissions_boundary_arn, `environments/${name}`).toBe(BOUNDARY);
+        expect(root.modules.get('cluster')?.permissions_boundary_arn, name).toBe(BOUNDARY);
       }
       const cluster = modules.get('cluster');
       for (const called of ['vpc', 'compute']) {

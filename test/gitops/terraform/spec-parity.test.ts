@@ -11,14 +11,7 @@ import {
   VPC_PREFIX_MIN,
 } from '../../../functions/domain/environment-spec.js';
 import { requireTool } from '../../support/tools.js';
-import {
-  ENVIRONMENTS,
-  environmentDir,
-  loadConfig,
-  MODULES,
-  moduleDir,
-  type TerraformConfig,
-} from './terraform-config.js';
+import { environmentDir, loadConfig, MODULES, moduleDir, type TerraformConfig } from './terraform-config.js';
 
 /**
  * The API's validator (functions/domain/spec/aws.ts) and the Terraform variables that receive the
@@ -59,8 +52,7 @@ beforeAll(async () => {
   terraform = requireTool('terraform', 'terraform >= 1.11 from releases.hashicorp.com');
   workdir = mkdtempSync(join(tmpdir(), 'slipway-spec-parity-'));
   for (const name of MODULES) configs.set(`modules/${name}`, await loadConfig(moduleDir(name)));
-  for (const name of ENVIRONMENTS)
-    configs.set(`environments/${name}`, await loadConfig(environmentDir(name)));
+  configs.set('environment', await loadConfig(environmentDir()));
 });
 
 afterAll(() => {
@@ -108,10 +100,8 @@ describe('the API validator and the Terraform variables', () => {
     // compute (control_plane, workers), cluster (nodes), dev and prod roots (control_plane, workers)
     expect(patterns.map(({ where }) => where).sort()).toEqual(
       [
-        'environments/dev var.control_plane',
-        'environments/dev var.workers',
-        'environments/prod var.control_plane',
-        'environments/prod var.workers',
+        'environment var.control_plane',
+        'environment var.workers',
         'modules/cluster var.nodes',
         'modules/compute var.control_plane',
         'modules/compute var.workers',
@@ -138,8 +128,7 @@ describe('the API validator and the Terraform variables', () => {
       ({ where }) => where === 'modules/vpc var.cidr' || where.endsWith(' var.vpc_cidr'),
     );
     expect(vpcChecks.map(({ where }) => where).sort()).toEqual([
-      'environments/dev var.vpc_cidr',
-      'environments/prod var.vpc_cidr',
+      'environment var.vpc_cidr',
       'modules/vpc var.cidr',
     ]);
     for (const { where, condition } of vpcChecks) {

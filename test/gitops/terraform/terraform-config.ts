@@ -11,7 +11,9 @@ export const RESOURCE_MODULES = ['vpc', 'compute', 'security'] as const;
 /** Modules that only compose other modules (the environment roots call `cluster`). */
 export const COMPOSITION_MODULES = ['cluster'] as const;
 export const MODULES = [...RESOURCE_MODULES, ...COMPOSITION_MODULES] as const;
-export const ENVIRONMENTS = ['dev', 'prod'] as const;
+/** The one environment root every tier applies (gitops/terraform/environment; tiers.tf holds the differences). */
+export const ENVIRONMENT_ROOT = 'environment';
+export const TIERS = ['dev', 'staging', 'prod'] as const;
 export const MODULE_FILES = ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf'] as const;
 
 /** One HCL block as hcl2json renders it: attributes, nested blocks as arrays, expressions as "${...}". */
@@ -93,8 +95,8 @@ export function moduleDir(name: string): string {
   return join(TERRAFORM_ROOT, 'modules', name);
 }
 
-export function environmentDir(name: string): string {
-  return join(TERRAFORM_ROOT, 'environments', name);
+export function environmentDir(): string {
+  return join(TERRAFORM_ROOT, ENVIRONMENT_ROOT);
 }
 
 /** The output names the Ansible phase reads (gitops/terraform/ansible-outputs.json). */

@@ -44,8 +44,6 @@ module "compute" {
   root_volume = {
     size_gb = var.shape.root_volume_size_gb
   }
-  ssm_transfer_bucket      = var.ssm_transfer.bucket
-  ssm_transfer_kms_key_arn = var.ssm_transfer.kms_key_arn
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = var.tags
 }

@@ -96,19 +96,6 @@ variable "nodes" {
   }
 }
 
-variable "ssm_transfer" {
-  description = "S3 bucket for Ansible's SSM file transfers (Slipway's artifact bucket) and its KMS key when it is not S3-managed."
-  type = object({
-    bucket      = string
-    kms_key_arn = optional(string)
-  })
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ssm_transfer.bucket)) && (var.ssm_transfer.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.ssm_transfer.kms_key_arn)))
-    error_message = "ssm_transfer.bucket must be an S3 bucket name and ssm_transfer.kms_key_arn null or a KMS key ARN."
-  }
-}
-
 variable "permissions_boundary_arn" {
   description = "Permissions boundary every IAM role of the environment carries (the vpc module's flow-log role, the compute module's node role). Slipway's CDK app creates the policy; the terraform phase may create no role without it."
   type        = string

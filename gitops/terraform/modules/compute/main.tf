@@ -45,7 +45,7 @@ data "aws_ssm_parameter" "ami" {
 }
 
 ################################################################################
-# Node role: Systems Manager core + the SSM transfer bucket, nothing else
+# Node role: Systems Manager core + the EBS CSI driver on this cluster's volumes, nothing else
 ################################################################################
 
 data "aws_iam_policy_document" "node_assume" {
@@ -65,7 +65,7 @@ data "aws_iam_policy_document" "node_assume" {
 resource "aws_iam_role" "node" {
   name_prefix          = substr("${var.name}-node-", 0, 38)
   path                 = "/slipway/"
-  description          = "Kubernetes nodes of ${var.name}: SSM agent and Ansible file transfers"
+  description          = "Kubernetes nodes of ${var.name}: SSM agent and the EBS CSI driver"
   assume_role_policy   = data.aws_iam_policy_document.node_assume.json
   permissions_boundary = var.permissions_boundary_arn
 
@@ -77,47 +77,117 @@ resource "aws_iam_role_policy_attachment" "ssm_core" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
-# Ansible's aws_ssm connection stages files under s3://<bucket>/<instance id>/...: each node of
-# this cluster may touch its own cluster's keys only, never another tenant's transfers or the
-# state backups and phase outputs that share the bucket.
-data "aws_iam_policy_document" "ssm_transfer" {
+# No rights on the SSM transfer bucket: community.aws's aws_ssm connection moves every file with
+# presigned URLs that the Ansible controller signs for one key (<instance id>/<path>, valid one
+# hour), so a node can only fetch or upload the very object it is handed, never list or read
+# another node's transfers, state backups or phase outputs.
+
+# The EBS CSI driver's controller runs on the nodes with the node role: what AWS's
+# AmazonEBSCSIDriverPolicy grants, narrowed to this cluster. Volumes and snapshots must be created
+# with the cluster's tag (kubernetes.io/cluster/<name> = owned, which the driver writes when its
+# k8sTagClusterId is the cluster name), and only volumes carrying it may be attached (to this
+# cluster's nodes only), changed, snapshotted or deleted: one tenant's nodes cannot touch another
+# tenant's disks in the same account.
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  cluster_tag = "kubernetes.io/cluster/${var.name}"
+  ec2_arn     = "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}"
+  volumes     = "${local.ec2_arn}:${data.aws_caller_identity.current.account_id}:volume/*"
+  # EC2 snapshot ARNs carry no account id.
+  snapshots = "${local.ec2_arn}::snapshot/*"
+  instances = "${local.ec2_arn}:${data.aws_caller_identity.current.account_id}:instance/*"
+}
+
+data "aws_iam_policy_document" "ebs_csi" {
   statement {
-    sid       = "TransferObjects"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = [for node in aws_instance.this : "arn:${data.aws_partition.current.partition}:s3:::${var.ssm_transfer_bucket}/${node.id}/*"]
+    sid = "DescribeVolumesAndNodes"
+    # Describe calls take no resource ARN: AWS authorizes them on "*" only.
+    actions = [
+      "ec2:DescribeAvailabilityZones",
+      "ec2:DescribeInstances",
+      "ec2:DescribeSnapshots",
+      "ec2:DescribeTags",
+      "ec2:DescribeVolumes",
+      "ec2:DescribeVolumesModifications",
+    ]
+    resources = ["*"]
   }
 
   statement {
-    sid       = "LocateBucket"
-    actions   = ["s3:GetBucketLocation"]
-    resources = ["arn:${data.aws_partition.current.partition}:s3:::${var.ssm_transfer_bucket}"]
+    sid       = "CreateClusterVolumes"
+    actions   = ["ec2:CreateVolume", "ec2:CreateSnapshot"]
+    resources = [local.volumes, local.snapshots]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.cluster_tag}"
+      values   = ["owned"]
+    }
   }
 
-  dynamic "statement" {
-    for_each = var.ssm_transfer_kms_key_arn == null ? [] : [var.ssm_transfer_kms_key_arn]
+  statement {
+    sid       = "TagWhileCreating"
+    actions   = ["ec2:CreateTags"]
+    resources = [local.volumes, local.snapshots]
 
-    content {
-      sid       = "TransferEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = ["CreateVolume", "CreateSnapshot"]
+    }
+  }
+
+  statement {
+    sid = "ChangeClusterVolumes"
+    actions = [
+      "ec2:AttachVolume",
+      "ec2:DetachVolume",
+      "ec2:ModifyVolume",
+      "ec2:DeleteVolume",
+      "ec2:CreateTags",
+      "ec2:DeleteTags",
+    ]
+    resources = [local.volumes]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.cluster_tag}"
+      values   = ["owned"]
+    }
+  }
+
+  statement {
+    sid       = "AttachToClusterNodes"
+    actions   = ["ec2:AttachVolume", "ec2:DetachVolume"]
+    resources = [local.instances]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.cluster_tag}"
+      values   = ["owned"]
+    }
+  }
+
+  statement {
+    sid       = "DeleteClusterSnapshots"
+    actions   = ["ec2:DeleteSnapshot"]
+    resources = [local.snapshots]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.cluster_tag}"
+      values   = ["owned"]
     }
   }
 }
 
-resource "aws_iam_role_policy" "ssm_transfer" {
-  name   = "ssm-transfer-bucket"
+resource "aws_iam_role_policy" "ebs_csi" {
+  name   = "ebs-csi-driver"
   role   = aws_iam_role.node.id
-  policy = data.aws_iam_policy_document.ssm_transfer.json
-
-  lifecycle {
-    # One key prefix per node keeps tenants apart but grows with the cluster; IAM caps a role's
-    # inline policies at 10,240 characters (whitespace not counted). Fail with a reason instead
-    # of IAM's bare LimitExceeded.
-    precondition {
-      condition     = length(jsonencode(jsondecode(data.aws_iam_policy_document.ssm_transfer.json))) <= 10240
-      error_message = "The SSM transfer policy for this many nodes exceeds IAM's 10,240-character inline policy limit; use a shorter ssm_transfer_bucket name or fewer nodes."
-    }
-  }
+  policy = data.aws_iam_policy_document.ebs_csi.json
 }
 
 resource "aws_iam_instance_profile" "node" {

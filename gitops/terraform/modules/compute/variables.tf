@@ -118,27 +118,6 @@ variable "root_volume" {
   }
 }
 
-variable "ssm_transfer_bucket" {
-  description = "S3 bucket Ansible's aws_ssm connection uses for file transfers; the node role may only touch its own instances' keys in it."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.ssm_transfer_bucket))
-    error_message = "ssm_transfer_bucket must be an S3 bucket name."
-  }
-}
-
-variable "ssm_transfer_kms_key_arn" {
-  description = "KMS key that encrypts the SSM transfer bucket, when it is not the S3-managed key; the node role gets encrypt/decrypt on it."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.ssm_transfer_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.ssm_transfer_kms_key_arn))
-    error_message = "ssm_transfer_kms_key_arn must be a KMS key ARN."
-  }
-}
-
 variable "permissions_boundary_arn" {
   description = "Permissions boundary set on the node role (the terraform phase may only create IAM roles that carry it, so no role it creates can exceed it)."
   type        = string

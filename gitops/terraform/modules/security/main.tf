@@ -9,6 +9,20 @@ locals {
     cilium-health-icmp = { enabled = true, description = "Cilium health ICMP echo request", protocol = "icmp", from = 8, to = 0 }
     cilium-tunnel      = { enabled = true, description = "Cilium ${var.cilium.tunnel_protocol} overlay", protocol = "udp", from = local.tunnel_port, to = local.tunnel_port }
     hubble             = { enabled = var.cilium.hubble_enabled, description = "Hubble peer service (hubble-relay)", protocol = "tcp", from = 4244, to = 4244 }
+    # Prometheus runs on some node and scrapes node-exporter on every node; in tunnel mode a pod's
+    # traffic to another node's own address leaves with the node's address, so this rule, not the
+    # overlay, decides whether the scrape gets through.
+    node-exporter = { enabled = true, description = "node-exporter metrics (Prometheus)", protocol = "tcp", from = 9100, to = 9100 }
+  }
+
+  # Control-plane metrics endpoints Prometheus scrapes (kubeadm binds them to every address, see
+  # the k8s-control-plane role), reachable from the cluster's nodes only: the scheduler and the
+  # controller manager serve HTTPS and authorize with RBAC; etcd serves /metrics over plain HTTP
+  # on its own port, never the client port 2379.
+  control_plane_metrics = {
+    kube-controller-manager = { description = "kube-controller-manager metrics (Prometheus)", port = 10257 }
+    kube-scheduler          = { description = "kube-scheduler metrics (Prometheus)", port = 10259 }
+    etcd-metrics            = { description = "etcd metrics (Prometheus)", port = 2381 }
   }
 }
 
@@ -118,6 +132,19 @@ resource "aws_vpc_security_group_ingress_rule" "api_from_lb" {
   to_port                      = local.api_port
 
   tags = merge(var.tags, { Name = "${var.name}-api-from-lb" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "control_plane_metrics" {
+  for_each = local.control_plane_metrics
+
+  security_group_id            = aws_security_group.control_plane.id
+  referenced_security_group_id = aws_security_group.this.id
+  description                  = each.value.description
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
 
 resource "aws_vpc_security_group_ingress_rule" "etcd" {

@@ -12,7 +12,7 @@ locals {
 }
 
 module "cluster" {
-  source = "../../modules/cluster"
+  source = "../modules/cluster"
 
   name = local.cluster_name
   network = {
@@ -21,22 +21,17 @@ module "cluster" {
     service_cidr = var.service_cidr
   }
 
-  # dev shape: one NAT gateway shared by every zone, short log retention, small root volumes.
-  # A zone outage may cut egress; dev accepts that to save the per-zone NAT cost.
+  # The tier's shape (tiers.tf); the zone count may be narrowed by the spec within the tier's range.
   shape = {
-    availability_zone_count = var.availability_zone_count
-    nat_gateway_strategy    = "single"
-    flow_log_retention_days = 14
-    root_volume_size_gb     = 50
+    availability_zone_count = coalesce(var.availability_zone_count, local.tier.availability_zones.default)
+    nat_gateway_strategy    = local.tier.nat_gateway_strategy
+    flow_log_retention_days = local.tier.flow_log_retention_days
+    root_volume_size_gb     = local.tier.root_volume_size_gb
   }
 
   nodes = {
     control_plane = var.control_plane
     workers       = var.workers
-  }
-  ssm_transfer = {
-    bucket      = var.ssm_transfer_bucket
-    kms_key_arn = var.ssm_transfer_kms_key_arn
   }
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = local.tags

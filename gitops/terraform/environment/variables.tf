@@ -1,7 +1,7 @@
 # The input contract: buildspecs/scripts/terraform/render-tfvars.sh writes these names into
 # slipway.auto.tfvars.json. Each value is checked here on its own, together with the tier's rules;
 # checks that relate values to each other (CIDR overlaps, length of the cluster name) live in
-# modules/cluster, which every root calls with these values.
+# modules/cluster, which this root calls with these values.
 
 variable "organization" {
   description = "Organization (tenant) id, a DNS-1123 label; first half of the cluster name."
@@ -24,12 +24,12 @@ variable "environment" {
 }
 
 variable "tier" {
-  description = "Tier of the environment. This root serves staging and prod (staging gets the prod shape, so it rehearses what prod runs); dev uses environments/dev."
+  description = "Tier of the environment: dev, staging or prod. Everything the tier decides (zones, NAT gateways, log retention, volume size, minimum control plane) is in tiers.tf."
   type        = string
 
   validation {
-    condition     = contains(["staging", "prod"], var.tier)
-    error_message = "environments/prod serves the staging and prod tiers; dev uses environments/dev."
+    condition     = contains(keys(local.tiers), var.tier)
+    error_message = "tier must be dev, staging or prod."
   }
 }
 
@@ -106,8 +106,8 @@ variable "control_plane" {
   }
 
   validation {
-    condition     = var.tier != "prod" || var.control_plane.count >= 3
-    error_message = "A prod environment needs at least 3 control-plane nodes: a single etcd member is a single point of failure."
+    condition     = var.control_plane.count >= try(local.tiers[var.tier].min_control_plane_nodes, 1)
+    error_message = "A prod environment needs at least 3 control-plane nodes (tiers.tf, min_control_plane_nodes): a single etcd member is a single point of failure."
   }
 
   validation {
@@ -144,25 +144,14 @@ variable "ssm_transfer_bucket" {
   }
 }
 
-variable "ssm_transfer_kms_key_arn" {
-  description = "KMS key of the SSM transfer bucket when it is not S3-managed; null otherwise."
-  type        = string
+variable "availability_zone_count" {
+  description = "Availability zones to spread subnets, NAT gateways and nodes over; null takes the tier's default (tiers.tf: dev 2, staging and prod 3)."
+  type        = number
   default     = null
 
   validation {
-    condition     = var.ssm_transfer_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.ssm_transfer_kms_key_arn))
-    error_message = "ssm_transfer_kms_key_arn must be a KMS key ARN."
-  }
-}
-
-variable "availability_zone_count" {
-  description = "Availability zones to spread subnets, NAT gateways and nodes over."
-  type        = number
-  default     = 3
-
-  validation {
-    condition     = contains([2, 3], var.availability_zone_count)
-    error_message = "availability_zone_count must be 2 or 3: staging and prod survive the loss of a zone."
+    condition     = var.availability_zone_count == null ? true : contains(try(local.tiers[var.tier].availability_zones.allowed, []), var.availability_zone_count)
+    error_message = "availability_zone_count must be one the tier allows: dev 1 to 3, staging and prod 2 or 3 (they survive the loss of a zone)."
   }
 }
 

@@ -1,0 +1,255 @@
+# The planned graph of one environment, with an offline AWS (mocks.tfmock.hcl). Run by
+# test/gitops/terraform/terraform-test.test.ts: terraform init -backend=false -plugin-dir=<mirror>,
+# then terraform test.
+
+mock_provider "aws" {
+  source = "./tests"
+}
+
+variables {
+  organization             = "acme"
+  environment              = "prod"
+  tier                     = "prod"
+  region                   = "eu-west-1"
+  vpc_cidr                 = "10.40.0.0/16"
+  pod_cidr                 = "10.244.0.0/16"
+  service_cidr             = "10.96.0.0/12"
+  kubernetes_version       = "1.31"
+  cilium_version           = "1.17"
+  control_plane            = { count = 3, instance_type = "m6i.large" }
+  workers                  = { count = 2, instance_type = "m6i.xlarge" }
+  ssm_transfer_bucket      = "slipway-artifacts-123456789012"
+  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/slipway/node-boundary"
+}
+
+# The whole root: every module, validation and for_each evaluates, and the outputs later phases
+# read have their contract shape.
+run "prod_root" {
+  command = apply
+
+  assert {
+    condition     = length(output.ansible_inventory.control_plane) == 3 && length(output.ansible_inventory.workers) == 2
+    error_message = "ansible_inventory must list 3 control-plane nodes and 2 workers."
+  }
+
+  assert {
+    condition     = output.cluster_name == "acme-prod"
+    error_message = "cluster_name must be <organization>-<environment>."
+  }
+
+  assert {
+    condition     = length(output.private_subnet_ids) == 3 && length(output.nat_public_ips) == 3
+    error_message = "prod spreads over 3 zones with one NAT gateway each (tiers.tf)."
+  }
+}
+
+run "dev_root_takes_the_dev_shape" {
+  command = apply
+
+  variables {
+    environment   = "dev"
+    tier          = "dev"
+    control_plane = { count = 1, instance_type = "m6i.large" }
+    workers       = { count = 0, instance_type = "m6i.large" }
+  }
+
+  assert {
+    condition     = length(output.private_subnet_ids) == 2 && length(output.nat_public_ips) == 1
+    error_message = "dev spreads over 2 zones behind a single NAT gateway (tiers.tf)."
+  }
+
+  assert {
+    condition     = length(output.worker_instance_ids) == 0
+    error_message = "A dev environment without workers has no worker instance."
+  }
+}
+
+run "prod_refuses_a_single_control_plane_node" {
+  command = plan
+
+  variables {
+    control_plane = { count = 1, instance_type = "m6i.large" }
+  }
+
+  expect_failures = [var.control_plane]
+}
+
+run "prod_refuses_a_single_zone" {
+  command = plan
+
+  variables {
+    availability_zone_count = 1
+  }
+
+  expect_failures = [var.availability_zone_count]
+}
+
+run "unknown_tier_is_refused" {
+  command = plan
+
+  variables {
+    tier = "qa"
+  }
+
+  expect_failures = [var.tier]
+}
+
+# Network module: private subnets for nodes, every resource tagged, no ingress on 22.
+run "vpc" {
+  command = apply
+
+  module {
+    source = "./../modules/vpc"
+  }
+
+  variables {
+    name                    = "acme-prod"
+    cidr                    = "10.40.0.0/16"
+    availability_zone_count = 3
+    nat_gateway_strategy    = "one_per_az"
+    tags                    = { organization = "acme", environment = "prod", managed-by = "slipway" }
+  }
+
+  assert {
+    condition     = alltrue([for subnet in aws_subnet.private : subnet.map_public_ip_on_launch != true])
+    error_message = "Private subnets must never assign public addresses."
+  }
+
+  assert {
+    condition     = length(aws_route.private_nat) == 3 && alltrue([for route in aws_route.private_nat : route.gateway_id == null && route.nat_gateway_id != null])
+    error_message = "Private subnets (the nodes' only subnets) reach the internet through NAT only, never an internet gateway."
+  }
+
+  assert {
+    condition     = alltrue([for rule in [aws_vpc_security_group_ingress_rule.endpoints_https] : rule.ip_protocol != "-1" && !(rule.from_port <= 22 && rule.to_port >= 22)])
+    error_message = "No ingress rule may open port 22."
+  }
+
+  assert {
+    condition = alltrue([for tags in concat(
+      [aws_vpc.this.tags, aws_default_security_group.this.tags, aws_internet_gateway.this.tags, aws_route_table.public.tags],
+      [aws_cloudwatch_log_group.flow_logs.tags, aws_iam_role.flow_logs.tags, aws_flow_log.this.tags],
+      [aws_security_group.endpoints.tags, aws_vpc_security_group_ingress_rule.endpoints_https.tags, aws_vpc_endpoint.s3.tags],
+      [for subnet in aws_subnet.private : subnet.tags], [for subnet in aws_subnet.public : subnet.tags],
+      [for eip in aws_eip.nat : eip.tags], [for nat in aws_nat_gateway.this : nat.tags],
+      [for table in aws_route_table.private : table.tags], [for endpoint in aws_vpc_endpoint.ssm : endpoint.tags],
+    ) : tags["managed-by"] == "slipway" && tags["organization"] == "acme" && tags["environment"] == "prod"])
+    error_message = "Every taggable resource of the vpc module must carry organization, environment and managed-by = slipway."
+  }
+
+  assert {
+    condition     = aws_iam_role.flow_logs.permissions_boundary == var.permissions_boundary_arn
+    error_message = "The flow-log role must carry the permissions boundary."
+  }
+}
+
+# Security groups and the API load balancer: internal NLB, no ingress on 22, metrics reachable
+# from the nodes only.
+run "security" {
+  command = apply
+
+  module {
+    source = "./../modules/security"
+  }
+
+  variables {
+    name                    = "acme-prod"
+    vpc_id                  = "vpc-0123456789abcdef0"
+    subnet_ids              = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    api_ingress_cidr_blocks = ["10.40.0.0/16"]
+    node_ports              = { enabled = true, cidr_blocks = ["10.40.0.0/16"] }
+    tags                    = { organization = "acme", environment = "prod", managed-by = "slipway" }
+  }
+
+  assert {
+    condition     = aws_lb.api.internal && aws_lb.api.load_balancer_type == "network"
+    error_message = "The API load balancer must be an internal network load balancer."
+  }
+
+  assert {
+    condition = alltrue([for rule in concat(
+      values(aws_vpc_security_group_ingress_rule.node_to_node), values(aws_vpc_security_group_ingress_rule.node_ports),
+      values(aws_vpc_security_group_ingress_rule.control_plane_metrics), values(aws_vpc_security_group_ingress_rule.api_lb_clients),
+      [aws_vpc_security_group_ingress_rule.api_from_nodes, aws_vpc_security_group_ingress_rule.api_from_lb, aws_vpc_security_group_ingress_rule.etcd],
+    ) : rule.ip_protocol != "-1" && (rule.ip_protocol == "icmp" || !(rule.from_port <= 22 && rule.to_port >= 22))])
+    error_message = "No ingress rule may open port 22 (or every port)."
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.node_to_node["node-exporter"].from_port == 9100 && aws_vpc_security_group_ingress_rule.node_to_node["node-exporter"].referenced_security_group_id == aws_security_group.this.id
+    error_message = "node-exporter (9100) must be reachable between the cluster's nodes."
+  }
+
+  assert {
+    condition = alltrue([for name, port in { kube-controller-manager = 10257, kube-scheduler = 10259, etcd-metrics = 2381 } :
+      aws_vpc_security_group_ingress_rule.control_plane_metrics[name].from_port == port &&
+      aws_vpc_security_group_ingress_rule.control_plane_metrics[name].security_group_id == aws_security_group.control_plane.id &&
+    aws_vpc_security_group_ingress_rule.control_plane_metrics[name].referenced_security_group_id == aws_security_group.this.id])
+    error_message = "Scheduler (10259), controller-manager (10257) and etcd metrics (2381) must be open on the control plane to the cluster's nodes only."
+  }
+
+  assert {
+    condition = alltrue([for tags in concat(
+      [aws_security_group.this.tags, aws_security_group.control_plane.tags, aws_security_group.api_lb.tags],
+      [aws_lb.api.tags, aws_lb_target_group.api.tags, aws_lb_listener.api.tags, aws_vpc_security_group_egress_rule.nodes_all.tags],
+      [aws_vpc_security_group_egress_rule.api_lb_to_control_plane.tags, aws_vpc_security_group_ingress_rule.etcd.tags],
+      [aws_vpc_security_group_ingress_rule.api_from_nodes.tags, aws_vpc_security_group_ingress_rule.api_from_lb.tags],
+      [for rule in aws_vpc_security_group_ingress_rule.node_to_node : rule.tags], [for rule in aws_vpc_security_group_ingress_rule.node_ports : rule.tags],
+      [for rule in aws_vpc_security_group_ingress_rule.control_plane_metrics : rule.tags], [for rule in aws_vpc_security_group_ingress_rule.api_lb_clients : rule.tags],
+    ) : tags["managed-by"] == "slipway" && tags["organization"] == "acme"])
+    error_message = "Every taggable resource of the security module must carry organization, environment and managed-by = slipway."
+  }
+}
+
+# Nodes: private subnets only, IMDSv2, the boundary on the node role, tags.
+run "compute" {
+  command = apply
+
+  module {
+    source = "./../modules/compute"
+  }
+
+  variables {
+    name                             = "acme-prod"
+    subnet_ids                       = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    control_plane                    = { count = 3, instance_type = "m6i.large" }
+    workers                          = { count = 2, instance_type = "m6i.xlarge" }
+    control_plane_security_group_ids = ["sg-0123456789abcdef0", "sg-0123456789abcdef1"]
+    worker_security_group_ids        = ["sg-0123456789abcdef0"]
+    api_target_group_arn             = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api-0001/0123456789abcdef"
+    tags                             = { organization = "acme", environment = "prod", managed-by = "slipway" }
+  }
+
+  assert {
+    condition     = length(aws_instance.this) == 5 && alltrue([for node in aws_instance.this : contains(var.subnet_ids, node.subnet_id) && !node.associate_public_ip_address])
+    error_message = "Every node must sit in one of the private subnets, without a public address."
+  }
+
+  assert {
+    condition     = alltrue([for node in aws_instance.this : node.metadata_options[0].http_tokens == "required" && node.metadata_options[0].http_put_response_hop_limit == 1])
+    error_message = "Every node must require IMDSv2 with a hop limit of 1."
+  }
+
+  assert {
+    condition     = aws_iam_role.node.permissions_boundary == var.permissions_boundary_arn && aws_iam_role.node.path == "/slipway/"
+    error_message = "The node role must carry the permissions boundary, under /slipway/."
+  }
+
+  assert {
+    condition = alltrue([for tags in concat(
+      [aws_iam_role.node.tags, aws_iam_instance_profile.node.tags, aws_placement_group.control_plane.tags],
+      [for node in aws_instance.this : node.tags], [for node in aws_instance.this : node.root_block_device[0].tags],
+    ) : tags["managed-by"] == "slipway" && tags["organization"] == "acme"])
+    error_message = "Every taggable resource of the compute module must carry organization, environment and managed-by = slipway."
+  }
+
+  assert {
+    condition     = alltrue([for node in aws_instance.this : node.tags["kubernetes.io/cluster/acme-prod"] == "owned"])
+    error_message = "Every node carries the cluster tag the EBS CSI policy scopes attachments by."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.ebs_csi.role == aws_iam_role.node.id && aws_iam_role_policy.ebs_csi.name == "ebs-csi-driver"
+    error_message = "The node role carries the EBS CSI driver's policy."
+  }
+}
