@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API_ROUTES, type ApiRoute } from '../../../functions/handlers/api/routes.js';
@@ -116,6 +117,8 @@ describe('local HTTP API server', () => {
     expect(Math.abs(requestContext.timeEpoch - Date.now())).toBeLessThan(5_000);
     expect(requestContext.domainName).toBe(server.url.replace('http://', ''));
     expect(context.functionName).toBe('slipway-get-run');
+    // A second opinion on the shape: Powertools' own schema of the payload 2.0 event.
+    expect(APIGatewayProxyEventV2Schema.safeParse(event).error).toBeUndefined();
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(25_000);
   });
 
@@ -156,6 +159,7 @@ describe('local HTTP API server', () => {
     const { event } = onlyCall();
     expect(event.isBase64Encoded).toBe(true);
     expect(Buffer.from(event.body ?? '', 'base64').equals(bytes)).toBe(true);
+    expect(APIGatewayProxyEventV2Schema.safeParse(event).error).toBeUndefined();
   });
 
   it.each([
