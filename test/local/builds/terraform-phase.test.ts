@@ -1,0 +1,134 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { BuildResult } from '../../../local/builds/build-record.js';
+import { prepareBuildSource, REPO_ROOT } from '../../../local/builds/build-source.js';
+import { LOCAL_BUCKETS, localProjectVariables } from '../../../local/builds/project-variables.js';
+import { LocalBuildRunner } from '../../../local/builds/runner.js';
+import { findTerraformProviderMirror } from '../../../local/builds/tools.js';
+import { requireTool } from '../../support/tools.js';
+import { logOf, plain } from './harness.js';
+
+/**
+ * The REAL buildspecs/terraform.yml and its scripts, run by the local build runner with the
+ * simulators on PATH: fmt, init (provider mirror, no backend) and validate run on the real
+ * terraform; plan/apply/output are simulated. Checks the phase contract's exports
+ * (docs/phase-contract.md) over two runs of one environment.
+ */
+const SPEC = {
+  tier: 'prod',
+  region: 'eu-west-1',
+  kubernetesVersion: '1.30',
+  ciliumVersion: '1.16',
+  cluster: {
+    controlPlane: { count: 3, instanceType: 'm6i.large' },
+    workers: { count: 2, instanceType: 'm6i.xlarge' },
+  },
+  network: { vpcCidr: '10.20.0.0/16', podCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' },
+  namespaces: [],
+  gitops: {
+    repository: 'https://github.com/acme/platform-gitops.git',
+    branch: 'main',
+    path: 'tenants/acme/prod',
+  },
+};
+
+let root = '';
+let runner: LocalBuildRunner;
+let first: BuildResult;
+let second: BuildResult;
+
+beforeAll(async () => {
+  requireTool('terraform', 'terraform >= 1.11 from releases.hashicorp.com');
+  requireTool('jq', 'apt-get install jq');
+  const mirror = findTerraformProviderMirror();
+  if (!mirror) {
+    throw new Error('no filesystem mirror of the hashicorp/aws provider found (set SLIPWAY_TF_PLUGIN_DIR)');
+  }
+  root = mkdtempSync(join(tmpdir(), 'slipway-local-terraform-'));
+  const dataDir = join(root, 'data');
+  runner = new LocalBuildRunner({
+    dataDir,
+    sourceDir: await prepareBuildSource(dataDir, { bundleRenderer: false }),
+    projectVariables: localProjectVariables({ dataDir }),
+    terraformProviderMirror: mirror,
+  });
+  // Two runs of one environment: the second finds the state the first left and backs it up.
+  first = await run('acme.prod.000001.1a2b3c4d');
+  second = await run('acme.prod.000002.5e6f7a8b');
+}, 240_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function run(runId: string): Promise<BuildResult> {
+  return runner.build('terraform', {
+    ProjectName: 'PhaseProjectsterraform',
+    EnvironmentVariablesOverride: [
+      plain('SLIPWAY_ORGANIZATION', 'acme'),
+      plain('SLIPWAY_ENVIRONMENT', 'prod'),
+      plain('SLIPWAY_RUN_ID', runId),
+      plain('SLIPWAY_COMMIT', ''),
+      plain('SLIPWAY_TRIGGER', 'api'),
+      plain('SLIPWAY_SPEC', JSON.stringify(SPEC)),
+      plain('SLIPWAY_PREVIOUS_OUTPUTS', '{}'),
+    ],
+  });
+}
+
+describe('buildspecs/terraform.yml in the local build runner', () => {
+  it('exports the phase contract: outputs key, state backup key (from the second run on), cluster name, API endpoint', () => {
+    const exported = (build: BuildResult['Build']) =>
+      Object.fromEntries(build.ExportedEnvironmentVariables.map(({ Name, Value }) => [Name, Value]));
+    expect(exported(first.Build)).toEqual({
+      TF_OUTPUTS_S3_KEY: 'acme/prod/runs/acme.prod.000001.1a2b3c4d/terraform-outputs.json',
+      // A first run has no state to back up.
+      TF_STATE_BACKUP_S3_KEY: '',
+      CLUSTER_NAME: 'acme-prod',
+      API_ENDPOINT: expect.stringMatching(
+        /^internal-acme-prod-api-[0-9a-f]{16}\.elb\.eu-west-1\.amazonaws\.com$/,
+      ),
+    });
+    expect(exported(second.Build)).toEqual({
+      ...exported(first.Build),
+      TF_OUTPUTS_S3_KEY: 'acme/prod/runs/acme.prod.000002.5e6f7a8b/terraform-outputs.json',
+      TF_STATE_BACKUP_S3_KEY: 'acme/prod/state-backups/acme.prod.000002.5e6f7a8b.tfstate',
+    });
+
+    const log = logOf(second.Build);
+    // Real terraform ran what works offline; the rest says it is simulated.
+    expect(log).toContain('Success! The configuration is valid.');
+    expect(log).toContain('[simulated] terraform apply');
+    expect(log).toContain('[simulated] aws s3 cp');
+  });
+
+  it('publishes outputs the ansible phase can build its inventory from', () => {
+    const s3 = join(root, 'data', 's3', LOCAL_BUCKETS.artifacts);
+    const outputsFile = join(s3, 'acme/prod/runs/acme.prod.000002.5e6f7a8b/terraform-outputs.json');
+    const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, { value: unknown }>;
+    const contract = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'gitops/terraform/ansible-outputs.json'), 'utf8'),
+    ) as {
+      outputs: string[];
+    };
+    for (const name of contract.outputs) expect(outputs).toHaveProperty(name);
+
+    const inventory = join(root, 'inventory.json');
+    execFileSync(
+      requireTool('python3', 'apt-get install python3'),
+      [
+        join(REPO_ROOT, 'gitops/ansible/inventory/from-terraform.py'),
+        '--outputs',
+        outputsFile,
+        '--inventory',
+        inventory,
+      ],
+      { stdio: 'pipe' },
+    );
+    const hosts = JSON.stringify(JSON.parse(readFileSync(inventory, 'utf8')));
+    const controlPlane = z.array(z.string()).min(1).parse(outputs.control_plane_instance_ids?.value);
+    for (const id of controlPlane) expect(hosts).toContain(id);
+  });
+});
