@@ -10,7 +10,6 @@ export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
  */
 const EXCLUDED = new Set([
   '.terraform',
-  '.terraform.lock.hcl.local',
   'terraform.tfstate',
   'terraform.tfstate.backup',
   'tfplan',
