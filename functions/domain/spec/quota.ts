@@ -34,7 +34,34 @@ export const PodCount = z
   .positive({ error: 'must be a positive integer' })
   .max(10_000, { error: 'must be at most 10000' });
 
-export const ResourceQuota = z.strictObject({ cpu: CpuQuantity, memory: MemoryQuantity, pods: PodCount });
+/** Persistent storage as Kubernetes writes it ("20Gi"); zero is allowed and means none. */
+export const StorageQuantity = z
+  .string({ error: 'must be a storage quantity string such as "20Gi"' })
+  .superRefine((value, ctx) => {
+    try {
+      parseMemoryBytes(value);
+    } catch (error) {
+      if (!(error instanceof QuantityError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+    }
+  });
+export const PersistentVolumeClaimCount = z
+  .number({ error: 'must be a non-negative integer' })
+  .int({ error: 'must be a non-negative integer' })
+  .nonnegative({ error: 'must be a non-negative integer' })
+  .max(10_000, { error: 'must be at most 10000' });
+
+/**
+ * `storage` (the sum of the PersistentVolumeClaims' requests) and `persistentVolumeClaims` (how many)
+ * are optional: a namespace that names neither gets no persistent storage (a quota of zero).
+ */
+export const ResourceQuota = z.strictObject({
+  cpu: CpuQuantity,
+  memory: MemoryQuantity,
+  pods: PodCount,
+  storage: StorageQuantity.optional(),
+  persistentVolumeClaims: PersistentVolumeClaimCount.optional(),
+});
 export type ResourceQuota = z.infer<typeof ResourceQuota>;
 
 /** Summed quotas in base units: CPU in millicores, memory in bytes. */
@@ -61,6 +88,17 @@ function add(a: QuotaTotals, b: QuotaTotals): QuotaTotals {
 }
 
 const ZERO: QuotaTotals = { cpuMillicores: 0, memoryBytes: 0, pods: 0 };
+
+/** Storage bytes and claims of some namespaces; an omitted value counts as zero. */
+function storageTotals(quotas: readonly ResourceQuota[]): { bytes: number; claims: number } {
+  return quotas.reduce(
+    (sum, quota) => ({
+      bytes: sum.bytes + (quota.storage === undefined ? 0 : parseMemoryBytes(quota.storage)),
+      claims: sum.claims + (quota.persistentVolumeClaims ?? 0),
+    }),
+    { bytes: 0, claims: 0 },
+  );
+}
 
 /** The sum of one environment's namespace quotas. */
 export function sumNamespaceQuotas(spec: {
@@ -114,6 +152,25 @@ export function checkOrganizationQuota(
       issue(
         'quota.pods',
         `${who} request ${total.pods} pods, above the organization's ceiling of ${ceiling.pods}`,
+      ),
+    );
+  }
+  // A ceiling that names no storage does not limit it (organizations recorded before storage existed).
+  const storage = storageTotals(specs.flatMap((spec) => spec.namespaces.map((namespace) => namespace.quota)));
+  const { storage: storageCeiling, persistentVolumeClaims: claimsCeiling } = organization.quota;
+  if (storageCeiling !== undefined && storage.bytes > parseMemoryBytes(storageCeiling)) {
+    issues.push(
+      issue(
+        'quota.storage',
+        `${who} request ${formatMemory(storage.bytes)} storage, above the organization's ceiling of ${storageCeiling}`,
+      ),
+    );
+  }
+  if (claimsCeiling !== undefined && storage.claims > claimsCeiling) {
+    issues.push(
+      issue(
+        'quota.persistentVolumeClaims',
+        `${who} request ${storage.claims} persistent volume claims, above the organization's ceiling of ${claimsCeiling}`,
       ),
     );
   }

@@ -1,6 +1,7 @@
 import { ApplicationSet, AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { type EnvironmentSpec, tenantNamespace } from '../../../functions/domain/environment-spec.js';
-import { ARGOCD_NAMESPACE, groups, IN_CLUSTER } from './labels.js';
+import { ARGOCD_NAMESPACE, deployerServiceAccount, groups, IN_CLUSTER } from './labels.js';
+import { TENANT_KINDS } from './tenant-kinds.js';
 
 /** Subscribes every generated Application to Slipway's webhook for the two triggers it acts on. */
 export const NOTIFICATION_SUBSCRIPTIONS: Readonly<Record<string, string>> = {
@@ -37,54 +38,82 @@ export function expectedApplications(
 }
 
 /**
- * One AppProject per organization: its Applications may deploy only from the organization's
- * repository, only into the organization's namespaces, and no cluster-scoped resource at all.
- * Quotas, limit ranges, Cilium policies and RBAC are Slipway's (rendered here, reconciled by the
- * platform project), so tenant Applications may not override them.
+ * One AppProject per organization. Its Applications may deploy only from the organization's
+ * repository, only into the organization's namespaces, and only the namespaced kinds of
+ * tenant-kinds.ts (an allow-list: any other kind, and every cluster-scoped one, is refused before
+ * anything is applied). Syncs run as the organization's deployer service account (sync
+ * impersonation, `destinationServiceAccounts`), which RoleBindings in those namespaces alone empower:
+ * even a kind Argo CD let through is refused by the API server outside them.
+ *
+ * Roles map the OIDC groups of labels.ts: org admins manage every Application; every developer of
+ * the organization sees them all; a namespace's developers sync its Application and its viewers see
+ * only that one (one Application per namespace, named like the namespace).
  */
 export function appProject(
   organization: string,
+  environment: string,
   spec: EnvironmentSpec,
   namespaces: readonly string[],
   labels: Record<string, string>,
 ): AppProject {
   const project = organization;
-  const policy = (role: string, action: string) =>
-    `p, proj:${project}:${role}, applications, ${action}, ${project}/*, allow`;
+  const policy = (role: string, resource: string, action: string, object: string) =>
+    `p, proj:${project}:${role}, ${resource}, ${action}, ${project}/${object}, allow`;
+  const deployer = deployerServiceAccount(organization);
+  const perNamespace = spec.namespaces.flatMap((ns) => {
+    const application = tenantNamespace(organization, environment, ns.name);
+    return [
+      {
+        name: `developer-${ns.name}`,
+        description: `Developers of ${application}: see and sync its Application`,
+        groups: [groups.namespaceDeveloper(organization, ns.name)],
+        policies: [
+          policy(`developer-${ns.name}`, 'applications', 'get', application),
+          policy(`developer-${ns.name}`, 'applications', 'sync', application),
+          policy(`developer-${ns.name}`, 'logs', 'get', application),
+        ],
+      },
+      {
+        name: `viewer-${ns.name}`,
+        description: `Viewers of ${application}: see its Application only`,
+        groups: [groups.namespaceViewer(organization, ns.name)],
+        policies: [policy(`viewer-${ns.name}`, 'applications', 'get', application)],
+      },
+    ];
+  });
   return new AppProject({
     metadata: { name: project, namespace: ARGOCD_NAMESPACE, labels },
     spec: {
-      description: `Applications of organization ${organization}: its repository, its namespaces only`,
+      description: `Applications of organization ${organization}: its repository, its namespaces, its allowed kinds only`,
       sourceRepos: [spec.gitops.repository],
       destinations: namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
+      // No catch-all entry: a destination without a service account fails its sync instead of
+      // falling back to Argo CD's own (cluster-admin) identity.
+      destinationServiceAccounts: namespaces.map((namespace) => ({
+        server: IN_CLUSTER,
+        namespace,
+        defaultServiceAccount: `${deployer.namespace}:${deployer.name}`,
+      })),
       clusterResourceWhitelist: [],
-      namespaceResourceBlacklist: [
-        { group: '', kind: 'ResourceQuota' },
-        { group: '', kind: 'LimitRange' },
-        { group: 'cilium.io', kind: 'CiliumNetworkPolicy' },
-        { group: 'rbac.authorization.k8s.io', kind: 'Role' },
-        { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
-      ],
+      namespaceResourceWhitelist: TENANT_KINDS.map(({ group, kind }) => ({ group, kind })),
       orphanedResources: { warn: true },
       roles: [
         {
           name: 'admin',
-          description: 'Organization admins manage and sync the Applications',
-          groups: [groups.namespaceAdmin(organization)],
-          policies: [policy('admin', '*')],
+          description: 'Organization admins manage and sync every Application',
+          groups: [groups.orgAdmin(organization)],
+          policies: [policy('admin', 'applications', '*', '*'), policy('admin', 'logs', 'get', '*')],
         },
         {
           name: 'developer',
-          description: 'Developers see and sync the Applications',
+          description: "The organization's developers see every Application",
           groups: [groups.developer(organization)],
-          policies: [policy('developer', 'get'), policy('developer', 'sync')],
+          policies: [
+            policy('developer', 'applications', 'get', '*'),
+            policy('developer', 'logs', 'get', '*'),
+          ],
         },
-        {
-          name: 'viewer',
-          description: 'Viewers see the Applications',
-          groups: [groups.viewer(organization)],
-          policies: [policy('viewer', 'get')],
-        },
+        ...perNamespace,
       ],
     },
   });
@@ -124,6 +153,9 @@ export function applicationSet(
       template: {
         metadata: { name: namespace, labels, annotations: { ...NOTIFICATION_SUBSCRIPTIONS } },
         spec: {
+          // A literal project, never templated: then the git generator reads the repository with
+          // the organization's project-scoped credential (Argo CD uses only unscoped credentials
+          // for a templated project).
           project: organization,
           source: {
             repoURL: spec.gitops.repository,

@@ -25,13 +25,28 @@ export function tenantLabels(identity: TenantIdentity): Record<string, string> {
   };
 }
 
-/** RBAC groups, as the cluster's authenticator (OIDC) must present them. */
+/**
+ * RBAC groups, as the cluster's authenticator (OIDC: kube-apiserver and Argo CD read the same
+ * groups claim) must present them. The roles are the HTTP API's (platform-admin, org-admin,
+ * developer, viewer); a developer or viewer is assigned to namespaces one by one, by short name.
+ */
 export const groups = {
   platformAdmin: 'slipway:platform-admin',
-  namespaceAdmin: (organization: string) => `slipway:${organization}:namespace-admin`,
-  /** Every developer of the organization: reads across all its namespaces. */
+  /** The organization's admins: namespace-admin in every namespace of the organization. */
+  orgAdmin: (organization: string) => `slipway:${organization}:org-admin`,
+  /** Every developer of the organization: reads across all its namespaces (no Secrets). */
   developer: (organization: string) => `slipway:${organization}:developer`,
-  /** The developers of one namespace (by its short name): write in that namespace. */
+  /** The developers assigned to one namespace (by its short name): write in that namespace. */
   namespaceDeveloper: (organization: string, name: string) => `slipway:${organization}:${name}:developer`,
-  viewer: (organization: string) => `slipway:${organization}:viewer`,
+  /** The viewers assigned to one namespace (by its short name): read in that namespace only. */
+  namespaceViewer: (organization: string, name: string) => `slipway:${organization}:${name}:viewer`,
 } as const;
+
+/**
+ * The service account Argo CD impersonates when it syncs the organization's Applications. It lives
+ * in the argocd namespace, where tenants can create nothing (no token Secret of it, no pod running
+ * as it), and is bound only inside the organization's namespaces.
+ */
+export function deployerServiceAccount(organization: string): { namespace: string; name: string } {
+  return { namespace: ARGOCD_NAMESPACE, name: `slipway-deployer-${organization}` };
+}

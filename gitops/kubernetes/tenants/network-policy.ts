@@ -1,4 +1,5 @@
-import { CiliumNetworkPolicy } from '@kubernetes-models/cilium/cilium.io/v2';
+import { CiliumClusterwideNetworkPolicy, CiliumNetworkPolicy } from '@kubernetes-models/cilium/cilium.io/v2';
+import { LABEL_ORGANIZATION } from './labels.js';
 
 /** Cilium's label for the namespace of an endpoint; `k8s:` scopes it to Kubernetes-derived labels. */
 const POD_NAMESPACE = 'k8s:io.kubernetes.pod.namespace';
@@ -32,4 +33,72 @@ export function defaultDenyPolicy(namespace: string, labels: Record<string, stri
       ],
     },
   });
+}
+
+/** Cilium's label for a label of an endpoint's namespace (namespace labels are part of identity). */
+const NAMESPACE_LABEL = (key: string) => `k8s:io.cilium.k8s.namespace.labels.${key}`;
+const TENANT_NAMESPACE_LABEL = NAMESPACE_LABEL(LABEL_ORGANIZATION);
+
+/** Pods of tenant namespaces: every namespace the renderer labels with an organization. */
+export const TENANT_PODS = {
+  matchExpressions: [{ key: TENANT_NAMESPACE_LABEL, operator: 'Exists' as const }],
+};
+
+/**
+ * Pods of platform namespaces - every namespace without an organization label (argocd,
+ * monitoring, kube-system, and any the platform adds later) - except kube-dns, as two selectors
+ * (a selector cannot say "not (kube-system and kube-dns)"). `Exists` on the pod namespace keeps
+ * reserved identities (world, host) out of them.
+ */
+export const PLATFORM_PODS_EXCEPT_DNS = [
+  {
+    matchExpressions: [
+      { key: POD_NAMESPACE, operator: 'Exists' as const },
+      { key: POD_NAMESPACE, operator: 'NotIn' as const, values: ['kube-system'] },
+      { key: TENANT_NAMESPACE_LABEL, operator: 'DoesNotExist' as const },
+    ],
+  },
+  {
+    matchLabels: { [POD_NAMESPACE]: 'kube-system' },
+    matchExpressions: [{ key: 'k8s:k8s-app', operator: 'NotIn' as const, values: ['kube-dns'] }],
+  },
+];
+
+/**
+ * What no tenant pod may reach, whatever allow rules its namespace gains (a namespace admin may add
+ * Kubernetes NetworkPolicies, and policies add up): Cilium's deny rules win over every allow rule.
+ * The host and the other nodes are platform too (kubelet, node-exporter, etcd, scheduler and
+ * controller-manager metrics), and so is the API server.
+ */
+export const PLATFORM_ENTITIES = ['host', 'remote-node', 'kube-apiserver'] as const;
+
+/**
+ * The platform's fence, cluster-wide and independent of any tenant namespace's own policy: tenant
+ * pods are denied egress to every platform pod but kube-dns and to the platform entities, and
+ * platform pods but kube-dns are denied ingress from tenant pods. Deny-only rules with
+ * `enableDefaultDeny` off: they take nothing away from platform components (which no other policy
+ * selects, so they keep reaching what they need) and change nothing else for tenants.
+ */
+export function platformFencePolicies(labels: Record<string, string>): CiliumClusterwideNetworkPolicy[] {
+  const noDefaultDeny = { ingress: false, egress: false };
+  return [
+    new CiliumClusterwideNetworkPolicy({
+      metadata: { name: 'slipway-tenant-egress-fence', labels },
+      spec: {
+        description: 'Tenant pods reach no platform pod but kube-dns, and neither nodes nor the API server',
+        endpointSelector: TENANT_PODS,
+        enableDefaultDeny: noDefaultDeny,
+        egressDeny: [{ toEndpoints: PLATFORM_PODS_EXCEPT_DNS }, { toEntities: [...PLATFORM_ENTITIES] }],
+      },
+    }),
+    new CiliumClusterwideNetworkPolicy({
+      metadata: { name: 'slipway-platform-ingress-fence', labels },
+      specs: PLATFORM_PODS_EXCEPT_DNS.map((endpointSelector) => ({
+        description: 'Platform pods (kube-dns aside) accept nothing from tenant pods',
+        endpointSelector,
+        enableDefaultDeny: noDefaultDeny,
+        ingressDeny: [{ fromEndpoints: [TENANT_PODS] }],
+      })),
+    }),
+  ];
 }

@@ -5,7 +5,9 @@ import {
   Role,
   RoleBinding,
 } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { groups } from './labels.js';
+import { ServiceAccount } from 'kubernetes-models/v1';
+import { deployerServiceAccount, groups } from './labels.js';
+import { TENANT_KINDS } from './tenant-kinds.js';
 
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -68,17 +70,35 @@ export const NAMESPACE_ADMIN_RULES: readonly IPolicyRule[] = [
   },
 ];
 
+/**
+ * What Argo CD may do in a tenant namespace when it syncs as the organization's deployer: exactly
+ * the kinds of the AppProject's allow-list (tenant-kinds.ts), by resource and API group.
+ */
+export const DEPLOYER_RULES: readonly IPolicyRule[] = [
+  ...new Set(TENANT_KINDS.map((kind) => kind.group)),
+].map((group) => ({
+  apiGroups: [group],
+  resources: TENANT_KINDS.filter((kind) => kind.group === group).map((kind) => kind.resource),
+  verbs: [...READ, 'create', 'update', 'patch', 'delete'],
+}));
+
 export const ROLES = {
   namespaceAdmin: 'slipway:namespace-admin',
   developer: 'slipway:developer',
   viewer: 'slipway:viewer',
+  deployer: 'slipway:deployer',
 } as const;
 
 function groupSubjects(names: readonly string[]) {
   return names.map((name) => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name }));
 }
 
-/** The three Roles of a tenant namespace and the bindings of the organization's groups to them. */
+/**
+ * The Roles of a tenant namespace and their bindings: the organization's admins, the namespace's
+ * developers and viewers (by short name), every developer of the organization as a reader, and the
+ * organization's deployer service account (Argo CD's sync identity). Every binding is a RoleBinding
+ * to a Role of this namespace: nothing here grants anything outside it.
+ */
 export function namespaceRbac(
   organization: string,
   shortName: string,
@@ -87,26 +107,35 @@ export function namespaceRbac(
 ): (Role | RoleBinding)[] {
   const role = (name: string, roleRules: readonly IPolicyRule[]) =>
     new Role({ metadata: { name, namespace, labels }, rules: [...roleRules] });
-  const binding = (roleName: string, subjects: readonly string[]) =>
+  const binding = (roleName: string, subjects: RoleBinding['subjects']) =>
     new RoleBinding({
       metadata: { name: roleName, namespace, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
-      subjects: groupSubjects(subjects),
+      subjects,
     });
+  const deployer = deployerServiceAccount(organization);
   return [
     role(ROLES.namespaceAdmin, NAMESPACE_ADMIN_RULES),
     role(ROLES.developer, DEVELOPER_RULES),
     role(ROLES.viewer, VIEWER_RULES),
-    binding(ROLES.namespaceAdmin, [groups.namespaceAdmin(organization)]),
-    binding(ROLES.developer, [groups.namespaceDeveloper(organization, shortName)]),
-    // Developers read across their organization's namespaces; viewers read everywhere in it.
-    binding(ROLES.viewer, [groups.developer(organization), groups.viewer(organization)]),
+    role(ROLES.deployer, DEPLOYER_RULES),
+    binding(ROLES.namespaceAdmin, groupSubjects([groups.orgAdmin(organization)])),
+    binding(ROLES.developer, groupSubjects([groups.namespaceDeveloper(organization, shortName)])),
+    // The organization's developers read across its namespaces; a viewer reads only the namespaces
+    // it is assigned to.
+    binding(
+      ROLES.viewer,
+      groupSubjects([groups.developer(organization), groups.namespaceViewer(organization, shortName)]),
+    ),
+    binding(ROLES.deployer, [{ kind: 'ServiceAccount', ...deployer }]),
   ];
 }
 
 /**
  * Namespaces are cluster-scoped, so seeing one's own namespaces needs a ClusterRole, limited by
  * resourceNames to the organization's namespaces (`list` cannot be limited that way, so it is not granted).
+ * Only org admins and the organization's developers get it: a viewer reads its assigned namespaces
+ * alone, and `kubectl -n <namespace>` needs no right on the Namespace object.
  */
 export function organizationClusterRbac(
   organization: string,
@@ -129,13 +158,18 @@ export function organizationClusterRbac(
     new ClusterRoleBinding({
       metadata: { name, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: groupSubjects([
-        groups.namespaceAdmin(organization),
-        groups.developer(organization),
-        groups.viewer(organization),
-      ]),
+      subjects: groupSubjects([groups.orgAdmin(organization), groups.developer(organization)]),
     }),
   ];
+}
+
+/** The organization's deployer service account (in the argocd namespace; see deployerServiceAccount). */
+export function deployerAccount(organization: string, labels: Record<string, string>): ServiceAccount {
+  return new ServiceAccount({
+    metadata: { ...deployerServiceAccount(organization), labels },
+    // Argo CD impersonates it; no pod ever runs as it, so no token is mounted anywhere.
+    automountServiceAccountToken: false,
+  });
 }
 
 /** The platform team administers the whole cluster. */

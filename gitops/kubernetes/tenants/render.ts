@@ -1,7 +1,8 @@
 /**
  * The tenant renderer: from a validated environment spec, the typed Kubernetes objects that make
  * an organization's environment a tenant of its cluster — namespaces with quotas and limit ranges,
- * default-deny Cilium policies, RBAC, and the organization's AppProject and ApplicationSet.
+ * default-deny Cilium policies, RBAC, the deployer service account Argo CD syncs as, and the
+ * organization's AppProject and ApplicationSet — plus the platform's cluster-wide objects.
  * Objects are kubernetes-models instances, so the compiler catches misspelt fields and
  * `.validate()` checks them against the API schemas.
  */
@@ -14,8 +15,8 @@ import {
 import { applicationSet, appProject, type ExpectedApplication, expectedApplications } from './argocd.js';
 import { LABEL_MANAGED_BY, tenantLabels } from './labels.js';
 import { limitRange, namespace, resourceQuota } from './namespaces.js';
-import { defaultDenyPolicy } from './network-policy.js';
-import { namespaceRbac, organizationClusterRbac, platformRbac } from './rbac.js';
+import { defaultDenyPolicy, platformFencePolicies } from './network-policy.js';
+import { deployerAccount, namespaceRbac, organizationClusterRbac, platformRbac } from './rbac.js';
 
 export type { ExpectedApplication } from './argocd.js';
 
@@ -92,7 +93,8 @@ export function renderTenant(input: TenantInput): ManifestFile[] {
     {
       file: `argocd-${organization}.yaml`,
       objects: [
-        appProject(organization, spec, namespaces, labels),
+        deployerAccount(organization, labels),
+        appProject(organization, environment, spec, namespaces, labels),
         applicationSet(organization, environment, spec, labels),
       ],
     },
@@ -126,7 +128,14 @@ export function renderTenants(inputs: readonly TenantInput[]): ManifestFile[] {
   return [...inputs.flatMap((input) => renderTenant(input)), ...renderPlatform()];
 }
 
-/** Cluster-wide objects that belong to no organization: the platform team's cluster-admin binding. */
+/**
+ * Cluster-wide objects that belong to no organization: the platform team's cluster-admin binding and
+ * the Cilium fence between tenant and platform namespaces.
+ */
 export function renderPlatform(): ManifestFile[] {
-  return [{ file: 'platform-rbac.yaml', objects: [platformRbac({ [LABEL_MANAGED_BY]: 'slipway' })] }];
+  const labels = { [LABEL_MANAGED_BY]: 'slipway' };
+  return [
+    { file: 'platform-rbac.yaml', objects: [platformRbac(labels)] },
+    { file: 'platform-network-fence.yaml', objects: platformFencePolicies(labels) },
+  ];
 }

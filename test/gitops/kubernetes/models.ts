@@ -1,12 +1,20 @@
 import { Application, ApplicationSet, AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
-import { CiliumNetworkPolicy } from '@kubernetes-models/cilium/cilium.io/v2';
+import { CiliumClusterwideNetworkPolicy, CiliumNetworkPolicy } from '@kubernetes-models/cilium/cilium.io/v2';
 import {
   ClusterRole,
   ClusterRoleBinding,
   Role,
   RoleBinding,
 } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ConfigMap, LimitRange, Namespace, ResourceQuota, Secret } from 'kubernetes-models/v1';
+import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1';
+import {
+  ConfigMap,
+  LimitRange,
+  Namespace,
+  ResourceQuota,
+  Secret,
+  ServiceAccount,
+} from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 
 interface Validatable {
@@ -21,11 +29,15 @@ const MODELS: Record<string, ModelConstructor> = {
   'v1/LimitRange': LimitRange as unknown as ModelConstructor,
   'v1/ConfigMap': ConfigMap as unknown as ModelConstructor,
   'v1/Secret': Secret as unknown as ModelConstructor,
+  'v1/ServiceAccount': ServiceAccount as unknown as ModelConstructor,
+  'storage.k8s.io/v1/StorageClass': StorageClass as unknown as ModelConstructor,
   'rbac.authorization.k8s.io/v1/Role': Role as unknown as ModelConstructor,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding as unknown as ModelConstructor,
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole as unknown as ModelConstructor,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding as unknown as ModelConstructor,
   'cilium.io/v2/CiliumNetworkPolicy': CiliumNetworkPolicy as unknown as ModelConstructor,
+  'cilium.io/v2/CiliumClusterwideNetworkPolicy':
+    CiliumClusterwideNetworkPolicy as unknown as ModelConstructor,
   'argoproj.io/v1alpha1/AppProject': AppProject as unknown as ModelConstructor,
   'argoproj.io/v1alpha1/Application': Application as unknown as ModelConstructor,
   'argoproj.io/v1alpha1/ApplicationSet': ApplicationSet as unknown as ModelConstructor,

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_NAME_MAX, isDns1123Label } from '../../../functions/domain/environment-spec.js';
+import {
+  CLUSTER_NAME_MAX,
+  isDns1123Label,
+  parseCpuMillicores,
+  parseMemoryBytes,
+} from '../../../functions/domain/environment-spec.js';
 import { DNS1123_LABEL_MAX } from '../../../functions/domain/spec/names.js';
 import { toYaml } from '../../../gitops/kubernetes/tenants/bundle.js';
 import {
@@ -11,7 +16,9 @@ import {
   tenantNamespaces,
 } from '../../../gitops/kubernetes/tenants/render.js';
 import { dnsLabelOfLength, tenantIdentity, tenantInput, tenantsOfOneCluster } from './arbitraries.js';
+import { isResourcePermitted, type ProjectSpec, projectRoleProblems } from './argocd-project-rules.js';
 import { type KubeObject, parseYamlObjects, validateWithModel } from './models.js';
+import { isAllowed } from './rbac-rules.js';
 
 function objectsOf(files: ReturnType<typeof renderTenant>): KubeObject[] {
   return files.flatMap((file) => parseYamlObjects(toYaml(file)));
@@ -181,6 +188,125 @@ describe('tenant renderer properties', () => {
         }
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it("for any tenants sharing a cluster: no AppProject, RoleBinding, deployer or Cilium policy of one organization reaches another's namespaces", () => {
+    fc.assert(
+      fc.property(tenantsOfOneCluster, (tenants) => {
+        let rendered: ReturnType<typeof renderTenants>;
+        try {
+          rendered = renderTenants(tenants);
+        } catch (error) {
+          // Colliding names are refused (property above); nothing is rendered to check.
+          expect(error).toBeInstanceOf(TenantRenderError);
+          return;
+        }
+        const objects = objectsOf(rendered);
+        const owner = new Map(
+          tenants.flatMap((tenant) =>
+            tenantNamespaces(tenant).map((namespace) => [namespace, tenant.organization]),
+          ),
+        );
+        const server = 'https://kubernetes.default.svc';
+        for (const tenant of tenants) {
+          const organization = tenant.organization;
+          const ownNamespaces = tenantNamespaces(tenant);
+          const others = [...owner].filter(([, org]) => org !== organization).map(([namespace]) => namespace);
+          const project = objects.find(
+            (object) => object.kind === 'AppProject' && object.metadata.name === organization,
+          )?.spec as ProjectSpec & {
+            destinationServiceAccounts: { namespace: string; defaultServiceAccount: string }[];
+            roles: { name: string; groups: string[]; policies: string[] }[];
+          };
+          // The project: destinations, impersonated accounts and roles stay inside the organization.
+          expect(project.destinationServiceAccounts.map((entry) => entry.namespace)).toEqual(ownNamespaces);
+          for (const role of project.roles) {
+            expect(projectRoleProblems(organization, role)).toEqual([]);
+            for (const group of role.groups) expect(group.startsWith(`slipway:${organization}:`)).toBe(true);
+          }
+          const deployment = { group: 'apps', kind: 'Deployment', name: 'x', namespaced: true };
+          const [sa = '', name = ''] = (
+            project.destinationServiceAccounts[0]?.defaultServiceAccount ?? ''
+          ).split(':');
+          const deployer = { kind: 'ServiceAccount' as const, namespace: sa, name };
+          for (const namespace of ownNamespaces) {
+            expect(isResourcePermitted(project, { ...deployment, namespace }, server, namespace)).toBe(true);
+            const request = { verb: 'create', group: 'apps', resource: 'deployments', namespace };
+            expect(isAllowed(objects, deployer, request)).toBe(true);
+          }
+          for (const namespace of others) {
+            expect(
+              isResourcePermitted(project, { ...deployment, namespace }, server, ownNamespaces[0] ?? ''),
+            ).toBe(false);
+            for (const verb of ['get', 'create', 'patch', 'delete'])
+              expect(
+                isAllowed(objects, deployer, { verb, group: 'apps', resource: 'deployments', namespace }),
+              ).toBe(false);
+          }
+        }
+        // Every binding in a tenant namespace binds only that organization's groups and deployer.
+        for (const binding of objects.filter((object) => object.kind === 'RoleBinding')) {
+          const organization = owner.get(binding.metadata.namespace ?? '');
+          expect(organization).toBeDefined();
+          expect((binding.roleRef as { kind: string }).kind).toBe('Role');
+          for (const subject of binding.subjects as { kind: string; name: string }[]) {
+            if (subject.kind === 'ServiceAccount')
+              expect(subject.name).toBe(`slipway-deployer-${organization}`);
+            else expect(subject.name.startsWith(`slipway:${organization}:`)).toBe(true);
+          }
+        }
+        // Cluster-wide grants to an organization name only its own namespaces.
+        for (const binding of objects.filter((object) => object.kind === 'ClusterRoleBinding')) {
+          const subjects = binding.subjects as { name: string }[];
+          if (subjects.some((subject) => subject.name === 'slipway:platform-admin')) continue;
+          const organization = tenants.find((tenant) =>
+            subjects[0]?.name.startsWith(`slipway:${tenant.organization}:`),
+          )?.organization;
+          for (const subject of subjects)
+            expect(subject.name.startsWith(`slipway:${organization}:`)).toBe(true);
+          const role = objects.find(
+            (object) =>
+              object.kind === 'ClusterRole' &&
+              object.metadata.name === (binding.roleRef as { name: string }).name,
+          );
+          for (const rule of (role?.rules ?? []) as { resourceNames: string[] }[])
+            for (const namespace of rule.resourceNames) expect(owner.get(namespace)).toBe(organization);
+        }
+        // A tenant namespace's Cilium policy selects only its own namespace (empty selectors) and kube-dns.
+        for (const policy of objects.filter((object) => object.kind === 'CiliumNetworkPolicy')) {
+          const text = JSON.stringify(policy.spec);
+          for (const namespace of owner.keys()) expect(text.includes(`"${namespace}"`)).toBe(false);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('for any valid spec: LimitRange defaults let the namespace run as many default pods as its pod quota', () => {
+    fc.assert(
+      fc.property(tenantInput, (input) => {
+        const objects = objectsOf(renderTenant(input));
+        for (const ns of input.spec.namespaces) {
+          const cpu = parseCpuMillicores(ns.quota.cpu);
+          const memory = parseMemoryBytes(ns.quota.memory);
+          // Below 1m CPU or 1 byte per pod no default fits; the renderer keeps 1m / 1 byte then.
+          fc.pre(cpu >= ns.quota.pods);
+          const namespace = tenantNamespaces(input)[input.spec.namespaces.indexOf(ns)];
+          const range = objects.find(
+            (object) => object.kind === 'LimitRange' && object.metadata.namespace === namespace,
+          )?.spec as { limits: Record<string, Record<string, string>>[] };
+          const limits = range.limits[0] ?? {};
+          for (const field of ['default', 'defaultRequest']) {
+            expect(ns.quota.pods * parseCpuMillicores(limits[field]?.cpu ?? '')).toBeLessThanOrEqual(cpu);
+            expect(ns.quota.pods * parseMemoryBytes(limits[field]?.memory ?? '')).toBeLessThanOrEqual(memory);
+          }
+          expect(parseCpuMillicores(limits.defaultRequest?.cpu ?? '')).toBeLessThanOrEqual(
+            parseCpuMillicores(limits.default?.cpu ?? ''),
+          );
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 

@@ -48,6 +48,7 @@ describe('renderTenant', () => {
         'ResourceQuota',
         'Role',
         'RoleBinding',
+        'ServiceAccount',
       ].sort(),
     );
     for (const object of objects)
@@ -85,7 +86,7 @@ describe('renderTenant', () => {
     }
   });
 
-  it('caps requests and limits at the quota and keeps LimitRange defaults inside a small quota', () => {
+  it('caps requests, limits and storage at the quota (no storage unless asked) and sizes LimitRange defaults to quota / pods', () => {
     const objects = renderedObjects(acme());
     const quota = find(objects, 'ResourceQuota', 'slipway-quota', 'acme-prod-ledger');
     expect(quota.spec).toEqual({
@@ -95,18 +96,39 @@ describe('renderTenant', () => {
         'requests.memory': '100Mi',
         'limits.memory': '100Mi',
         pods: '5',
+        'requests.storage': '0',
+        persistentvolumeclaims: '0',
         'services.loadbalancers': '0',
         'services.nodeports': '0',
       },
     });
-    const limits = find(objects, 'LimitRange', 'slipway-limits', 'acme-prod-ledger').spec as {
-      limits: Record<string, Record<string, string>>[];
-    };
-    expect(limits.limits[0]).toMatchObject({
-      defaultRequest: { cpu: '100m', memory: '100Mi' },
-      default: { cpu: '250m', memory: '100Mi' },
+    const limits = (namespace: string) =>
+      (
+        find(objects, 'LimitRange', 'slipway-limits', namespace).spec as {
+          limits: Record<string, Record<string, string>>[];
+        }
+      ).limits[0];
+    // 250m / 5 pods = 50m, 100Mi / 5 = 20Mi: five default pods fill the quota exactly.
+    expect(limits('acme-prod-ledger')).toMatchObject({
+      defaultRequest: { cpu: '50m', memory: '20Mi' },
+      default: { cpu: '50m', memory: '20Mi' },
       max: { cpu: '250m', memory: '100Mi' },
     });
+    // The "4 CPU / 8Gi / 40 pods" namespace: 100m and 204Mi shares; 40 default pods fit (500m fitted 8).
+    expect(limits('acme-prod-payments')).toMatchObject({
+      defaultRequest: { cpu: '100m', memory: '128Mi' },
+      default: { cpu: '100m', memory: '204Mi' },
+      max: { cpu: '4', memory: '8Gi' },
+    });
+  });
+
+  it('renders the storage quota the spec asks for', () => {
+    const input = acme();
+    const [payments] = input.spec.namespaces;
+    if (!payments) throw new Error('acme has payments');
+    payments.quota = { ...payments.quota, storage: '50Gi', persistentVolumeClaims: 4 };
+    const quota = find(renderedObjects(input), 'ResourceQuota', 'slipway-quota', 'acme-prod-payments');
+    expect(quota.spec).toMatchObject({ hard: { 'requests.storage': '50Gi', persistentvolumeclaims: '4' } });
   });
 
   it('denies by default, allowing same-namespace traffic and DNS to kube-dns on 53/UDP and 53/TCP only', () => {
@@ -140,15 +162,18 @@ describe('renderTenant', () => {
     });
   });
 
-  it('binds namespace admins, the namespace team as developers and the organization as viewers', () => {
+  it("binds org admins, the namespace's developers, the organization's developers and the namespace's viewers as readers, and the deployer", () => {
     const objects = renderedObjects(acme());
     const subjects = (name: string) =>
       (find(objects, 'RoleBinding', name, 'acme-prod-ledger').subjects as { name: string }[]).map(
         (s) => s.name,
       );
-    expect(subjects('slipway:namespace-admin')).toEqual(['slipway:acme:namespace-admin']);
+    expect(subjects('slipway:namespace-admin')).toEqual(['slipway:acme:org-admin']);
     expect(subjects('slipway:developer')).toEqual(['slipway:acme:ledger:developer']);
-    expect(subjects('slipway:viewer')).toEqual(['slipway:acme:developer', 'slipway:acme:viewer']);
+    expect(subjects('slipway:viewer')).toEqual(['slipway:acme:developer', 'slipway:acme:ledger:viewer']);
+    expect(find(objects, 'RoleBinding', 'slipway:deployer', 'acme-prod-ledger').subjects).toEqual([
+      { kind: 'ServiceAccount', namespace: 'argocd', name: 'slipway-deployer-acme' },
+    ]);
     const viewer = find(objects, 'Role', 'slipway:viewer', 'acme-prod-ledger').rules as {
       resources: string[];
       verbs: string[];
@@ -176,12 +201,48 @@ describe('renderTenant', () => {
       { server: 'https://kubernetes.default.svc', namespace: 'acme-prod-ledger' },
     ]);
     expect(project.clusterResourceWhitelist).toEqual([]);
-    expect(project.namespaceResourceBlacklist).toEqual(
+    expect(project.namespaceResourceBlacklist).toBeUndefined();
+    expect(project.namespaceResourceWhitelist).toEqual(
       expect.arrayContaining([
-        { group: '', kind: 'ResourceQuota' },
-        { group: 'cilium.io', kind: 'CiliumNetworkPolicy' },
+        { group: 'apps', kind: 'Deployment' },
+        { group: '', kind: 'Service' },
       ]),
     );
+    // Every sync impersonates the organization's deployer; no catch-all destination.
+    expect(project.destinationServiceAccounts).toEqual([
+      {
+        server: 'https://kubernetes.default.svc',
+        namespace: 'acme-prod-payments',
+        defaultServiceAccount: 'argocd:slipway-deployer-acme',
+      },
+      {
+        server: 'https://kubernetes.default.svc',
+        namespace: 'acme-prod-ledger',
+        defaultServiceAccount: 'argocd:slipway-deployer-acme',
+      },
+    ]);
+  });
+
+  it('maps the OIDC groups to project roles: org admins, developers, and per-namespace developers and viewers', () => {
+    const project = find(renderedObjects(acme()), 'AppProject', 'acme', 'argocd').spec as {
+      roles: { name: string; groups: string[]; policies: string[] }[];
+    };
+    const role = (name: string) => project.roles.find((candidate) => candidate.name === name);
+    expect(role('admin')?.groups).toEqual(['slipway:acme:org-admin']);
+    expect(role('developer')?.policies).toContain('p, proj:acme:developer, applications, get, acme/*, allow');
+    expect(role('developer-ledger')).toEqual({
+      name: 'developer-ledger',
+      description: expect.any(String),
+      groups: ['slipway:acme:ledger:developer'],
+      policies: [
+        'p, proj:acme:developer-ledger, applications, get, acme/acme-prod-ledger, allow',
+        'p, proj:acme:developer-ledger, applications, sync, acme/acme-prod-ledger, allow',
+        'p, proj:acme:developer-ledger, logs, get, acme/acme-prod-ledger, allow',
+      ],
+    });
+    expect(role('viewer-ledger')?.policies).toEqual([
+      'p, proj:acme:viewer-ledger, applications, get, acme/acme-prod-ledger, allow',
+    ]);
   });
 
   it('generates one Application per namespace from <path>/<name>/overlays/<tier>, subscribed to Slipway', () => {
@@ -234,6 +295,16 @@ describe('renderTenants', () => {
 
   it('refuses the same organization twice in one cluster', () => {
     expect(() => renderTenants([acme(), { ...acme(), environment: 'dev' }])).toThrow(/listed twice/);
+  });
+
+  it('renders the cluster-wide Cilium fence once for the cluster: tenants reach no platform pod but kube-dns', () => {
+    const other: TenantInput = { ...acme(), organization: 'globex' };
+    const objects = renderTenants([acme(), other]).flatMap((file) => parseYamlObjects(toYaml(file)));
+    const fences = objects.filter((object) => object.kind === 'CiliumClusterwideNetworkPolicy');
+    expect(fences.map((fence) => fence.metadata.name).sort()).toEqual([
+      'slipway-platform-ingress-fence',
+      'slipway-tenant-egress-fence',
+    ]);
   });
 
   it('renders the platform admin binding once for the cluster', () => {
