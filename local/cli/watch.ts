@@ -2,8 +2,10 @@
  * Follows a run until it ends: polls the environment (and the run itself when the environment's
  * current run is another one) every `intervalMs`, hands each observation to `onSnapshot`, and
  * stops by itself when the run has ended or the deadline has passed — never an endless loop.
+ * A poll that fails transiently (5xx, connection lost) is retried at the next interval; three
+ * failures in a row end the watch with that error.
  */
-import { type ApiClient, apiPath } from './api-client.js';
+import { type ApiClient, ApiConnectionError, ApiRequestError, apiPath } from './api-client.js';
 import { EnvironmentView, RunView } from './api-shapes.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { type Snapshot, TERMINAL_RUN_STATUSES } from './render/progress.js';
@@ -29,6 +31,13 @@ export interface WatchResult {
   readonly snapshot: Snapshot;
   /** False when the deadline passed with the run still going. */
   readonly ended: boolean;
+}
+
+/** Consecutive failed polls tolerated before the watch gives up. */
+export const MAX_FAILED_POLLS = 3;
+
+function isTransient(error: unknown): boolean {
+  return error instanceof ApiConnectionError || (error instanceof ApiRequestError && error.status >= 500);
 }
 
 const TRANSITIONAL = ['PENDING', 'PROVISIONING', 'DELETING'];
@@ -64,12 +73,23 @@ export async function observe(
 export async function watchRun(options: WatchOptions): Promise<WatchResult> {
   const { clock } = options;
   const deadline = clock.now() + options.deadlineMs;
+  let last: Snapshot | undefined;
+  let failures = 0;
   for (;;) {
-    const snapshot = await observe(options.client, options.target, options.runId);
-    options.onSnapshot(snapshot, clock.now());
-    if (hasSettled(snapshot)) return { snapshot, ended: true };
+    try {
+      last = await observe(options.client, options.target, options.runId);
+      failures = 0;
+      options.onSnapshot(last, clock.now());
+      if (hasSettled(last)) return { snapshot: last, ended: true };
+    } catch (error) {
+      failures += 1;
+      if (!isTransient(error) || failures >= MAX_FAILED_POLLS) throw error;
+    }
     const left = deadline - clock.now();
-    if (left <= 0) return { snapshot, ended: false };
+    if (left <= 0) {
+      if (!last) throw new ApiConnectionError('the watch deadline passed before the API answered once');
+      return { snapshot: last, ended: false };
+    }
     await clock.sleep(Math.min(options.intervalMs, left));
   }
 }

@@ -6,10 +6,20 @@ import { type Clock, exitCodeOf, hasSettled, watchRun } from '../../local/cli/wa
 import { closeServer, listenOnLoopback } from '../support/loopback.js';
 import { FAILING_RUN, RESUMED_RUN, T0 } from './recorded-runs.js';
 
-/** Serves recorded GET environment answers in order (the last one repeats), over real HTTP. */
-async function replayServer(answers: readonly Snapshot[]) {
+/**
+ * Serves recorded GET environment answers in order (the last one repeats), over real HTTP;
+ * `failures` answers 503 to that many requests first.
+ */
+async function replayServer(answers: readonly Snapshot[], failures = 0) {
   const requests: string[] = [];
+  let failing = failures;
   const server: Server = createServer((request, response) => {
+    if (failing > 0) {
+      failing -= 1;
+      response.writeHead(503, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message: 'Service Unavailable' }));
+      return;
+    }
     requests.push(`${request.method} ${request.url}`);
     const index = requests.filter((line) => !line.includes('/runs/')).length - 1;
     const snapshot = answers[Math.min(index, answers.length - 1)];
@@ -86,6 +96,33 @@ describe('watchRun', () => {
     expect(result.ended).toBe(false);
     expect(clock.slept).toEqual([3000, 3000, 3000, 1000]);
     expect(replay.requests).toHaveLength(5);
+  });
+
+  it('retries a poll that failed transiently, and gives up after three failures in a row', async () => {
+    const replay = await replayServer([RESUMED_RUN], 2);
+    stop = replay.stop;
+    const flaky = await watchRun({
+      client: createApiClient({ endpoint: replay.endpoint, token: 't' }),
+      target,
+      intervalMs: 1000,
+      deadlineMs: 60_000,
+      clock: fakeClock(),
+      onSnapshot: () => {},
+    });
+    const down = await replayServer([RESUMED_RUN], 3);
+
+    const gone = watchRun({
+      client: createApiClient({ endpoint: down.endpoint, token: 't' }),
+      target,
+      intervalMs: 1000,
+      deadlineMs: 60_000,
+      clock: fakeClock(),
+      onSnapshot: () => {},
+    });
+
+    expect(flaky.ended).toBe(true);
+    await expect(gone).rejects.toMatchObject({ name: 'ApiRequestError', status: 503 });
+    await down.stop();
   });
 
   it('follows the named run when the environment already shows another one', async () => {
