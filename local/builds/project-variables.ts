@@ -25,19 +25,36 @@ export const LOCAL_BUCKETS = {
   artifacts: 'slipway-local-artifacts',
 } as const;
 
+/**
+ * `build.tempDir` is the build's own TMPDIR. A CodeBuild build has its container's /tmp to itself,
+ * so the buildspecs put working folders at fixed /tmp paths; local builds share one /tmp, so the
+ * local projects point those folders into the build's own TMPDIR (project variables take
+ * precedence over the buildspec's, as in CodeBuild).
+ */
 export function localProjectVariables(
   settings: LocalProjectSettings,
-): (phase: string) => Readonly<Record<string, string>> {
+): (
+  phase: string,
+  projectName?: string,
+  build?: { readonly tempDir: string },
+) => Readonly<Record<string, string>> {
   const account = settings.accountId ?? '123456789012';
   const region = settings.region ?? 'us-east-1';
   const base = settings.callbackBaseUrl ?? '';
-  return (phase) => {
+  return (phase, _projectName, build) => {
     const variables: Record<string, string> = {
       SLIPWAY_PHASE: phase,
       SLIPWAY_STATE_BUCKET: LOCAL_BUCKETS.state,
       SLIPWAY_ARTIFACT_BUCKET: LOCAL_BUCKETS.artifacts,
       SLIPWAY_SECRETS_KMS_KEY_ID: `arn:aws:kms:${region}:${account}:key/00000000-0000-4000-8000-000000000000`,
     };
+    if (build && phase === 'ansible') {
+      variables.ANSIBLE_HOME = join(build.tempDir, 'ansible-home');
+      variables.ANSIBLE_LOCAL_TEMP = join(build.tempDir, 'ansible-local');
+    }
+    if (build && phase === 'argocd-bootstrap') {
+      variables.ARGOCD_PHASE_DIR = join(build.tempDir, 'argocd-phase');
+    }
     if (phase === 'terraform') {
       variables.SLIPWAY_NODE_PERMISSIONS_BOUNDARY = `arn:aws:iam::${account}:policy/SlipwayLocal-NodeBoundary`;
     }

@@ -36,8 +36,16 @@ export interface LocalBuildRunnerOptions {
   readonly sourceDir: string;
   /** Which buildspec a project runs, relative to the source root. @default `buildspecs/<phase>.yml` */
   readonly buildspecFor?: (phase: string, projectName: string) => string;
-  /** The project's own variables (CDK sets them on each CodeBuild project). @default none */
-  readonly projectVariables?: (phase: string, projectName: string) => Readonly<Record<string, string>>;
+  /**
+   * The project's own variables (CDK sets them on each CodeBuild project); `build` names the
+   * build's own folders, for values that must differ between builds sharing this machine.
+   * @default none
+   */
+  readonly projectVariables?: (
+    phase: string,
+    projectName: string,
+    build: BuildContext,
+  ) => Readonly<Record<string, string>>;
   /** Builds running at once; more wait in the queue, first in first out. @default 4 */
   readonly concurrency?: number;
   /** Seconds the BUILD phase is held after its commands, so a demo is watchable. @default 0 */
@@ -62,6 +70,15 @@ export interface LocalBuildRunnerOptions {
   readonly accountId?: string;
   /** Which work folders survive their build (logs always do). @default 'failed' */
   readonly keepWorkFolders?: 'always' | 'failed' | 'never';
+}
+
+/** What a build has to itself on this machine (CodeBuild gives every build its own container). */
+export interface BuildContext {
+  readonly id: string;
+  /** CODEBUILD_SRC_DIR. */
+  readonly workDir: string;
+  /** The build's private TMPDIR, removed when it ends. */
+  readonly tempDir: string;
 }
 
 interface PhaseOutcome {
@@ -340,7 +357,12 @@ export class LocalBuildRunner {
           ...this.options.imageVariables,
         },
         buildspec,
-        project: this.options.projectVariables?.(phase, start.ProjectName) ?? {},
+        project:
+          this.options.projectVariables?.(phase, start.ProjectName, {
+            id: run.id,
+            workDir,
+            tempDir: input.tempDir,
+          }) ?? {},
         overrides: start.EnvironmentVariablesOverride,
         codebuild: {
           AWS_REGION: input.region,

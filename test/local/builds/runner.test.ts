@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseFailureCause } from '../../../functions/domain/failure-cause.js';
+import { localProjectVariables } from '../../../local/builds/project-variables.js';
 import {
   failedBuild,
   fixtureRunner,
@@ -240,5 +241,35 @@ describe('LocalBuildRunner', () => {
       (name) => !expected.has(name) && !/^(CODEBUILD_|AWS_|SLIPWAY_)/.test(name),
     );
     expect(unexpected).toEqual([]);
+  });
+
+  it("gives project variables the build's own folders, which local projects use for fixed /tmp paths", async () => {
+    const seen: Array<{ id: string; workDir: string; tempDir: string }> = [];
+    const runner = fixtureRunner(workspace, {
+      projectVariables: (_phase, _project, build) => {
+        seen.push(build);
+        return {};
+      },
+    });
+    const { Build } = await runner.build('phases', parameters(workspace.trace));
+
+    expect(seen).toEqual([
+      {
+        id: Build.Id,
+        workDir: runner.workFolder(Build.Id),
+        tempDir: expect.stringContaining('slipway-build-'),
+      },
+    ]);
+    // The build's TMPDIR is gone with the build.
+    expect(existsSync(seen[0]?.tempDir ?? '')).toBe(false);
+    const local = localProjectVariables({ dataDir: workspace.dataDir, gitopsRepository: '/srv/gitops.git' });
+    expect(local('argocd-bootstrap', 'Project', { tempDir: '/tmp/b1' })).toMatchObject({
+      ARGOCD_PHASE_DIR: '/tmp/b1/argocd-phase',
+      SLIPWAY_GITOPS_REPOSITORY: '/srv/gitops.git',
+    });
+    expect(local('ansible', 'Project', { tempDir: '/tmp/b2' })).toMatchObject({
+      ANSIBLE_HOME: '/tmp/b2/ansible-home',
+    });
+    expect(local('terraform')).toHaveProperty('SLIPWAY_NODE_PERMISSIONS_BOUNDARY');
   });
 });
