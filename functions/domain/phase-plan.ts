@@ -176,12 +176,27 @@ function planTeardown(order: readonly PhaseName[], request: PlanRequest): PhaseP
   return { direction: 'teardown', order, startAt, phases };
 }
 
+/** A plan that runs every phase (a first provisioning, or a teardown of everything). */
+export function planEveryPhase(
+  trigger: RunTrigger,
+  spec: Readonly<Record<string, unknown>>,
+  commit = '',
+): PhasePlan {
+  const order = phaseOrderFor(trigger);
+  const phases = Object.fromEntries(
+    order.map((phase) => [
+      phase,
+      { phase, action: 'run', inputs: phaseInputs(phase, spec, commit), reason: 'every phase runs' },
+    ]),
+  ) as Record<PhaseName, PlannedPhase>;
+  return { direction: trigger === 'teardown' ? 'teardown' : 'provision', order, startAt: order[0], phases };
+}
+
 /** The outputs of every recorded success, merged in provisioning order (a later phase wins). */
 export function mergedOutputs(successes: PhaseSuccesses): Record<string, string> {
-  return phaseOrderFor('api').reduce<Record<string, string>>(
-    (merged, phase) => ({ ...merged, ...successes[phase]?.outputs }),
-    {},
-  );
+  const merged: Record<string, string> = {};
+  for (const phase of phaseOrderFor('api')) Object.assign(merged, successes[phase]?.outputs);
+  return merged;
 }
 
 /** The phases a plan skips, in order. */

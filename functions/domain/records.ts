@@ -4,6 +4,7 @@
  * recorded; here it is an opaque JSON object identified by its hash.
  */
 import type { EnvironmentStatus, Tier } from './model.js';
+import type { PhaseSuccesses } from './phase-plan.js';
 
 export interface Quota {
   readonly cpu: string;
@@ -38,6 +39,13 @@ export interface EnvironmentRecord {
    * higher sequence, so an older run never provisions after a newer one.
    */
   readonly lastRunSeq?: number;
+  /** The status before the lock was taken: restored when a run could not even start. */
+  readonly statusBeforeRun?: EnvironmentStatus;
+  /**
+   * Per phase, what the last run that succeeded at it left (fingerprint, run, outputs): the phase
+   * plan of the next run skips the phases whose fingerprint is unchanged and hands these outputs on.
+   */
+  readonly successes: PhaseSuccesses;
   /** Bumped by every write, for optimistic concurrency and cache validation. */
   readonly version: number;
   readonly createdAt: string;

@@ -4,6 +4,7 @@
  * lives on the run item).
  */
 import type { PhaseName, PhaseStatus, RunStatus, RunTrigger } from './model.js';
+import type { PhasePlan } from './phase-plan.js';
 
 export interface PhaseRecord {
   readonly status: PhaseStatus;
@@ -14,6 +15,10 @@ export interface PhaseRecord {
   /** The build's exported variables (small values only; see docs/phase-contract.md). */
   readonly outputs?: Readonly<Record<string, string>>;
   readonly error?: string;
+  /** Why a SKIPPED phase did not run (e.g. `inputs unchanged since run …`). */
+  readonly reason?: string;
+  /** The run whose recorded outputs a SKIPPED phase hands on (they are in `outputs`). */
+  readonly handedOnFrom?: string;
 }
 
 export interface RunError {
@@ -46,18 +51,35 @@ export interface RunRecord {
   /** The order the workflow runs the phases in (teardown runs them in reverse). */
   readonly phaseOrder: readonly PhaseName[];
   readonly phases: Readonly<Record<PhaseName, PhaseRecord>>;
+  /** Per phase, the hash of the spec fields it consumes (the phase plan's fingerprint inputs). */
+  readonly inputs?: Readonly<Partial<Record<PhaseName, string>>>;
   readonly error?: RunError;
   readonly history: readonly HistoryEntry[];
   readonly updatedAt: string;
 }
 
-/** Phase records of a new run: all PENDING, except the ones this run skips. */
-export function initialPhases(
-  order: readonly PhaseName[],
-  skipped: readonly PhaseName[] = [],
-): Record<PhaseName, PhaseRecord> {
-  const entries = order.map(
-    (phase) => [phase, { status: skipped.includes(phase) ? 'SKIPPED' : 'PENDING' }] as const,
-  );
+/**
+ * Phase records of a new run from its plan: PENDING for the phases it runs; SKIPPED, with the
+ * reason and the outputs handed on from the run that last succeeded at it, for the others.
+ */
+export function initialPhases(plan: PhasePlan): Record<PhaseName, PhaseRecord> {
+  const entries = plan.order.map((phase): [PhaseName, PhaseRecord] => {
+    const planned = plan.phases[phase];
+    if (planned.action === 'run') return [phase, { status: 'PENDING' }];
+    return [
+      phase,
+      {
+        status: 'SKIPPED',
+        reason: planned.reason,
+        ...(planned.handedOn ? { outputs: { ...planned.handedOn.outputs } } : {}),
+        ...(planned.handedOn?.runId ? { handedOnFrom: planned.handedOn.runId } : {}),
+      },
+    ];
+  });
   return Object.fromEntries(entries) as Record<PhaseName, PhaseRecord>;
+}
+
+/** Per phase, the hash of the spec fields it consumes, as recorded on the run. */
+export function planInputs(plan: PhasePlan): Partial<Record<PhaseName, string>> {
+  return Object.fromEntries(plan.order.map((phase) => [phase, plan.phases[phase].inputs]));
 }

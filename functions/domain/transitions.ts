@@ -22,8 +22,9 @@ const ENVIRONMENT_TRANSITIONS: Readonly<Record<EnvironmentStatus, readonly Envir
   DELETING: ['DELETED', 'DELETE_FAILED'],
   // A failed teardown may be retried, or the environment provisioned again.
   DELETE_FAILED: ['DELETING', 'PROVISIONING'],
-  // Recording a spec for a deleted environment brings it back as a new, pending one.
-  DELETED: ['PENDING'],
+  // Recording a spec for a deleted environment brings it back as a new, pending one; a PUT that
+  // starts a run brings it back straight into PROVISIONING (one write: spec, lock and status).
+  DELETED: ['PENDING', 'PROVISIONING'],
 };
 
 const PHASE_TRANSITIONS: Readonly<Record<PhaseStatus, readonly PhaseStatus[]>> = {
@@ -41,6 +42,37 @@ const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   FAILED: [],
   INTERRUPTED: [],
 };
+
+/** Phase statuses a finished run may leave a phase in: it either ran to success or was skipped. */
+export const PHASE_DONE_STATUSES: readonly PhaseStatus[] = ['SUCCEEDED', 'SKIPPED'];
+
+/**
+ * The statuses from which `to` may be reached, read off a transition table: this is what the
+ * repository turns into a condition (`#status IN (:s0, :s1)`), so each rule is written only here.
+ */
+function statusesAllowing<S extends string>(table: Readonly<Record<S, readonly S[]>>, to: S): S[] {
+  return (Object.keys(table) as S[]).filter((from) => table[from].includes(to));
+}
+
+export function environmentStatusesAllowing(to: EnvironmentStatus): EnvironmentStatus[] {
+  return statusesAllowing(ENVIRONMENT_TRANSITIONS, to);
+}
+
+export function phaseStatusesAllowing(to: PhaseStatus): PhaseStatus[] {
+  return statusesAllowing(PHASE_TRANSITIONS, to);
+}
+
+export function runStatusesAllowing(to: RunStatus): RunStatus[] {
+  return statusesAllowing(RUN_TRANSITIONS, to);
+}
+
+/**
+ * Environment statuses in which a new desired spec may be recorded without starting a run: not
+ * while a teardown is in progress or after it (a deleted environment comes back through a run).
+ */
+export function statusesAllowingSpecChange(): EnvironmentStatus[] {
+  return ENVIRONMENT_STATUSES.filter((status) => status !== 'DELETING' && status !== 'DELETED');
+}
 
 export function canEnvironmentTransition(from: EnvironmentStatus, to: EnvironmentStatus): boolean {
   return ENVIRONMENT_TRANSITIONS[from].includes(to);
@@ -75,8 +107,7 @@ export function failedStatusFor(trigger: RunTrigger): EnvironmentStatus {
 
 /** Environment statuses from which a run of this trigger may take the lock. */
 export function statusesAllowingRun(trigger: RunTrigger): EnvironmentStatus[] {
-  const target = lockedStatusFor(trigger);
-  return ENVIRONMENT_STATUSES.filter((status) => canEnvironmentTransition(status, target));
+  return environmentStatusesAllowing(lockedStatusFor(trigger));
 }
 
 /** Phase order of a run: teardown undoes the phases in reverse. */

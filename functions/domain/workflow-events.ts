@@ -9,6 +9,7 @@ import {
   EXECUTION_FAILURE_STATUSES,
   type ExecutionFailureStatus,
   PHASES,
+  type PhaseName,
   RUN_STATUSES,
   RUN_TRIGGERS,
 } from './model.js';
@@ -41,6 +42,13 @@ export const WorkflowInput = z.object({
   skipPhases: z._default(z.array(Phase), []),
 });
 export type WorkflowInput = z.infer<typeof WorkflowInput>;
+
+/** AcquireLock's payload: the execution input plus the execution's own name (`$$.Execution.Name`). */
+export const AcquireLockInput = z.object({
+  ...WorkflowInput.shape,
+  executionName: z.string().check(z.minLength(1), z.maxLength(80)),
+});
+export type AcquireLockInput = z.infer<typeof AcquireLockInput>;
 
 /**
  * The fields the state machine selects from a finished build (`$.Build.Id`,
@@ -103,6 +111,11 @@ export const PublishAlertInput = z.object({
   failure: FailureOutput,
 });
 export type PublishAlertInput = z.infer<typeof PublishAlertInput>;
+
+/** JSONPath keys cannot contain '-': `argocd-bootstrap` outputs live under `argocdBootstrap`. */
+export function outputsKey(phase: PhaseName): string {
+  return phase.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
 
 /** Exported variables as a map (a build that exported nothing gives `{}`). */
 export function exportedOutputs(build: SelectedBuild): Record<string, string> {

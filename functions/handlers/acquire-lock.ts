@@ -1,11 +1,18 @@
 /**
- * Workflow task AcquireLock: starts the run (run item RUNNING) and takes the environment's lock.
- * A second run for a busy environment fails with EnvironmentLockedError.
+ * Workflow task AcquireLock: the run was started by the API (run item recorded, environment
+ * locked with the run's spec); this step trusts nothing it is given. It checks that the execution
+ * is named after the run, that the run id derives from its input, that the spec it carries is the
+ * one its hash names, and (in the repository) that the run holds the lock of an environment whose
+ * recorded desired spec has that hash, with the same plan. Then it opens the first phase to run and
+ * returns where the state machine goes next plus the outputs the skipped phases hand on.
  */
 import type { Repository } from '../adapters/dynamodb/repository.js';
 import { ValidationError } from '../domain/errors.js';
+import { PHASES, type PhaseName } from '../domain/model.js';
+import { mergedOutputs } from '../domain/phase-plan.js';
 import { runIdMatches } from '../domain/run-id.js';
-import { parseInput, WorkflowInput } from '../domain/workflow-events.js';
+import { specHash } from '../domain/spec-hash.js';
+import { AcquireLockInput, outputsKey, parseInput } from '../domain/workflow-events.js';
 import { lambdaRepository } from '../shared/lambda-repository.js';
 import { lazyLambdaHandler } from '../shared/middleware.js';
 import { lambdaObservability, type Observability } from '../shared/observability.js';
@@ -17,31 +24,50 @@ export interface AcquireLockDeps extends Observability {
 export interface AcquireLockOutput {
   readonly runId: string;
   readonly acquiredAt: string;
+  readonly startAt: PhaseName;
+  /** `provision:<phase>` or `teardown:<phase>`: the state machine's one routing Choice reads it. */
+  readonly route: string;
+  /** Every outputs-so-far slot the builds read: a skipped phase's handed-on outputs, else `{}`. */
+  readonly [phaseOutputs: string]: unknown;
 }
 
 export const makeAcquireLock =
   (deps: AcquireLockDeps) =>
   async (event: unknown): Promise<AcquireLockOutput> => {
-    const input = parseInput(WorkflowInput, event, 'AcquireLock input');
+    const input = parseInput(AcquireLockInput, event, 'AcquireLock input');
     // The run id is the execution name, the dedup key of runs: it must be the one this input derives.
-    if (!runIdMatches(input.runId, input)) {
+    if (input.executionName !== input.runId || !runIdMatches(input.runId, input)) {
       throw new ValidationError(
-        `run id ${input.runId} does not match ${input.organization}/${input.environment} #${input.seq} ${input.specHash.slice(0, 8)}`,
+        `execution ${input.executionName} is not run ${input.organization}/${input.environment} #${input.seq} ${input.specHash.slice(0, 8)}`,
       );
     }
-    const { run } = await deps.repository.acquireLock({
+    if (specHash(input.spec) !== input.specHash) {
+      throw new ValidationError(`the spec of run ${input.runId} does not hash to ${input.specHash}`);
+    }
+    const { run, startAt, environment } = await deps.repository.verifyRunStart({
       organization: input.organization,
       environment: input.environment,
       runId: input.runId,
       seq: input.seq,
       trigger: input.trigger,
-      commit: input.commit,
       specHash: input.specHash,
       skipPhases: input.skipPhases,
     });
-    deps.logger?.info('lock acquired', { runId: run.runId, trigger: run.trigger });
+    deps.logger?.info('run verified', { runId: run.runId, trigger: run.trigger, startAt });
     deps.metrics?.addMetric('RunStarted', 'Count', 1);
-    return { runId: run.runId, acquiredAt: run.startedAt };
+    const direction = run.trigger === 'teardown' ? 'teardown' : 'provision';
+    const slots = Object.fromEntries(
+      PHASES.map((phase) => [outputsKey(phase), { outputs: { ...(run.phases[phase].outputs ?? {}) } }]),
+    );
+    return {
+      ...slots,
+      // A teardown undoes what the last successful phases built: it is handed all their outputs.
+      handedOn: { outputs: mergedOutputs(environment.successes) },
+      runId: run.runId,
+      acquiredAt: run.startedAt,
+      startAt,
+      route: `${direction}:${startAt}`,
+    };
   };
 
 export const handler = lazyLambdaHandler(() =>

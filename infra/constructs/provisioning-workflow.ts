@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +7,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PHASES, type PhaseName } from '../../functions/domain/model.js';
-import { phaseStateId, WORKFLOW_STATES } from './workflow-states.js';
+import { outputsKey } from '../../functions/domain/workflow-events.js';
+import { phaseStateId, teardownBuildspec, WORKFLOW_STATES } from './workflow-states.js';
 
 /** The Lambda handlers the workflow calls to record each step. */
 export interface WorkflowHandlers {
@@ -50,6 +51,13 @@ const TRANSIENT_LAMBDA_ERRORS = [
   'TransientPublishError',
 ];
 const TRANSIENT_BUILD_ERRORS = ['CodeBuild.AccountLimitExceededException', 'CodeBuild.ThrottlingException'];
+const BUILD_RETRY: sfn.RetryProps = {
+  errors: TRANSIENT_BUILD_ERRORS,
+  interval: Duration.seconds(30),
+  maxAttempts: 4,
+  backoffRate: 2,
+  jitterStrategy: sfn.JitterType.FULL,
+};
 
 const plain = (value: string) => ({ type: codebuild.BuildEnvironmentVariableType.PLAINTEXT, value });
 const runIdentity = {
@@ -128,8 +136,12 @@ export class ProvisioningWorkflow extends Construct {
         commit: sfn.JsonPath.stringAt('$.commit'),
         specHash: sfn.JsonPath.stringAt('$.specHash'),
         spec: sfn.JsonPath.objectAt('$.spec'),
+        skipPhases: sfn.JsonPath.listAt('$.skipPhases'),
+        // The run id must be the execution's name: an execution started by hand under another name is refused.
+        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
       },
-      resultPath: '$.lock',
+      // Its result seeds `$.recorded`: the outputs the skipped phases hand on, and the route.
+      resultPath: '$.recorded',
     });
     acquireLock.addCatch(refused, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
@@ -141,42 +153,68 @@ export class ProvisioningWorkflow extends Construct {
       });
       markFailed[phase].next(recordFailure);
     }
-    const catchInto = (state: sfn.TaskStateBase, phase: PhaseName) =>
+    const catchInto = (state: sfn.TaskStateBase | sfn.CustomState, phase: PhaseName) =>
       state.addCatch(markFailed[phase], { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
-    const openFirst = this.invoke(phaseStateId('Start', PHASES[0]), handlers.recordPhase, {
-      payload: { ...runIdentity, open: { phase: PHASES[0] } },
-      resultPath: sfn.JsonPath.DISCARD,
+    // One Choice routes the run to the first phase its plan executes (the plan skips a prefix of
+    // the order: see functions/domain/phase-plan.ts), provisioning forwards or tearing down in reverse.
+    const route = new sfn.Choice(this, WORKFLOW_STATES.routeRun, {
+      comment: 'Start at the first phase the phase plan executes',
     });
-    catchInto(openFirst, PHASES[0]);
+    acquireLock.next(route);
 
-    let chain: sfn.INextable & sfn.IChainable = openFirst;
-    acquireLock.next(openFirst);
-    PHASES.forEach((phase, index) => {
-      const next = PHASES[index + 1];
-      const build = this.build(phase, props.projects[phase], props.deadlines[phase]);
-      catchInto(build, phase);
-      const close = next
-        ? this.invoke(phaseStateId('Record', phase), handlers.recordPhase, {
-            payload: {
-              ...runIdentity,
-              close: { phase, build: sfn.JsonPath.objectAt('$.build') },
-              open: { phase: next },
-            },
-            resultSelector: { 'outputs.$': '$.outputs' },
-            resultPath: `$.recorded.${outputsKey(phase)}`,
-          })
-        : this.invoke(WORKFLOW_STATES.completeRun, handlers.completeRun, {
-            payload: { ...runIdentity, close: { phase, build: sfn.JsonPath.objectAt('$.build') } },
-            resultPath: '$.completed',
-          });
-      // A record step that fails after its retries blames the phase it was closing.
-      catchInto(close, phase);
-      chain.next(build);
-      build.next(close);
-      chain = close;
+    const provision = this.phaseChain(PHASES, {
+      build: (phase) => this.build(phase, props.projects[phase], props.deadlines[phase]),
+      record: (phase, next) =>
+        this.invoke(phaseStateId('Record', phase), handlers.recordPhase, {
+          payload: {
+            ...runIdentity,
+            close: { phase, build: sfn.JsonPath.objectAt('$.build') },
+            open: { phase: next },
+          },
+          resultSelector: { 'outputs.$': '$.outputs' },
+          resultPath: `$.recorded.${outputsKey(phase)}`,
+        }),
+      complete: (phase) =>
+        this.invoke(WORKFLOW_STATES.completeRun, handlers.completeRun, {
+          payload: { ...runIdentity, close: { phase, build: sfn.JsonPath.objectAt('$.build') } },
+          resultPath: '$.completed',
+        }),
+      catchInto,
+      done: succeeded,
     });
-    chain.next(succeeded);
+    const teardownOrder = [...PHASES].reverse();
+    const teardown = this.phaseChain(teardownOrder, {
+      build: (phase) => this.teardownBuild(phase, props.projects[phase], props.deadlines[phase]),
+      record: (phase, next) =>
+        this.invoke(phaseStateId('RecordTeardown', phase), handlers.recordPhase, {
+          payload: {
+            ...runIdentity,
+            close: { phase, build: sfn.JsonPath.objectAt('$.build') },
+            open: { phase: next },
+          },
+          resultPath: sfn.JsonPath.DISCARD,
+        }),
+      complete: (phase) =>
+        this.invoke(WORKFLOW_STATES.completeTeardown, handlers.completeRun, {
+          payload: { ...runIdentity, close: { phase, build: sfn.JsonPath.objectAt('$.build') } },
+          resultPath: '$.completed',
+        }),
+      catchInto,
+      done: succeeded,
+    });
+    for (const phase of PHASES) {
+      route.when(sfn.Condition.stringEquals('$.recorded.route', `provision:${phase}`), provision[phase]);
+    }
+    for (const phase of teardownOrder) {
+      route.when(sfn.Condition.stringEquals('$.recorded.route', `teardown:${phase}`), teardown[phase]);
+    }
+    route.otherwise(
+      new sfn.Fail(this, WORKFLOW_STATES.nothingToRun, {
+        error: 'NothingToRun',
+        cause: 'AcquireLock returned a route this workflow does not know',
+      }),
+    );
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -191,6 +229,82 @@ export class ProvisioningWorkflow extends Construct {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Slipway provisioning: terraform, ansible, argocd-bootstrap, every step recorded',
     });
+  }
+
+  /**
+   * Chains build → record (close this phase, open the next) for each phase in `order`, the last
+   * build completing the run; every state catches into its phase's failure path. Returns each
+   * phase's build state, where the routing Choice may enter the chain.
+   */
+  private phaseChain(
+    order: readonly PhaseName[],
+    steps: {
+      build: (phase: PhaseName) => sfn.TaskStateBase | sfn.CustomState;
+      record: (phase: PhaseName, next: PhaseName) => sfn.TaskStateBase;
+      complete: (phase: PhaseName) => sfn.TaskStateBase;
+      catchInto: (state: sfn.TaskStateBase | sfn.CustomState, phase: PhaseName) => unknown;
+      done: sfn.IChainable;
+    },
+  ): Record<PhaseName, sfn.TaskStateBase | sfn.CustomState> {
+    const entries = {} as Record<PhaseName, sfn.TaskStateBase | sfn.CustomState>;
+    let previous: (sfn.INextable & sfn.IChainable) | undefined;
+    order.forEach((phase, index) => {
+      const next = order[index + 1];
+      const build = steps.build(phase);
+      steps.catchInto(build, phase);
+      // A record step that fails after its retries blames the phase it was closing.
+      const close = next ? steps.record(phase, next) : steps.complete(phase);
+      steps.catchInto(close, phase);
+      previous?.next(build);
+      build.next(close);
+      entries[phase] = build;
+      previous = close;
+    });
+    previous?.next(steps.done);
+    return entries;
+  }
+
+  /**
+   * A teardown build: the phase's own project (so its own IAM role) with the teardown buildspec
+   * as `BuildspecOverride`, which CDK's CodeBuildStartBuild does not expose — hence a CustomState
+   * with the same integration, parameters, retries and deadline as the provisioning build.
+   */
+  private teardownBuild(phase: PhaseName, project: codebuild.IProject, deadline: Duration): sfn.CustomState {
+    const variable = (Name: string, path: string, Type = 'PLAINTEXT') => ({ Name, Type, 'Value.$': path });
+    const state = new sfn.CustomState(this, phaseStateId('Teardown', phase), {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::codebuild:startBuild.sync`,
+        Parameters: {
+          ProjectName: project.projectName,
+          BuildspecOverride: teardownBuildspec(phase),
+          EnvironmentVariablesOverride: [
+            variable('SLIPWAY_ORGANIZATION', '$.organization'),
+            variable('SLIPWAY_ENVIRONMENT', '$.environment'),
+            variable('SLIPWAY_RUN_ID', '$.runId'),
+            variable('SLIPWAY_COMMIT', '$.commit'),
+            variable('SLIPWAY_TRIGGER', '$.trigger'),
+            variable('SLIPWAY_SPEC', 'States.JsonToString($.spec)'),
+            // Everything the last successful phases recorded: what there is to undo.
+            variable('SLIPWAY_PREVIOUS_OUTPUTS', 'States.JsonToString($.recorded.handedOn.outputs)'),
+            ...(phase === 'argocd-bootstrap'
+              ? [
+                  variable(
+                    'SLIPWAY_KUBECONFIG',
+                    '$.recorded.handedOn.outputs.KUBECONFIG_SECRET_ID',
+                    'SECRETS_MANAGER',
+                  ),
+                ]
+              : []),
+          ],
+        },
+        ResultSelector: selectedBuild,
+        ResultPath: '$.build',
+        TimeoutSeconds: deadline.plus(Duration.minutes(5)).toSeconds(),
+      },
+    });
+    state.addRetry(BUILD_RETRY);
+    return state;
   }
 
   /** Start permission and the STATE_MACHINE_ARN variable for a run starter, in one call. */
@@ -253,13 +367,7 @@ export class ProvisioningWorkflow extends Construct {
       resultPath: '$.build',
       taskTimeout: sfn.Timeout.duration(deadline.plus(Duration.minutes(5))),
     });
-    task.addRetry({
-      errors: TRANSIENT_BUILD_ERRORS,
-      interval: Duration.seconds(30),
-      maxAttempts: 4,
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    task.addRetry(BUILD_RETRY);
     return task;
   }
 }
@@ -281,9 +389,4 @@ function previousOutputs(phase: PhaseName): string {
   let merged: unknown = first;
   for (const next of rest) merged = sfn.JsonPath.jsonMerge(merged, next);
   return sfn.JsonPath.jsonToString(merged);
-}
-
-/** JSONPath keys cannot contain '-': `argocd-bootstrap` outputs live under `argocdBootstrap`. */
-function outputsKey(phase: PhaseName): string {
-  return phase.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }

@@ -6,7 +6,10 @@ import type { PhaseName } from '../../functions/domain/model.js';
  */
 export const WORKFLOW_STATES = {
   acquireLock: 'AcquireLock',
+  routeRun: 'RouteRun',
+  nothingToRun: 'NothingToRun',
   completeRun: 'CompleteRun',
+  completeTeardown: 'CompleteTeardown',
   recordFailure: 'RecordFailure',
   checkOutcome: 'RunAlreadySucceeded',
   publishAlert: 'PublishPhaseFailedAlert',
@@ -21,7 +24,18 @@ const PASCAL: Record<PhaseName, string> = {
   'argocd-bootstrap': 'ArgocdBootstrap',
 };
 
-/** `Start` + terraform → `StartTerraform`; `Build` + argocd-bootstrap → `BuildArgocdBootstrap`. */
-export function phaseStateId(step: 'Start' | 'Build' | 'Record' | 'Failed', phase: PhaseName): string {
+/**
+ * `Build` + argocd-bootstrap → `BuildArgocdBootstrap`; `Teardown` + terraform → `TeardownTerraform`
+ * (the teardown build), `RecordTeardown` + ansible → `RecordTeardownAnsible`.
+ */
+export function phaseStateId(
+  step: 'Build' | 'Record' | 'Failed' | 'Teardown' | 'RecordTeardown',
+  phase: PhaseName,
+): string {
   return `${step}${PASCAL[phase]}`;
+}
+
+/** The buildspec a teardown build of a phase runs (a BuildspecOverride on the phase's own project). */
+export function teardownBuildspec(phase: PhaseName): string {
+  return `buildspecs/teardown/${phase}.yml`;
 }

@@ -41,13 +41,17 @@ export function localTaskHandlers(handlers: WorkflowTaskHandlers): Record<string
   const map: Record<string, StateHandler> = {
     [WORKFLOW_STATES.acquireLock]: handlers.acquireLock,
     [WORKFLOW_STATES.completeRun]: handlers.completeRun,
+    [WORKFLOW_STATES.completeTeardown]: handlers.completeRun,
     [WORKFLOW_STATES.recordFailure]: handlers.recordFailure,
     [WORKFLOW_STATES.publishAlert]: handlers.publishAlert,
   };
   for (const phase of PHASES) {
-    map[phaseStateId('Start', phase)] = handlers.recordPhase;
     map[phaseStateId('Record', phase)] = handlers.recordPhase;
+    map[phaseStateId('RecordTeardown', phase)] = handlers.recordPhase;
+    // A build and a teardown build of a phase run on the same project; the teardown one names its
+    // buildspec in BuildspecOverride, which the build handler honours.
     map[phaseStateId('Build', phase)] = (parameters) => handlers.build(phase, parameters);
+    map[phaseStateId('Teardown', phase)] = (parameters) => handlers.build(phase, parameters);
   }
   return map;
 }
@@ -56,10 +60,19 @@ export function localTaskHandlers(handlers: WorkflowTaskHandlers): Record<string
  * Executes the synthesized definition with aws-local-stepfunctions. Every Task state must have a
  * local handler: a state without one would call real AWS, so it is refused before the run starts.
  */
+export interface ExecuteOptions {
+  /**
+   * The execution's name (`$$.Execution.Name`), which Step Functions takes from StartExecution.
+   * @default the input's `runId`, as the run starter names executions
+   */
+  readonly executionName?: string;
+}
+
 export async function executeWorkflow(
   definition: StateMachineDefinition,
   input: Record<string, unknown>,
   handlers: WorkflowTaskHandlers,
+  options: ExecuteOptions = {},
 ): Promise<WorkflowExecution> {
   const localHandlers = localTaskHandlers(handlers);
   const states: Record<string, { Type?: string }> = definition.States;
@@ -80,8 +93,16 @@ export async function executeWorkflow(
     validationOptions: { checkArn: true, checkPaths: true },
   });
   // A round trip through JSON: the execution sees exactly what StartExecution would have carried.
+  const name = options.executionName ?? String(input.runId ?? 'local-execution');
   const execution = machine.run(JSON.parse(JSON.stringify(input)) as Json, {
     overrides: { taskResourceLocalHandlers: asInterpreterHandlers, retryIntervalOverrides: noWait },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:123456789012:execution:slipway-local:${name}`,
+        Name: name,
+        StartTime: new Date().toISOString(),
+      },
+    },
   });
   const events: ExecutionEvent[] = [];
   const collecting = (async () => {

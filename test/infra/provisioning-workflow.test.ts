@@ -33,16 +33,36 @@ describe('ProvisioningWorkflow', () => {
     expect(definition.TimeoutSeconds).toBeGreaterThan(0);
   });
 
-  it('runs lock → terraform → ansible → argocd-bootstrap → complete, recording around each build', () => {
+  /** The chain of Next from a state, until a state without Next. */
+  function chainFrom(start: string | undefined): string[] {
     const path: string[] = [];
-    let name: string | undefined = definition.StartAt;
+    let name = start;
     while (name && path.length < 50) {
       path.push(name);
       name = states[name]?.Next;
     }
-    expect(path).toEqual([
-      'AcquireLock',
-      'StartTerraform',
+    return path;
+  }
+
+  it('routes the run by its phase plan: one Choice into the provisioning or the teardown chain', () => {
+    expect(chainFrom(definition.StartAt)).toEqual(['AcquireLock', 'RouteRun']);
+    const route = states.RouteRun as unknown as {
+      Choices: Array<{ Variable: string; StringEquals: string; Next: string }>;
+      Default: string;
+    };
+    expect(route.Choices.map((choice) => [choice.Variable, choice.StringEquals, choice.Next])).toEqual([
+      ['$.recorded.route', 'provision:terraform', 'BuildTerraform'],
+      ['$.recorded.route', 'provision:ansible', 'BuildAnsible'],
+      ['$.recorded.route', 'provision:argocd-bootstrap', 'BuildArgocdBootstrap'],
+      ['$.recorded.route', 'teardown:argocd-bootstrap', 'TeardownArgocdBootstrap'],
+      ['$.recorded.route', 'teardown:ansible', 'TeardownAnsible'],
+      ['$.recorded.route', 'teardown:terraform', 'TeardownTerraform'],
+    ]);
+    expect(states[route.Default]?.Type).toBe('Fail');
+  });
+
+  it('provisions terraform → ansible → argocd-bootstrap → complete, recording after each build', () => {
+    expect(chainFrom('BuildTerraform')).toEqual([
       'BuildTerraform',
       'RecordTerraform',
       'BuildAnsible',
@@ -53,6 +73,35 @@ describe('ProvisioningWorkflow', () => {
     ]);
     for (const build of ['BuildTerraform', 'BuildAnsible', 'BuildArgocdBootstrap']) {
       expect(states[build]?.Resource).toBe('arn:aws:states:::codebuild:startBuild.sync');
+    }
+  });
+
+  it('tears down in reverse on the same projects, each with its teardown buildspec', () => {
+    expect(chainFrom('TeardownArgocdBootstrap')).toEqual([
+      'TeardownArgocdBootstrap',
+      'RecordTeardownArgocdBootstrap',
+      'TeardownAnsible',
+      'RecordTeardownAnsible',
+      'TeardownTerraform',
+      'CompleteTeardown',
+      'RunSucceeded',
+    ]);
+    for (const phase of ['Terraform', 'Ansible', 'ArgocdBootstrap']) {
+      const teardown = states[`Teardown${phase}`] as unknown as {
+        Resource: string;
+        Parameters: { ProjectName: string; BuildspecOverride: string };
+        Retry: unknown[];
+        TimeoutSeconds: number;
+      };
+      const build = states[`Build${phase}`] as unknown as {
+        Parameters: { ProjectName: string };
+        TimeoutSeconds: number;
+      };
+      expect(teardown.Resource).toBe('arn:aws:states:::codebuild:startBuild.sync');
+      expect(teardown.Parameters.ProjectName).toBe(build.Parameters.ProjectName);
+      expect(teardown.Parameters.BuildspecOverride).toMatch(/^buildspecs\/teardown\/[a-z-]+\.yml$/);
+      expect(teardown.TimeoutSeconds).toBe(build.TimeoutSeconds);
+      expect(teardown.Retry).toHaveLength(1);
     }
   });
 

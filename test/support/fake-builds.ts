@@ -29,6 +29,8 @@ export interface StartBuildCall {
   readonly variables: Record<string, string>;
   /** SECRETS_MANAGER overrides: the secret ids CodeBuild would resolve (never their values). */
   readonly secrets: Record<string, string>;
+  /** The BuildspecOverride of a teardown build (undefined: the project's own buildspec). */
+  readonly buildspec?: string;
 }
 
 type Fault = { kind: 'fail'; message: string } | { kind: 'throw'; name: string };
@@ -55,8 +57,9 @@ export class FakeBuilds {
     phase: PhaseName,
     parameters: unknown,
   ): Promise<{ Build: Record<string, unknown> }> => {
-    const { ProjectName, EnvironmentVariablesOverride } = parameters as {
+    const { ProjectName, EnvironmentVariablesOverride, BuildspecOverride } = parameters as {
       ProjectName: string;
+      BuildspecOverride?: string;
       EnvironmentVariablesOverride: Array<{ Name: string; Value: string; Type: string }>;
     };
     const ofType = (type: string) =>
@@ -68,6 +71,7 @@ export class FakeBuilds {
       projectName: ProjectName,
       variables: ofType('PLAINTEXT'),
       secrets: ofType('SECRETS_MANAGER'),
+      ...(BuildspecOverride ? { buildspec: BuildspecOverride } : {}),
     });
     const fault = this.faults.get(phase)?.shift();
     if (fault?.kind === 'throw') {

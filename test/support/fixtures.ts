@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Repository } from '../../functions/adapters/dynamodb/repository.js';
 import type { EnvironmentSpec } from '../../functions/domain/environment-spec.js';
-import type { RunTrigger, Tier } from '../../functions/domain/model.js';
+import type { PhaseName, RunTrigger, Tier } from '../../functions/domain/model.js';
+import { type PhasePlan, skippedPhases } from '../../functions/domain/phase-plan.js';
 import { buildRunId } from '../../functions/domain/run-id.js';
 import { specHash } from '../../functions/domain/spec-hash.js';
 
@@ -44,9 +45,13 @@ export interface SeededRun {
   readonly seq: number;
   readonly runId: string;
   readonly trigger: RunTrigger;
+  readonly skipPhases: readonly PhaseName[];
 }
 
-/** Creates an organization and an environment and allocates a run sequence: the API's part. */
+/**
+ * Creates an organization and plans the first run of a new environment (sequence 1): what the
+ * API does before it starts the run with `repository.startRun` (see {@link startSeeded}).
+ */
 export async function seedRun(
   repository: Repository,
   options: { tier?: 'dev' | 'staging' | 'prod'; trigger?: RunTrigger } = {},
@@ -60,23 +65,51 @@ export async function seedRun(
     quota: { cpu: '32', memory: '64Gi', pods: 300 },
     maxEnvironments: 10,
   });
-  await repository.putEnvironment({ organization, environment, spec, specHash: hash });
-  const seq = await repository.allocateRunSeq(organization, environment);
   return {
     organization,
     environment,
     spec,
     specHash: hash,
-    seq,
-    runId: buildRunId({ organization, environment, seq, specHash: hash }),
+    seq: 1,
+    runId: buildRunId({ organization, environment, seq: 1, specHash: hash }),
     trigger: options.trigger ?? 'api',
+    skipPhases: [],
   };
 }
 
-/** Allocates the next run of an already seeded environment. */
-export async function nextRun(repository: Repository, seeded: SeededRun): Promise<SeededRun> {
-  const seq = await repository.allocateRunSeq(seeded.organization, seeded.environment);
-  return { ...seeded, seq, runId: buildRunId({ ...seeded, seq }) };
+/** The next run of an already seeded environment: sequence `runSeq + 1` of the stored environment. */
+export async function nextRun(
+  repository: Repository,
+  seeded: SeededRun,
+  change: { spec?: Record<string, unknown>; trigger?: RunTrigger } = {},
+): Promise<SeededRun> {
+  const stored = await repository.getEnvironment(seeded.organization, seeded.environment);
+  const seq = (stored?.runSeq ?? 0) + 1;
+  const spec = change.spec ?? seeded.spec;
+  const hash = specHash(spec);
+  return {
+    ...seeded,
+    spec,
+    specHash: hash,
+    seq,
+    trigger: change.trigger ?? seeded.trigger,
+    runId: buildRunId({ ...seeded, seq, specHash: hash }),
+  };
+}
+
+export const COMMIT = '9fceb02d0ae598e95dc970b74767f19372d61af8';
+
+/**
+ * The API's start of a seeded run: the run item and the environment's spec + lock. With a plan,
+ * the run records it (and `skipPhases` follows it); without one, every phase runs.
+ */
+export async function startSeeded(
+  repository: Repository,
+  run: SeededRun,
+  plan?: PhasePlan,
+): Promise<SeededRun> {
+  await repository.startRun({ ...run, commit: COMMIT, spec: run.spec, ...(plan ? { plan } : {}) });
+  return plan ? { ...run, skipPhases: skippedPhases(plan) } : run;
 }
 
 /** The workflow input the run starter passes to StartExecution. */
@@ -87,9 +120,10 @@ export function workflowInput(run: SeededRun): Record<string, unknown> {
     runId: run.runId,
     seq: run.seq,
     trigger: run.trigger,
-    commit: '9fceb02d0ae598e95dc970b74767f19372d61af8',
+    commit: COMMIT,
     specHash: run.specHash,
     spec: run.spec,
+    skipPhases: run.skipPhases,
   };
 }
 

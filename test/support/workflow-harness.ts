@@ -71,11 +71,17 @@ export function runWorkflow(
   input: Record<string, unknown>,
   builds: FakeBuilds,
   override: Partial<WorkflowTaskHandlers> = {},
+  executionName?: string,
 ) {
   const handlers = inProcessHandlers({
     repository: harness.repository,
     publisher: createAlertPublisher({ client: harness.sns.client, topicArn: TOPIC_ARN }),
     build: builds.build,
   });
-  return executeWorkflow(harness.definition, input, { ...handlers, ...override });
+  return executeWorkflow(
+    harness.definition,
+    input,
+    { ...handlers, ...override },
+    executionName ? { executionName } : {},
+  );
 }

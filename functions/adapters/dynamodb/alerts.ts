@@ -1,7 +1,8 @@
 import type { Alert } from '../../domain/alert.js';
-import { DEFAULT_LIST_LIMIT, type RepositoryContext } from './context.js';
+import type { RepositoryContext } from './context.js';
 import { toAlert } from './items.js';
 import { keys } from './keys.js';
+import { GSI1_KEY_ATTRIBUTES, type Page, type PageOptions, queryPage } from './pages.js';
 import { GSI1 } from './table-schema.js';
 
 /** Alerts expire (TTL) 90 days after they occurred. */
@@ -41,16 +42,22 @@ export async function forgetAlert(ctx: RepositoryContext, alertId: string): Prom
 export async function listAlerts(
   ctx: RepositoryContext,
   organization: string,
-  options: { readonly limit?: number } = {},
-): Promise<Alert[]> {
-  const items = await ctx.store.query(
+  options: PageOptions = {},
+): Promise<Page<Alert>> {
+  const partition = keys.alertsOf(organization);
+  return queryPage(
+    ctx,
     {
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.alertsOf(organization) },
-      ScanIndexForward: false,
+      input: {
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        ScanIndexForward: false,
+      },
+      partition: { attribute: 'gsi1pk', value: partition },
+      keyAttributes: GSI1_KEY_ATTRIBUTES,
     },
-    options.limit ?? DEFAULT_LIST_LIMIT,
+    options,
+    toAlert,
   );
-  return items.map(toAlert);
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditEntry } from '../../domain/records.js';
-import { DEFAULT_LIST_LIMIT, type RepositoryContext } from './context.js';
+import type { RepositoryContext } from './context.js';
 import { toAuditEntry } from './items.js';
 import { keys } from './keys.js';
+import { type Page, type PageOptions, queryPage, TABLE_KEY_ATTRIBUTES } from './pages.js';
 
 export interface AppendAuditInput {
   readonly organization: string;
@@ -33,15 +34,21 @@ export async function appendAudit(ctx: RepositoryContext, input: AppendAuditInpu
 export async function listAudit(
   ctx: RepositoryContext,
   organization: string,
-  options: { readonly limit?: number } = {},
-): Promise<AuditEntry[]> {
-  const items = await ctx.store.query(
+  options: PageOptions = {},
+): Promise<Page<AuditEntry>> {
+  const partition = keys.auditPartition(organization);
+  return queryPage(
+    ctx,
     {
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.auditPartition(organization) },
-      ScanIndexForward: false,
+      input: {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        ScanIndexForward: false,
+      },
+      partition: { attribute: 'pk', value: partition },
+      keyAttributes: TABLE_KEY_ATTRIBUTES,
     },
-    options.limit ?? DEFAULT_LIST_LIMIT,
+    options,
+    toAuditEntry,
   );
-  return items.map(toAuditEntry);
 }

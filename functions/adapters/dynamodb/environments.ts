@@ -5,12 +5,14 @@ import {
 } from '../../domain/errors.js';
 import { TIERS, type Tier } from '../../domain/model.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
-import { DEFAULT_LIST_LIMIT, type RepositoryContext } from './context.js';
+import { statusesAllowingSpecChange } from '../../domain/transitions.js';
+import type { RepositoryContext } from './context.js';
 import { toEnvironment } from './items.js';
 import { keys } from './keys.js';
+import { type Page, type PageOptions, queryPage, TABLE_KEY_ATTRIBUTES } from './pages.js';
 import { UpdateBuilder } from './update-builder.js';
 
-export interface PutEnvironmentInput {
+export interface RecordSpecInput {
   readonly organization: string;
   readonly environment: string;
   /** The validated desired spec (functions/domain/environment-spec.ts). */
@@ -18,77 +20,72 @@ export interface PutEnvironmentInput {
   readonly specHash: string;
 }
 
-export interface PutEnvironmentResult {
-  readonly environment: EnvironmentRecord;
-  /** True when the environment did not exist (or had been deleted) before this call. */
-  readonly created: boolean;
-}
-
 function tierOf(spec: Readonly<Record<string, unknown>>): Tier | undefined {
   const tier = spec.tier;
   return TIERS.find((known) => known === tier);
 }
 
-function specUpdate(input: PutEnvironmentInput, at: string): UpdateBuilder {
-  const update = new UpdateBuilder()
+/**
+ * The attributes of a recorded desired spec, for any write that records one (a spec-only change,
+ * or the lock a new run takes); creates the environment's identity fields when it is new.
+ */
+export function recordSpecFields(
+  update: UpdateBuilder,
+  organization: string,
+  environment: string,
+  desired: { readonly spec: Readonly<Record<string, unknown>>; readonly specHash: string },
+  at: string,
+): UpdateBuilder {
+  update
     .set(['entity'], 'ENVIRONMENT')
-    .set(['organization'], input.organization)
-    .set(['environment'], input.environment)
-    .set(['spec'], input.spec)
-    .set(['specHash'], input.specHash)
-    .set(['updatedAt'], at)
-    .setIfAbsent(['createdAt'], at)
-    .setIfAbsent(['runSeq'], 0)
-    .increment(['version']);
-  const tier = tierOf(input.spec);
+    .set(['organization'], organization)
+    .set(['environment'], environment)
+    .set(['spec'], desired.spec)
+    .set(['specHash'], desired.specHash)
+    .setIfAbsent(['createdAt'], at);
+  const tier = tierOf(desired.spec);
   if (tier) update.set(['tier'], tier);
   else update.remove(['tier']);
   return update;
 }
 
 /**
- * Records an environment's desired spec: creates it PENDING, or updates the spec (allowed while
- * a run holds the lock: the run provisions the spec it started with, identified by its hash).
- * Refused while a teardown is in progress; a deleted environment comes back as PENDING.
+ * Records an environment's desired spec without starting a run: creates it PENDING, or updates
+ * the spec of an idle environment. Refused while a run holds the lock (the run provisions the spec
+ * it started with, identified by its hash, and AcquireLock checks it), while a teardown is in
+ * progress, and after one (a deleted environment comes back through a run).
  */
-export async function putEnvironment(
-  ctx: RepositoryContext,
-  input: PutEnvironmentInput,
-): Promise<PutEnvironmentResult> {
+export async function recordSpec(ctx: RepositoryContext, input: RecordSpecInput): Promise<EnvironmentRecord> {
   const at = ctx.now().toISOString();
-  const key = keys.environment(input.organization, input.environment);
-
-  const upsert = specUpdate(input, at);
-  upsert
+  const update = recordSpecFields(new UpdateBuilder(), input.organization, input.environment, input, at);
+  update
+    .set(['updatedAt'], at)
+    .setIfAbsent(['runSeq'], 0)
+    .setIfAbsent(['successes'], {})
     .setIfAbsent(['status'], 'PENDING')
     .setIfAbsent(['statusChangedAt'], at)
+    .increment(['version'])
     .condition(
-      `attribute_not_exists(pk) OR NOT (${upsert.path('status')} IN (${upsert.value('DELETING')}, ${upsert.value('DELETED')}))`,
+      `attribute_not_exists(pk) OR (attribute_not_exists(${update.path('activeRunId')}) AND ` +
+        `${update.oneOf(['status'], statusesAllowingSpecChange())})`,
     );
-  const result = await ctx.store.update(key, upsert.build());
-  if (result.ok) {
-    const environment = toEnvironment(result.item);
-    return { environment, created: environment.version === 1 };
-  }
+  const result = await ctx.store.update(
+    keys.environment(input.organization, input.environment),
+    update.build(),
+  );
+  if (result.ok) return toEnvironment(result.item);
 
   const current = await getEnvironment(ctx, input.organization, input.environment);
-  if (current?.status !== 'DELETED') {
-    throw new TransitionRefusedError(
-      `environment ${input.organization}/${input.environment} is ${current?.status ?? 'changing'}: its spec cannot change now`,
+  const where = `${input.organization}/${input.environment}`;
+  if (current?.activeRunId) {
+    throw new EnvironmentLockedError(
+      `environment ${where} is busy with run ${current.activeRunId}: its spec cannot change now`,
+      current.activeRunId,
     );
   }
-  const revive = specUpdate(input, at);
-  revive
-    .set(['status'], 'PENDING')
-    .set(['statusChangedAt'], at)
-    .condition(`${revive.path('status')} = ${revive.value('DELETED')}`);
-  const revived = await ctx.store.update(key, revive.build());
-  if (!revived.ok) {
-    throw new TransitionRefusedError(
-      `environment ${input.organization}/${input.environment} changed concurrently`,
-    );
-  }
-  return { environment: toEnvironment(revived.item), created: true };
+  throw new TransitionRefusedError(
+    `environment ${where} is ${current?.status ?? 'changing'}: its spec cannot change now`,
+  );
 }
 
 export async function getEnvironment(
@@ -104,25 +101,28 @@ export async function getEnvironment(
 export async function listEnvironments(
   ctx: RepositoryContext,
   organization: string,
-  options: { readonly limit?: number } = {},
-): Promise<EnvironmentRecord[]> {
-  const items = await ctx.store.query(
+  options: PageOptions = {},
+): Promise<Page<EnvironmentRecord>> {
+  const partition = keys.organization(organization).pk;
+  return queryPage(
+    ctx,
     {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': keys.organization(organization).pk,
-        ':prefix': keys.environmentPrefix,
+      input: {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': keys.environmentPrefix },
+        ConsistentRead: true,
       },
-      ConsistentRead: true,
+      partition: { attribute: 'pk', value: partition },
+      keyAttributes: TABLE_KEY_ATTRIBUTES,
     },
-    options.limit ?? DEFAULT_LIST_LIMIT,
+    options,
+    toEnvironment,
   );
-  return items.map(toEnvironment);
 }
 
 /**
- * Hands out the next run sequence number (atomic counter). Refused while a run holds the lock,
- * so a busy environment is reported (409) before any execution is started.
+ * Hands out the next run sequence number (atomic counter) without starting a run. Refused while a
+ * run holds the lock, so a busy environment is reported (409) before any execution is started.
  */
 export async function allocateRunSeq(
   ctx: RepositoryContext,

@@ -29,6 +29,13 @@ const OrganizationItem = z.object({
   updatedAt: z.string(),
 });
 
+const PhaseSuccessItem = z.object({
+  fingerprint: z.string(),
+  runId: z.string(),
+  outputs: StringMap,
+  at: z.string(),
+});
+
 const EnvironmentItem = z.object({
   organization: z.string(),
   environment: z.string(),
@@ -40,6 +47,8 @@ const EnvironmentItem = z.object({
   runSeq: z._default(z.number(), 0),
   lastRunId: z.optional(z.string()),
   lastRunSeq: z.optional(z.number()),
+  statusBeforeRun: z.optional(z.enum(ENVIRONMENT_STATUSES)),
+  successes: z._default(z.partialRecord(z.enum(PHASES), PhaseSuccessItem), {}),
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -54,6 +63,8 @@ const PhaseItem = z.object({
   logLink: z.optional(z.string()),
   outputs: z.optional(StringMap),
   error: z.optional(z.string()),
+  reason: z.optional(z.string()),
+  handedOnFrom: z.optional(z.string()),
 });
 
 const RunItem = z.object({
@@ -69,6 +80,7 @@ const RunItem = z.object({
   endedAt: z.optional(z.string()),
   phaseOrder: z.array(z.enum(PHASES)),
   phases: z.record(z.string(), PhaseItem),
+  inputs: z.optional(z.partialRecord(z.enum(PHASES), z.string())),
   error: z.optional(
     z.object({
       phase: z.enum(PHASES),

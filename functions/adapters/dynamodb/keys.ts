@@ -11,6 +11,9 @@ export interface ItemKey {
 
 export const keys = {
   organization: (organization: string): ItemKey => ({ pk: `ORG#${organization}`, sk: 'ORG' }),
+  /** gsi1: every organization, by name (the platform-admin's registry listing). */
+  organizationsPartition: 'ORGS',
+  organizationByName: (organization: string) => ({ gsi1pk: 'ORGS', gsi1sk: organization }),
   environment: (organization: string, environment: string): ItemKey => ({
     pk: `ORG#${organization}`,
     sk: `ENV#${environment}`,

@@ -1,15 +1,18 @@
 /**
- * The environment lock: `activeRunId` on the environment item. Taking it moves the environment
- * to PROVISIONING (DELETING for a teardown) and records the run as `lastRunId`/`lastRunSeq`;
- * releasing it moves it to the run's outcome. Both are single conditional updates, so two runs
- * can never hold it, a replayed event cannot take it again after its run has finished, and a run
- * older than the last one that locked never takes it at all.
+ * The environment lock: `activeRunId` on the environment item. Taking it records the run's desired
+ * spec, moves the environment to PROVISIONING (DELETING for a teardown) and records the run as
+ * `lastRunId`/`lastRunSeq`; releasing it moves it to the run's outcome and records what the run's
+ * phases left for the next phase plan. Both are single conditional updates, so two runs can never
+ * hold it, a replayed request cannot take it again after its run has finished, and a run older
+ * than the last one that locked never takes it at all. The statuses a run may start from come
+ * from the domain's transition table.
  */
-import type { EnvironmentStatus, RunTrigger } from '../../domain/model.js';
+import type { EnvironmentStatus, PhaseName, RunTrigger } from '../../domain/model.js';
+import type { PhaseSuccess } from '../../domain/phase-plan.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
 import { lockedStatusFor, statusesAllowingRun } from '../../domain/transitions.js';
 import type { RepositoryContext } from './context.js';
-import { getEnvironment } from './environments.js';
+import { getEnvironment, recordSpecFields } from './environments.js';
 import { toEnvironment } from './items.js';
 import { keys } from './keys.js';
 import { UpdateBuilder } from './update-builder.js';
@@ -22,6 +25,11 @@ export interface LockRequest {
   readonly seq: number;
   readonly trigger: RunTrigger;
   readonly at: string;
+  /**
+   * The desired spec the run provisions, recorded in the same write (the API's PUT). When given,
+   * an environment that does not exist yet is created by this write.
+   */
+  readonly spec?: { readonly spec: Readonly<Record<string, unknown>>; readonly specHash: string };
 }
 
 export type LockOutcome =
@@ -35,33 +43,40 @@ export type LockOutcome =
 
 /**
  * Takes the lock for `runId` (idempotent for the run that holds it) and records the run as the
- * environment's last one (`lastRunId`, `lastRunSeq`) in the same write.
+ * environment's last one (`lastRunId`, `lastRunSeq`, `runSeq`) in the same write.
  */
 export async function takeLock(ctx: RepositoryContext, request: LockRequest): Promise<LockOutcome> {
   const update = new UpdateBuilder();
-  const status = update.path('status');
   const activeRunId = update.path('activeRunId');
   const lastRunId = update.path('lastRunId');
   const lastRunSeq = update.path('lastRunSeq');
   const runId = update.value(request.runId);
   const seq = update.value(request.seq);
-  const allowed = statusesAllowingRun(request.trigger).map((value) => update.value(value));
+  const allowed = update.oneOf(['status'], statusesAllowingRun(request.trigger));
+  if (request.spec) {
+    recordSpecFields(update, request.organization, request.environment, request.spec, request.at);
+  }
   update
+    .copy(['statusBeforeRun'], ['status'], 'PENDING')
     .set(['status'], lockedStatusFor(request.trigger))
     .set(['activeRunId'], request.runId)
     .set(['lastRunId'], request.runId)
     .set(['lastRunSeq'], request.seq)
+    .set(['runSeq'], request.seq)
+    .setIfAbsent(['successes'], {})
     .set(['gsi1pk'], keys.activeRun(request.at, request.runId).gsi1pk)
     .set(['gsi1sk'], keys.activeRun(request.at, request.runId).gsi1sk)
     .set(['statusChangedAt'], request.at)
     .set(['updatedAt'], request.at)
-    .increment(['version'])
-    .condition(
-      `attribute_exists(pk) AND (${activeRunId} = ${runId} OR (attribute_not_exists(${activeRunId}) AND ` +
-        `(attribute_not_exists(${lastRunId}) OR ${lastRunId} <> ${runId}) AND ` +
-        `(attribute_not_exists(${lastRunSeq}) OR ${lastRunSeq} < ${seq}) AND ` +
-        `${status} IN (${allowed.join(', ')})))`,
-    );
+    .increment(['version']);
+  const free =
+    `attribute_not_exists(${activeRunId}) AND ` +
+    `(attribute_not_exists(${lastRunId}) OR ${lastRunId} <> ${runId}) AND ` +
+    `(attribute_not_exists(${lastRunSeq}) OR ${lastRunSeq} < ${seq}) AND ` +
+    `(attribute_not_exists(${update.path('runSeq')}) OR ${update.path('runSeq')} <= ${seq}) AND ${allowed}`;
+  const lockable = `attribute_exists(pk) AND (${activeRunId} = ${runId} OR (${free}))`;
+  // A run that records its spec may create the environment; one that does not needs it to exist.
+  update.condition(request.spec ? `attribute_not_exists(pk) OR (${lockable})` : lockable);
   const result = await ctx.store.update(
     keys.environment(request.organization, request.environment),
     update.build(),
@@ -72,7 +87,10 @@ export async function takeLock(ctx: RepositoryContext, request: LockRequest): Pr
   if (!current) return { kind: 'missing' };
   if (current.activeRunId !== undefined) return { kind: 'held-by-other', environment: current };
   if (current.lastRunId === request.runId) return { kind: 'run-finished', environment: current };
-  if (current.lastRunSeq !== undefined && current.lastRunSeq >= request.seq) {
+  if (
+    (current.lastRunSeq !== undefined && current.lastRunSeq >= request.seq) ||
+    current.runSeq > request.seq
+  ) {
     return { kind: 'superseded', environment: current };
   }
   return { kind: 'status-refused', environment: current };
@@ -85,6 +103,11 @@ export interface ReleaseRequest {
   /** The environment status the run's outcome sets. */
   readonly status: EnvironmentStatus;
   readonly at: string;
+  /**
+   * What the run's phases leave for the next plan: a success per phase it ran to SUCCEEDED, or
+   * `null` for a phase a teardown undid; `'reset'` forgets every phase (a finished teardown).
+   */
+  readonly successes?: Partial<Record<PhaseName, PhaseSuccess | null>> | 'reset';
 }
 
 export type ReleaseOutcome =
@@ -93,7 +116,7 @@ export type ReleaseOutcome =
   | { readonly kind: 'already-released'; readonly environment: EnvironmentRecord }
   | { readonly kind: 'not-held'; readonly environment: EnvironmentRecord | undefined };
 
-/** Releases the lock if `runId` holds it, setting the outcome status. */
+/** Releases the lock if `runId` holds it, setting the outcome status and the phases' successes. */
 export async function releaseLock(ctx: RepositoryContext, request: ReleaseRequest): Promise<ReleaseOutcome> {
   const update = new UpdateBuilder();
   update
@@ -101,10 +124,19 @@ export async function releaseLock(ctx: RepositoryContext, request: ReleaseReques
     .set(['statusChangedAt'], request.at)
     .set(['updatedAt'], request.at)
     .remove(['activeRunId'])
+    .remove(['statusBeforeRun'])
     .remove(['gsi1pk'])
     .remove(['gsi1sk'])
     .increment(['version'])
     .condition(`${update.path('activeRunId')} = ${update.value(request.runId)}`);
+  if (request.successes === 'reset') {
+    update.set(['successes'], {});
+  } else {
+    for (const [phase, success] of Object.entries(request.successes ?? {})) {
+      if (success) update.set(['successes', phase], { ...success, outputs: { ...success.outputs } });
+      else update.remove(['successes', phase]);
+    }
+  }
   const result = await ctx.store.update(
     keys.environment(request.organization, request.environment),
     update.build(),

@@ -15,15 +15,19 @@ import {
   allocateRunSeq,
   getEnvironment,
   listEnvironments,
-  type PutEnvironmentInput,
-  type PutEnvironmentResult,
-  putEnvironment,
+  type RecordSpecInput,
+  recordSpec,
 } from './environments.js';
-import { getOrganization, type PutOrganizationInput, putOrganization } from './organizations.js';
 import {
-  type AcquireLockInput,
-  type AcquireLockResult,
-  acquireLock,
+  getOrganization,
+  listOrganizations,
+  type PutOrganizationInput,
+  putOrganization,
+} from './organizations.js';
+import type { Page, PageOptions } from './pages.js';
+import {
+  type AbandonRunInput,
+  abandonRun,
   type CompleteRunInput,
   completeRun,
   type FailRunInput,
@@ -39,9 +43,16 @@ import {
   type RecordPhaseInput,
   type RecordPhaseResult,
   recordPhase,
+  type StartRunInput,
+  type StartRunResult,
+  startRun,
+  type VerifyRunStartInput,
+  type VerifyRunStartResult,
+  verifyRunStart,
 } from './runs.js';
 import { Store, type WriteListener } from './store.js';
 
+export type { Page, PageOptions } from './pages.js';
 export type { WriteEvent, WriteListener } from './store.js';
 
 export interface RepositoryOptions {
@@ -61,26 +72,33 @@ export interface ListOptions {
 export interface Repository {
   putOrganization(input: PutOrganizationInput): Promise<OrganizationRecord>;
   getOrganization(organization: string): Promise<OrganizationRecord | undefined>;
-  putEnvironment(input: PutEnvironmentInput): Promise<PutEnvironmentResult>;
+  listOrganizations(options?: PageOptions): Promise<Page<OrganizationRecord>>;
+  /** Records a desired spec without a run (refused while locked). */
+  recordSpec(input: RecordSpecInput): Promise<EnvironmentRecord>;
   getEnvironment(organization: string, environment: string): Promise<EnvironmentRecord | undefined>;
-  listEnvironments(organization: string, options?: ListOptions): Promise<EnvironmentRecord[]>;
+  listEnvironments(organization: string, options?: PageOptions): Promise<Page<EnvironmentRecord>>;
   allocateRunSeq(organization: string, environment: string): Promise<number>;
-  acquireLock(input: AcquireLockInput): Promise<AcquireLockResult>;
+  /** The API's start of a run: run item, then spec + lock on the environment. */
+  startRun(input: StartRunInput): Promise<StartRunResult>;
+  /** The workflow's AcquireLock: checks the execution is the run the API started, opens its first phase. */
+  verifyRunStart(input: VerifyRunStartInput): Promise<VerifyRunStartResult>;
+  /** StartExecution failed after startRun: run FAILED, lock released, status restored. */
+  abandonRun(input: AbandonRunInput): Promise<void>;
   recordPhase(input: RecordPhaseInput): Promise<RecordPhaseResult>;
   completeRun(input: CompleteRunInput): Promise<FinishRunResult>;
   failRun(input: FailRunInput): Promise<FailRunResult>;
   interruptRun(input: InterruptRunInput): Promise<FinishRunResult>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   getRunBySeq(organization: string, environment: string, seq: number): Promise<RunRecord | undefined>;
-  listRuns(organization: string, environment: string, options?: ListOptions): Promise<RunRecord[]>;
+  listRuns(organization: string, environment: string, options?: PageOptions): Promise<Page<RunRecord>>;
   listLockedEnvironments(
     options?: ListOptions,
   ): Promise<{ organization: string; environment: string; runId: string }[]>;
   recordAlert(alert: Alert): Promise<{ stored: boolean }>;
   forgetAlert(alertId: string): Promise<void>;
-  listAlerts(organization: string, options?: ListOptions): Promise<Alert[]>;
+  listAlerts(organization: string, options?: PageOptions): Promise<Page<Alert>>;
   appendAudit(input: AppendAuditInput): Promise<AuditEntry>;
-  listAudit(organization: string, options?: ListOptions): Promise<AuditEntry[]>;
+  listAudit(organization: string, options?: PageOptions): Promise<Page<AuditEntry>>;
 }
 
 export function createRepository(options: RepositoryOptions): Repository {
@@ -95,11 +113,14 @@ export function createRepository(options: RepositoryOptions): Repository {
   return {
     putOrganization: (input) => putOrganization(ctx, input),
     getOrganization: (organization) => getOrganization(ctx, organization),
-    putEnvironment: (input) => putEnvironment(ctx, input),
+    listOrganizations: (list) => listOrganizations(ctx, list),
+    recordSpec: (input) => recordSpec(ctx, input),
     getEnvironment: (organization, environment) => getEnvironment(ctx, organization, environment),
     listEnvironments: (organization, list) => listEnvironments(ctx, organization, list),
     allocateRunSeq: (organization, environment) => allocateRunSeq(ctx, organization, environment),
-    acquireLock: (input) => acquireLock(ctx, input),
+    startRun: (input) => startRun(ctx, input),
+    verifyRunStart: (input) => verifyRunStart(ctx, input),
+    abandonRun: (input) => abandonRun(ctx, input),
     recordPhase: (input) => recordPhase(ctx, input),
     completeRun: (input) => completeRun(ctx, input),
     failRun: (input) => failRun(ctx, input),

@@ -1,9 +1,11 @@
 /**
- * Run items and the workflow's transitions. Each step of the workflow is one conditional write
- * to the run item (which also appends the step to the run's history) plus, at the start and
- * the end, one to the environment item: 7 writes for a successful three-phase run.
- * A failed condition is diagnosed with a consistent read: a replay of a step already applied
- * is a no-op; anything else is refused with a typed error.
+ * Run items and the workflow's transitions. The API starts a run with two writes (the run item,
+ * then the environment's spec + lock); the workflow's AcquireLock only verifies that start and
+ * opens the first phase; each later step is one conditional write to the run item (which also
+ * appends the step to the run's history) and the end one more to the environment: 5 workflow
+ * writes for a successful three-phase run. Every condition on a status comes from the domain's
+ * transition tables. A failed condition is diagnosed with a consistent read: a replay of a step
+ * already applied is a no-op; anything else is refused with a typed error.
  */
 import {
   EnvironmentLockedError,
@@ -13,16 +15,19 @@ import {
   ValidationError,
 } from '../../domain/errors.js';
 import { PHASES, type PhaseName, type RunTrigger } from '../../domain/model.js';
+import { type PhasePlan, planEveryPhase, successesOfRun } from '../../domain/phase-plan.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
-import { type HistoryEntry, initialPhases, type RunRecord } from '../../domain/run.js';
+import { type HistoryEntry, initialPhases, planInputs, type RunRecord } from '../../domain/run.js';
 import { parseRunId } from '../../domain/run-id.js';
 import {
   failedStatusFor,
+  PHASE_DONE_STATUSES,
   type PhaseChangePlan,
-  phaseOrderFor,
+  phaseStatusesAllowing,
   planPhaseClose,
   planPhaseFail,
   planPhaseOpen,
+  runStatusesAllowing,
   succeededStatusFor,
 } from '../../domain/transitions.js';
 import { DEFAULT_LIST_LIMIT, type RepositoryContext } from './context.js';
@@ -30,6 +35,7 @@ import { getEnvironment } from './environments.js';
 import { toRun } from './items.js';
 import { type ItemKey, keys } from './keys.js';
 import { type LockOutcome, type ReleaseOutcome, releaseLock, takeLock } from './lock.js';
+import { type Page, type PageOptions, queryPage, TABLE_KEY_ATTRIBUTES } from './pages.js';
 import { GSI1 } from './table-schema.js';
 import { UpdateBuilder } from './update-builder.js';
 
@@ -69,21 +75,24 @@ export async function listRuns(
   ctx: RepositoryContext,
   organization: string,
   environment: string,
-  options: { readonly limit?: number } = {},
-): Promise<RunRecord[]> {
-  const items = await ctx.store.query(
+  options: PageOptions = {},
+): Promise<Page<RunRecord>> {
+  const partition = keys.runPartition(organization, environment);
+  return queryPage(
+    ctx,
     {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': keys.runPartition(organization, environment),
-        ':prefix': keys.runPrefix,
+      input: {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': keys.runPrefix },
+        ScanIndexForward: false,
+        ConsistentRead: true,
       },
-      ScanIndexForward: false,
-      ConsistentRead: true,
+      partition: { attribute: 'pk', value: partition },
+      keyAttributes: TABLE_KEY_ATTRIBUTES,
     },
-    options.limit ?? DEFAULT_LIST_LIMIT,
+    options,
+    toRun,
   );
-  return items.map(toRun);
 }
 
 /** Environments whose lock is held, oldest lock first (gsi1, sparse): for crash recovery. */
@@ -132,41 +141,43 @@ async function readRun(ctx: RepositoryContext, key: ItemKey, ref: RunRef): Promi
   return run;
 }
 
-// ---------------------------------------------------------------- acquireLock
+// ---------------------------------------------------------------- startRun
 
-export interface AcquireLockInput extends RunRef {
+export interface StartRunInput extends RunRef {
+  /** `runSeq + 1` of the environment as the caller read it (1 for a new environment). */
   readonly seq: number;
   readonly trigger: RunTrigger;
   readonly commit: string;
   readonly specHash: string;
-  /** Phases this run does not execute; recorded as SKIPPED. */
-  readonly skipPhases?: readonly PhaseName[];
+  /** The desired spec, recorded on the environment in the lock's write (created if absent). */
+  readonly spec?: Readonly<Record<string, unknown>>;
+  /** The phase plan (functions/domain/phase-plan.ts). @default every phase runs */
+  readonly plan?: PhasePlan;
   readonly at?: Date;
 }
 
-export interface AcquireLockResult {
+export interface StartRunResult {
   readonly run: RunRecord;
   readonly environment: EnvironmentRecord;
 }
 
 /**
- * Starts a run: puts the run item (RUNNING, phases PENDING) then takes the environment lock.
- * The run item goes first so a crash between the two leaves a run that a replay completes,
- * never a lock without its run. A run item that already exists is only accepted while RUNNING
- * (a replay of this step); a finished run never takes the lock again. If taking the lock fails,
- * for a refusal or a fault, the untouched run item is deleted again (see {@link discardUnlockedRun}).
+ * Starts a run for the API: puts the run item (RUNNING; phases PENDING, or SKIPPED with their
+ * reason and handed-on outputs, per the plan) then, in one write on the environment, records the
+ * desired spec and takes the lock. The run item goes first and its key is the sequence number, so
+ * of two concurrent requests only one can start sequence N (the other is told the environment is
+ * busy). A run item that already exists with this id is accepted while RUNNING (a retried
+ * request); a finished run never takes the lock again. If taking the lock fails, for a refusal or
+ * a fault, the untouched run item is deleted again (see {@link discardUnlockedRun}).
  */
-export async function acquireLock(
-  ctx: RepositoryContext,
-  input: AcquireLockInput,
-): Promise<AcquireLockResult> {
+export async function startRun(ctx: RepositoryContext, input: StartRunInput): Promise<StartRunResult> {
   const parsed = parseRunId(input.runId);
   if (parsed && parsed.seq !== input.seq) {
     throw new ValidationError(`run id ${input.runId} does not carry sequence ${input.seq}`);
   }
   const at = (input.at ?? ctx.now()).toISOString();
   const key = keys.run(input.organization, input.environment, input.seq);
-  const order = phaseOrderFor(input.trigger);
+  const plan = input.plan ?? planEveryPhase(input.trigger, input.spec ?? {}, input.commit);
   const started: HistoryEntry = {
     at,
     event: 'run.started',
@@ -182,8 +193,9 @@ export async function acquireLock(
     specHash: input.specHash,
     status: 'RUNNING',
     startedAt: at,
-    phaseOrder: order,
-    phases: initialPhases(order, input.skipPhases),
+    phaseOrder: plan.order,
+    phases: initialPhases(plan),
+    inputs: planInputs(plan),
     history: [started],
     updatedAt: at,
   };
@@ -194,13 +206,17 @@ export async function acquireLock(
   );
   let current = run;
   if (!created) {
-    current = await readRun(ctx, key, input).catch((error: unknown) => {
-      throw error instanceof RunNotFoundError
-        ? new TransitionRefusedError(
-            `run sequence ${input.seq} of ${input.organization}/${input.environment} is taken`,
-            { cause: error },
-          )
-        : error;
+    current = await readRun(ctx, key, input).catch(async (error: unknown) => {
+      if (!(error instanceof RunNotFoundError)) throw error;
+      // Another request started sequence N first (with another spec): this environment is busy.
+      const other = await ctx.store.get(key);
+      const otherRun = other ? toRun(other) : undefined;
+      throw new EnvironmentLockedError(
+        `run sequence ${input.seq} of ${input.organization}/${input.environment} was just taken` +
+          (otherRun ? ` by run ${otherRun.runId}` : ''),
+        otherRun?.runId,
+        { cause: error },
+      );
     });
     // A late or duplicated AcquireLock of a run that has ended: never lock (or move) anything.
     if (current.status !== 'RUNNING') {
@@ -212,7 +228,15 @@ export async function acquireLock(
 
   let lock: LockOutcome;
   try {
-    lock = await takeLock(ctx, { ...input, at });
+    lock = await takeLock(ctx, {
+      organization: input.organization,
+      environment: input.environment,
+      runId: input.runId,
+      seq: input.seq,
+      trigger: input.trigger,
+      at,
+      ...(input.spec ? { spec: { spec: input.spec, specHash: input.specHash } } : {}),
+    });
   } catch (error) {
     // The lock write failed without an answer (throttled past the SDK's retries, timed out). It
     // may have been applied all the same: then the run is started. Otherwise no RUNNING run may
@@ -261,8 +285,74 @@ export async function acquireLock(
 async function discardUnlockedRun(ctx: RepositoryContext, key: ItemKey): Promise<void> {
   await ctx.store.delete(key, '#status = :running AND size(#history) = :one', {
     names: { '#status': 'status', '#history': 'history' },
-    values: { ':running': 'RUNNING', ':one': 1 },
+    values: { ':running': runStatusesAllowing('SUCCEEDED')[0], ':one': 1 },
   });
+}
+
+// ---------------------------------------------------------------- verifyRunStart
+
+export interface VerifyRunStartInput extends RunRef {
+  readonly seq: number;
+  readonly trigger: RunTrigger;
+  readonly specHash: string;
+  /** Phases the execution input says the run skips: must be exactly the run's. */
+  readonly skipPhases: readonly PhaseName[];
+}
+
+export interface VerifyRunStartResult {
+  readonly run: RunRecord;
+  readonly environment: EnvironmentRecord;
+  /** The first phase the run executes (opened RUNNING by this call). */
+  readonly startAt: PhaseName;
+}
+
+/**
+ * The workflow's first step. The run was started by the API ({@link startRun}); this checks that
+ * the execution is that run and nothing else — the environment's lock is held by it, its recorded
+ * desired spec has the run's hash, the run is RUNNING with the same trigger and plan, and every
+ * phase it skips hands on outputs that the environment recorded for it — and then opens the first
+ * phase it executes (the only write). Anything else is refused before any write, so an execution
+ * started by hand with an arbitrary spec or plan changes nothing.
+ */
+export async function verifyRunStart(
+  ctx: RepositoryContext,
+  input: VerifyRunStartInput,
+): Promise<VerifyRunStartResult> {
+  const where = `${input.organization}/${input.environment}`;
+  const environment = await getEnvironment(ctx, input.organization, input.environment);
+  if (!environment) throw new EnvironmentNotFoundError(`environment ${where} does not exist`);
+  const refuse = (why: string) => new TransitionRefusedError(`run ${input.runId} refused: ${why}`);
+  if (environment.activeRunId !== input.runId) {
+    throw refuse(
+      environment.activeRunId
+        ? `the lock of ${where} is held by run ${environment.activeRunId}`
+        : `it does not hold the lock of ${where}`,
+    );
+  }
+  if (environment.specHash !== input.specHash) {
+    throw refuse(`spec hash ${input.specHash.slice(0, 12)} is not the recorded desired spec of ${where}`);
+  }
+  const run = await readRun(ctx, keys.run(input.organization, input.environment, input.seq), input);
+  if (run.specHash !== input.specHash || run.trigger !== input.trigger) {
+    throw refuse('its spec hash or trigger differs from the run the API started');
+  }
+  if (!runStatusesAllowing('SUCCEEDED').includes(run.status)) throw refuse(`the run is ${run.status}`);
+  const skipped = run.phaseOrder.filter((phase) => run.phases[phase].status === 'SKIPPED');
+  if (skipped.join(',') !== [...input.skipPhases].join(',')) {
+    throw refuse(`its plan skips [${input.skipPhases.join(', ')}], the run's skips [${skipped.join(', ')}]`);
+  }
+  if (run.trigger !== 'teardown') {
+    for (const phase of skipped) {
+      const recorded = environment.successes[phase];
+      if (!recorded || recorded.runId !== run.phases[phase].handedOnFrom) {
+        throw refuse(`it skips ${phase}, which has no earlier success to hand on`);
+      }
+    }
+  }
+  const startAt = run.phaseOrder.find((phase) => !PHASE_DONE_STATUSES.includes(run.phases[phase].status));
+  if (!startAt) throw refuse('it has no phase to run');
+  const opened = await recordPhase(ctx, { ...input, open: { phase: startAt } });
+  return { run: opened.run, environment, startAt };
 }
 
 // ---------------------------------------------------------------- recordPhase
@@ -293,14 +383,15 @@ function applyClose(update: UpdateBuilder, close: ClosePhase, at: string, histor
     .set([...phase, 'endedAt'], at)
     .set([...phase, 'buildId'], close.buildId)
     .set([...phase, 'outputs'], { ...close.outputs })
-    .condition(`${update.path(...phase, 'status')} = ${update.value('RUNNING')}`);
+    .condition(update.oneOf([...phase, 'status'], phaseStatusesAllowing('SUCCEEDED')));
   if (close.logLink) update.set([...phase, 'logLink'], close.logLink);
   history.push({ at, event: 'phase.succeeded', detail: { phase: close.phase, buildId: close.buildId } });
 }
 
+/** The run is this one and may still change: it is in a status from which it can finish. */
 function requireRunning(update: UpdateBuilder, runId: string): void {
   update.condition(
-    `${update.path('runId')} = ${update.value(runId)} AND ${update.path('status')} = ${update.value('RUNNING')}`,
+    `${update.path('runId')} = ${update.value(runId)} AND ${update.oneOf(['status'], runStatusesAllowing('SUCCEEDED'))}`,
   );
 }
 
@@ -336,7 +427,7 @@ export async function recordPhase(
       update
         .set([...phase, 'status'], 'RUNNING')
         .set([...phase, 'startedAt'], at)
-        .condition(`${update.path(...phase, 'status')} = ${update.value('PENDING')}`);
+        .condition(update.oneOf([...phase, 'status'], phaseStatusesAllowing('RUNNING')));
       history.push({ at, event: 'phase.started', detail: { phase: input.open.phase } });
     }
     update.append(['history'], history).set(['updatedAt'], at);
@@ -388,9 +479,8 @@ export async function completeRun(ctx: RepositoryContext, input: CompleteRunInpu
   const history: HistoryEntry[] = [];
   requireRunning(update, input.runId);
   applyClose(update, input.close, at, history);
-  const done = [update.value('SUCCEEDED'), update.value('SKIPPED')].join(', ');
   for (const phase of PHASES.filter((name) => name !== input.close.phase)) {
-    update.condition(`${update.path('phases', phase, 'status')} IN (${done})`);
+    update.condition(update.oneOf(['phases', phase, 'status'], PHASE_DONE_STATUSES));
   }
   history.push({ at, event: 'run.succeeded' });
   update
@@ -411,8 +501,7 @@ export async function completeRun(ctx: RepositoryContext, input: CompleteRunInpu
       run.status === 'SUCCEEDED' && planPhaseClose(input.close.phase, closed, input.close.buildId) === 'noop';
     if (!replay) {
       const pending = run.phaseOrder.filter(
-        (phase) =>
-          phase !== input.close.phase && !['SUCCEEDED', 'SKIPPED'].includes(run.phases[phase].status),
+        (phase) => phase !== input.close.phase && !PHASE_DONE_STATUSES.includes(run.phases[phase].status),
       );
       throw new TransitionRefusedError(
         run.status === 'RUNNING'
@@ -424,7 +513,12 @@ export async function completeRun(ctx: RepositoryContext, input: CompleteRunInpu
     changed = false;
   }
 
-  const release = await releaseLock(ctx, { ...input, status: succeededStatusFor(run.trigger), at });
+  const release = await releaseLock(ctx, {
+    ...input,
+    status: succeededStatusFor(run.trigger),
+    at,
+    successes: run.trigger === 'teardown' ? 'reset' : successesOfRun(run),
+  });
   if (release.kind === 'not-held') {
     throw new TransitionRefusedError(
       `run ${input.runId} does not hold the lock of ${input.organization}/${input.environment}` +
@@ -502,9 +596,7 @@ export async function failRun(ctx: RepositoryContext, input: FailRunInput): Prom
         { at, event: 'run.failed', detail: { phase: input.phase, retryable: String(input.retryable) } },
       ],
     )
-    .condition(
-      `${update.path(...phase, 'status')} IN (${update.value('PENDING')}, ${update.value('RUNNING')})`,
-    );
+    .condition(update.oneOf([...phase, 'status'], phaseStatusesAllowing('FAILED')));
   if (input.buildId) update.set([...phase, 'buildId'], input.buildId);
   if (input.logLink) update.set([...phase, 'logLink'], input.logLink);
 
@@ -528,7 +620,7 @@ export async function failRun(ctx: RepositoryContext, input: FailRunInput): Prom
   // Only a lock this run holds is released; a run that never took the lock, or whose lock is
   // already released, leaves the environment as it is.
   const status = run.status === 'SUCCEEDED' ? succeededStatusFor(run.trigger) : failedStatusFor(run.trigger);
-  const release = await releaseLock(ctx, { ...input, status, at });
+  const release = await releaseLock(ctx, { ...input, status, at, successes: successesOfRun(run) });
   return {
     run,
     environment: release.environment,
@@ -556,7 +648,9 @@ export async function interruptRun(
   const at = (input.at ?? ctx.now()).toISOString();
   const key = await runKey(ctx, input);
   const update = new UpdateBuilder();
-  requireRunning(update, input.runId);
+  update.condition(
+    `${update.path('runId')} = ${update.value(input.runId)} AND ${update.oneOf(['status'], runStatusesAllowing('INTERRUPTED'))}`,
+  );
   update
     .set(['status'], 'INTERRUPTED')
     .set(['endedAt'], at)
@@ -572,11 +666,54 @@ export async function interruptRun(
       throw new TransitionRefusedError(`run ${input.runId} is ${run.status}: it cannot be interrupted`);
     }
   }
-  const release = await releaseLock(ctx, { ...input, status: failedStatusFor(run.trigger), at });
+  const release = await releaseLock(ctx, {
+    ...input,
+    status: failedStatusFor(run.trigger),
+    at,
+    successes: successesOfRun(run),
+  });
   return {
     run,
     environment: release.environment,
     changed: result.ok || release.kind === 'released',
     lock: release.kind,
   };
+}
+
+// ---------------------------------------------------------------- abandonRun
+
+export interface AbandonRunInput extends RunRef {
+  readonly cause: string;
+  readonly at?: Date;
+}
+
+/**
+ * A run the API started whose execution could not be started (StartExecution refused or failed):
+ * the run is marked FAILED before any phase ran and the lock is released with the status the
+ * environment had before, so a failed start never leaves an environment locked or worse off.
+ */
+export async function abandonRun(ctx: RepositoryContext, input: AbandonRunInput): Promise<void> {
+  const at = (input.at ?? ctx.now()).toISOString();
+  const key = await runKey(ctx, input);
+  const run = await readRun(ctx, key, input);
+  const phase = run.phaseOrder.find((name) => run.phases[name].status === 'PENDING') ?? run.phaseOrder[0];
+  const environment = await getEnvironment(ctx, input.organization, input.environment);
+  if (phase && runStatusesAllowing('FAILED').includes(run.status)) {
+    const update = new UpdateBuilder();
+    requireRunning(update, input.runId);
+    update
+      .set(['status'], 'FAILED')
+      .set(['endedAt'], at)
+      .set(['updatedAt'], at)
+      .set(['error'], { phase, cause: input.cause, retryable: true })
+      .append(['history'], [{ at, event: 'run.failed', detail: { phase, reason: 'execution not started' } }]);
+    await ctx.store.update(key, update.build());
+  }
+  if (environment?.activeRunId === input.runId) {
+    await releaseLock(ctx, {
+      ...input,
+      status: environment.statusBeforeRun ?? failedStatusFor(run.trigger),
+      at,
+    });
+  }
 }

@@ -98,6 +98,28 @@ export class Store {
     return items;
   }
 
+  /** One page of a query: at most `limit` items and the key to continue from, if there is more. */
+  async queryPage(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ items: StoredItem[]; lastKey?: Record<string, unknown> }> {
+    try {
+      const output = await this.#doc.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.tableName,
+          Limit: limit,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const items = (output.Items ?? []) as StoredItem[];
+      return output.LastEvaluatedKey ? { items, lastKey: output.LastEvaluatedKey } : { items };
+    } catch (error) {
+      throw toStoreError(error, 'Query');
+    }
+  }
+
   /** Conditional put; `false` when the condition failed. */
   async put(item: StoredItem & ItemKey, condition?: string): Promise<boolean> {
     return this.#write('PutItem', { pk: item.pk, sk: item.sk }, async () => {

@@ -50,6 +50,18 @@ export class UpdateBuilder {
     return this;
   }
 
+  /** SET to another attribute's value as it was before this update (`a = b`, or `b` if absent, `fallback`). */
+  copy(path: readonly string[], from: readonly string[], fallback: unknown): this {
+    this.#sets.push(`${this.path(...path)} = if_not_exists(${this.path(...from)}, ${this.value(fallback)})`);
+    return this;
+  }
+
+  /** A condition `path IN (values…)` from a list of allowed values (e.g. a domain transition table). */
+  oneOf(path: readonly string[], values: readonly unknown[]): string {
+    if (values.length === 0) throw new Error(`no allowed values for ${path.join('.')}`);
+    return `${this.path(...path)} IN (${values.map((value) => this.value(value)).join(', ')})`;
+  }
+
   /** Appends entries to a list attribute, creating it when absent. */
   append(path: readonly string[], entries: readonly unknown[]): this {
     const target = this.path(...path);

@@ -8,6 +8,7 @@ import {
   RunNotFoundError,
   TransitionRefusedError,
 } from '../../../functions/domain/errors.js';
+import { buildRunId } from '../../../functions/domain/run-id.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { freshNames, nextRun, type SeededRun, seedRun, validSpec } from '../../support/fixtures.js';
 
@@ -34,8 +35,9 @@ const close = (
   outputs,
 });
 
+/** The API's start of a run: run item, then the environment's spec and lock (created if new). */
 async function lock(run: SeededRun) {
-  return repository.acquireLock({ ...run, commit: 'abc123' });
+  return repository.startRun({ ...run, commit: 'abc123', spec: run.spec });
 }
 
 /** Runs terraform and ansible to SUCCEEDED and leaves argocd-bootstrap RUNNING. */
@@ -76,36 +78,32 @@ describe('organizations and environments', () => {
 
   it('creates an environment PENDING with its tier, then updates its spec without changing status', async () => {
     const { organization, environment } = freshNames();
-    const created = await repository.putEnvironment({
+    const created = await repository.recordSpec({
       organization,
       environment,
       spec: validSpec('dev'),
       specHash: 'a'.repeat(64),
     });
-    expect(created).toMatchObject({
-      created: true,
-      environment: { status: 'PENDING', tier: 'dev', runSeq: 0, version: 1 },
-    });
+    expect(created).toMatchObject({ status: 'PENDING', tier: 'dev', runSeq: 0, version: 1, successes: {} });
 
-    const updated = await repository.putEnvironment({
+    const updated = await repository.recordSpec({
       organization,
       environment,
       spec: validSpec('prod'),
       specHash: 'b'.repeat(64),
     });
-    expect(updated).toMatchObject({
-      created: false,
-      environment: { status: 'PENDING', tier: 'prod', specHash: 'b'.repeat(64), version: 2 },
-    });
-    expect((await repository.listEnvironments(organization)).map((env) => env.environment)).toEqual([
+    expect(updated).toMatchObject({ status: 'PENDING', tier: 'prod', specHash: 'b'.repeat(64), version: 2 });
+    expect((await repository.listEnvironments(organization)).items.map((env) => env.environment)).toEqual([
       environment,
     ]);
   });
 
   it('hands out increasing run sequence numbers', async () => {
     const run = await seedRun(repository);
-    expect(run.seq).toBe(1);
-    expect((await nextRun(repository, run)).seq).toBe(2);
+    await repository.recordSpec({ ...run });
+    expect(await repository.allocateRunSeq(run.organization, run.environment)).toBe(1);
+    expect(await repository.allocateRunSeq(run.organization, run.environment)).toBe(2);
+    expect((await nextRun(repository, run)).seq).toBe(3);
   });
 
   it('refuses to allocate a run sequence while the environment is locked, or for an unknown environment', async () => {
@@ -199,8 +197,9 @@ describe('acquireLock', () => {
   });
 
   it('refuses an older run that tries to lock after a newer run has finished, and removes its run item', async () => {
-    const older = await seedRun(repository); // #1 allocated; its AcquireLock is delayed
-    const newer = await nextRun(repository, older); // #2 allocated by a later request
+    const older = await seedRun(repository); // #1, whose start is delayed
+    // #2, started by a later request that read the environment after #1 had been planned.
+    const newer = { ...older, seq: 2, runId: buildRunId({ ...older, seq: 2 }) };
     await lock(newer);
     await repository.recordPhase({ ...newer, open: { phase: 'terraform' } });
     await repository.failRun({ ...newer, phase: 'terraform', cause: 'exit 1', retryable: true });
@@ -244,27 +243,28 @@ describe('acquireLock', () => {
     });
     await repository.completeRun({ ...teardown, close: close('terraform', 'tf-1') });
 
-    const provision = await nextRun(repository, { ...teardown, trigger: 'api' });
-    await expect(lock(provision)).rejects.toThrow(/is DELETED: a api run cannot start/);
-
-    const revived = await repository.putEnvironment({ ...teardown, spec: teardown.spec });
-    expect(revived).toMatchObject({ created: true, environment: { status: 'PENDING' } });
-    const again = await nextRun(repository, { ...teardown, trigger: 'api' });
-    expect((await lock(again)).environment.status).toBe('PROVISIONING');
+    // A DELETED environment takes a spec only with a run that provisions it again.
+    await expect(repository.recordSpec({ ...teardown })).rejects.toBeInstanceOf(TransitionRefusedError);
+    const again = await nextRun(repository, teardown, { trigger: 'api' });
+    expect((await lock(again)).environment).toMatchObject({
+      status: 'PROVISIONING',
+      statusBeforeRun: 'DELETED',
+      activeRunId: again.runId,
+    });
   });
 
   it('refuses to record a spec while a teardown is in progress', async () => {
     const teardown = await seedRun(repository, { trigger: 'teardown' });
     await lock(teardown);
-    await expect(repository.putEnvironment({ ...teardown, spec: validSpec('dev') })).rejects.toBeInstanceOf(
-      TransitionRefusedError,
+    await expect(repository.recordSpec({ ...teardown, spec: validSpec('dev') })).rejects.toBeInstanceOf(
+      EnvironmentLockedError,
     );
   });
 
   it('refuses a run for an environment that does not exist', async () => {
     const { organization, environment } = freshNames();
     await expect(
-      repository.acquireLock({
+      repository.startRun({
         organization,
         environment,
         runId: `${organization}.${environment}.000001.aaaaaaaa`,
@@ -546,9 +546,11 @@ describe('failRun', () => {
     await lock(run);
     await repository.failRun({ ...run, phase: 'terraform', cause: 'exit 1', retryable: true });
     const resume = await nextRun(repository, { ...run, trigger: 'resume' });
-    const { environment } = await repository.acquireLock({ ...resume, commit: '', skipPhases: [] });
+    const { environment } = await repository.startRun({ ...resume, commit: '' });
     expect(environment).toMatchObject({ status: 'PROVISIONING', activeRunId: resume.runId });
-    expect((await repository.listRuns(run.organization, run.environment)).map((r) => r.seq)).toEqual([2, 1]);
+    expect((await repository.listRuns(run.organization, run.environment)).items.map((r) => r.seq)).toEqual([
+      2, 1,
+    ]);
   });
 });
 
@@ -573,7 +575,7 @@ describe('alerts and audit', () => {
     expect(await repository.recordAlert(older)).toEqual({ stored: true });
     expect(await repository.recordAlert(older)).toEqual({ stored: false });
     expect(await repository.recordAlert(newer)).toEqual({ stored: true });
-    expect((await repository.listAlerts(organization)).map((alert) => alert.id)).toEqual([
+    expect((await repository.listAlerts(organization)).items.map((alert) => alert.id)).toEqual([
       newer.id,
       older.id,
     ]);
@@ -612,7 +614,7 @@ describe('alerts and audit', () => {
       environment,
       detail: { specHash: 'abc' },
     });
-    const entries = await clocked.listAudit(organization);
+    const { items: entries } = await clocked.listAudit(organization);
     expect(entries.map((entry) => entry.action)).toEqual([
       'environment.spec-recorded',
       'organization.upserted',
@@ -622,5 +624,61 @@ describe('alerts and audit', () => {
       detail: { specHash: 'abc' },
       at: '2025-03-01T10:00:02.000Z',
     });
+  });
+});
+
+describe('pagination', () => {
+  it('pages an organization list with an opaque cursor and ends without one', async () => {
+    const { organization } = freshNames();
+    for (const environment of ['a1', 'b2', 'c3']) {
+      await repository.recordSpec({ organization, environment, spec: validSpec(), specHash: 'c'.repeat(64) });
+    }
+    const first = await repository.listEnvironments(organization, { limit: 2 });
+    expect(first.items.map((env) => env.environment)).toEqual(['a1', 'b2']);
+    expect(first.cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    const second = await repository.listEnvironments(organization, { limit: 2, cursor: first.cursor });
+    expect(second.items.map((env) => env.environment)).toEqual(['c3']);
+    expect(second.cursor).toBeUndefined();
+  });
+
+  it("refuses a cursor made for another organization's list, naming the cursor", async () => {
+    const mine = freshNames();
+    const theirs = freshNames();
+    for (const environment of ['a1', 'b2']) {
+      await repository.recordSpec({ ...theirs, environment, spec: validSpec(), specHash: 'c'.repeat(64) });
+    }
+    const { cursor } = await repository.listEnvironments(theirs.organization, { limit: 1 });
+    await expect(repository.listEnvironments(mine.organization, { cursor })).rejects.toThrow(
+      /^invalid cursor/,
+    );
+    await expect(repository.listEnvironments(mine.organization, { cursor: 'not a cursor!' })).rejects.toThrow(
+      /cursor: is not a cursor of this list/,
+    );
+    const forged = Buffer.from(JSON.stringify({ pk: `ORG#${mine.organization}`, sk: 1 })).toString(
+      'base64url',
+    );
+    await expect(repository.listEnvironments(mine.organization, { cursor: forged })).rejects.toThrow(
+      /cursor/,
+    );
+  });
+
+  it('lists every organization by name for the registry', async () => {
+    const { organization } = freshNames();
+    await repository.putOrganization({
+      organization,
+      displayName: 'Listed',
+      quota: { cpu: '1', memory: '1Gi', pods: 1 },
+      maxEnvironments: 1,
+    });
+    const names: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 50; page += 1) {
+      const listed = await repository.listOrganizations({ limit: 100, ...(cursor ? { cursor } : {}) });
+      names.push(...listed.items.map((org) => org.organization));
+      cursor = listed.cursor;
+      if (!cursor) break;
+    }
+    expect(names).toContain(organization);
+    expect([...names].sort()).toEqual(names);
   });
 });

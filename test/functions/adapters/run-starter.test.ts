@@ -34,7 +34,7 @@ async function seedEnvironment() {
     maxEnvironments: 10,
   });
   const spec = validSpec();
-  await repository.putEnvironment({ ...names, spec, specHash: specHash(spec) });
+  await repository.recordSpec({ ...names, spec, specHash: specHash(spec) });
   return { ...names, spec };
 }
 

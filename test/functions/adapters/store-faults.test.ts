@@ -56,7 +56,7 @@ function plainRepository(): Repository {
 /** Locks the run and records every phase but the last, which is left RUNNING. */
 async function runToLastPhase(repository: Repository, run: SeededRun): Promise<void> {
   const order = phaseOrderFor(run.trigger);
-  await repository.acquireLock({ ...run, commit: '' });
+  await repository.startRun({ ...run, commit: '', spec: run.spec });
   await repository.recordPhase({ ...run, open: { phase: order[0] ?? 'terraform' } });
   for (const [index, phase] of order.slice(0, -1).entries()) {
     const next = order[index + 1] ?? 'terraform';
@@ -78,11 +78,13 @@ describe('store faults', () => {
       new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} }),
     );
 
-    const error = await repository.acquireLock({ ...run, commit: '' }).catch((caught: unknown) => caught);
+    const error = await repository
+      .startRun({ ...run, commit: '', spec: run.spec })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TransientStoreError);
     expect(error).toMatchObject({ name: 'TransientStoreError', cause: { name: 'ThrottlingException' } });
 
-    const { environment } = await repository.acquireLock({ ...run, commit: '' });
+    const { environment } = await repository.startRun({ ...run, commit: '', spec: run.spec });
     expect(environment.activeRunId).toBe(run.runId);
   });
 
@@ -118,17 +120,18 @@ describe('acquireLock under faults', () => {
       fail && isEnvironmentUpdate(command) ? 'throttle' : undefined,
     );
 
-    const error = await repository.acquireLock({ ...run, commit: '' }).catch((caught: unknown) => caught);
+    const error = await repository
+      .startRun({ ...run, commit: '', spec: run.spec })
+      .catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(TransientStoreError);
     expect(await repository.getRunBySeq(run.organization, run.environment, run.seq)).toBeUndefined();
-    const environment = await repository.getEnvironment(run.organization, run.environment);
-    expect(environment?.status).toBe('PENDING');
-    expect(environment?.activeRunId).toBeUndefined();
+    // The lock's write would have created the environment: it was never written.
+    expect(await repository.getEnvironment(run.organization, run.environment)).toBeUndefined();
 
-    // The state machine's Retry runs the step again, and it starts the run.
+    // The request is retried, and it starts the run.
     fail = false;
-    const retried = await repository.acquireLock({ ...run, commit: '' });
+    const retried = await repository.startRun({ ...run, commit: '', spec: run.spec });
     expect(retried.run.status).toBe('RUNNING');
     expect(retried.environment.activeRunId).toBe(run.runId);
   });
@@ -139,7 +142,7 @@ describe('acquireLock under faults', () => {
       isEnvironmentUpdate(command) ? 'lose-answer' : undefined,
     );
 
-    const { run: started, environment } = await repository.acquireLock({ ...run, commit: '' });
+    const { run: started, environment } = await repository.startRun({ ...run, commit: '', spec: run.spec });
 
     expect(started.status).toBe('RUNNING');
     expect(environment).toMatchObject({ status: 'PROVISIONING', activeRunId: run.runId });
@@ -151,7 +154,7 @@ describe('acquireLock under faults', () => {
   it('removes a run item left by an earlier refused attempt whose delete failed', async () => {
     const plain = plainRepository();
     const holder = await seedRun(plain);
-    await plain.acquireLock({ ...holder, commit: '' });
+    await plain.startRun({ ...holder, commit: '' });
     // Allocated before the holder locked, as two concurrent API calls would.
     const second = { ...holder, seq: 2, runId: holder.runId.replace('.000001.', '.000002.') };
     let failDelete = true;
@@ -159,14 +162,14 @@ describe('acquireLock under faults', () => {
       failDelete && command instanceof DeleteCommand ? 'throttle' : undefined,
     );
 
-    const first = await repository.acquireLock({ ...second, commit: '' }).catch((caught: unknown) => caught);
+    const first = await repository.startRun({ ...second, commit: '' }).catch((caught: unknown) => caught);
     expect(first).toBeInstanceOf(TransientStoreError);
     expect(await plain.getRunBySeq(second.organization, second.environment, 2)).toMatchObject({
       status: 'RUNNING',
     });
 
     failDelete = false;
-    const retry = await repository.acquireLock({ ...second, commit: '' }).catch((caught: unknown) => caught);
+    const retry = await repository.startRun({ ...second, commit: '' }).catch((caught: unknown) => caught);
     expect(retry).toBeInstanceOf(EnvironmentLockedError);
     expect(await plain.getRunBySeq(second.organization, second.environment, 2)).toBeUndefined();
     expect((await plain.getEnvironment(holder.organization, holder.environment))?.activeRunId).toBe(

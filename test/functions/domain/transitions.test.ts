@@ -25,10 +25,10 @@ describe('environment transitions', () => {
     expect(canEnvironmentTransition('READY', 'PENDING')).toBe(false);
   });
 
-  it('refuses to provision a DELETING or DELETED environment', () => {
+  it('refuses to provision a DELETING or PROVISIONING environment, and provisions a DELETED one again', () => {
     expect(statusesAllowingRun('api')).not.toContain('DELETING');
-    expect(statusesAllowingRun('api')).not.toContain('DELETED');
     expect(statusesAllowingRun('api')).not.toContain('PROVISIONING');
+    expect(statusesAllowingRun('api')).toContain('DELETED');
   });
 
   it('lets a teardown start from READY or after a failed teardown, never from DELETED', () => {

@@ -85,7 +85,7 @@ function statusChange(run: SeededRun, status: ExecutionFailureStatus): Record<st
 
 /** Locks the run, runs terraform to SUCCEEDED and leaves ansible RUNNING. */
 async function startedAtAnsible(run: SeededRun): Promise<void> {
-  await repository.acquireLock({ ...run, commit: '9fceb02' });
+  await repository.startRun({ ...run, commit: '9fceb02' });
   await repository.recordPhase({ ...run, open: { phase: 'terraform' } });
   await repository.recordPhase({
     ...run,
@@ -154,7 +154,7 @@ describe('execution ended while its run was RUNNING', () => {
         url: `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${detail.executionArn}`,
       },
     ]);
-    expect((await repository.listAlerts(run.organization)).map((stored) => stored.kind)).toEqual([
+    expect((await repository.listAlerts(run.organization)).items.map((stored) => stored.kind)).toEqual([
       'run.interrupted',
     ]);
   });
@@ -189,7 +189,7 @@ describe('execution ended while its run was RUNNING', () => {
 
   it('marks an interrupted teardown DELETE_FAILED', async () => {
     const run = await seedRun(repository, { trigger: 'teardown' });
-    await repository.acquireLock({ ...run, commit: '' });
+    await repository.startRun({ ...run, commit: '' });
     await repository.recordPhase({ ...run, open: { phase: 'argocd-bootstrap' } });
 
     const result = await executionEnded()(statusChange(run, 'ABORTED'));

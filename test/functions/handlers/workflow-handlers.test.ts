@@ -16,7 +16,7 @@ import { makeRecordFailure } from '../../../functions/handlers/record-failure.js
 import { makeRecordPhase } from '../../../functions/handlers/record-phase.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { type FakeSns, startFakeSns } from '../../support/fake-sns.js';
-import { nextRun, seedRun, selectedBuild, workflowInput } from '../../support/fixtures.js';
+import { seedRun, selectedBuild, startSeeded, workflowInput } from '../../support/fixtures.js';
 import { commandFailedBuild, FAILED_BUILD_ID } from '../support/codebuild-failures.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:slipway-alerts';
@@ -47,15 +47,15 @@ function workflow(repo: Repository) {
 }
 
 describe('workflow handlers, success path', () => {
-  it('provisions a run through all three phases within the 8-write budget (7 workflow writes + sequence allocation)', async () => {
+  it('provisions a run through all three phases in 7 writes (2 by the API to start it, 5 by the workflow)', async () => {
     const writes: WriteEvent[] = [];
     const counted = createRepository({
       client: dynamo.client,
       tableName: dynamo.tableName,
       onWrite: (event) => writes.push(event),
     });
-    // The API's part of the run: allocate the sequence number (counted), after org/env exist (not counted).
-    const run = await nextRun(counted, await seedRun(repository));
+    // The API's part of the run (counted): the run item, then the environment's spec and lock.
+    const run = await startSeeded(counted, await seedRun(repository));
     const steps = workflow(counted);
     const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
     const terraform = selectedBuild('slipway-terraform', {
@@ -65,9 +65,8 @@ describe('workflow handlers, success path', () => {
     const ansible = selectedBuild('slipway-ansible', { NODES_READY: '6', CILIUM_STATUS: 'OK' });
     const argocd = selectedBuild('slipway-argocd-bootstrap', { ARGOCD_SYNC_STATUS: 'Synced' });
 
-    const locked = await steps.acquireLock(workflowInput(run));
-    expect(locked.runId).toBe(run.runId);
-    expect(await steps.recordPhase({ ...ref, open: { phase: 'terraform' } })).toEqual({ outputs: {} });
+    const locked = await steps.acquireLock({ ...workflowInput(run), executionName: run.runId });
+    expect(locked).toMatchObject({ runId: run.runId, startAt: 'terraform', route: 'provision:terraform' });
     expect(
       await steps.recordPhase({
         ...ref,
@@ -89,16 +88,15 @@ describe('workflow handlers, success path', () => {
 
     expect(writes.every((write) => write.outcome === 'written')).toBe(true);
     expect(writes.map((write) => write.operation)).toEqual([
-      'UpdateItem', // allocateRunSeq (API)
-      'PutItem', // AcquireLock: run item
-      'UpdateItem', // AcquireLock: environment lock
-      'UpdateItem', // open terraform
+      'PutItem', // API: run item
+      'UpdateItem', // API: environment spec + lock
+      'UpdateItem', // AcquireLock: open terraform
       'UpdateItem', // close terraform + open ansible
       'UpdateItem', // close ansible + open argocd-bootstrap
       'UpdateItem', // CompleteRun: run SUCCEEDED
       'UpdateItem', // CompleteRun: environment READY, lock released
     ]);
-    expect(writes.length).toBeLessThanOrEqual(8);
+    expect(writes.length).toBe(7);
     const stored = await repository.getRun(run.runId);
     expect(stored?.phases.ansible).toMatchObject({
       status: 'SUCCEEDED',
@@ -114,8 +112,8 @@ describe('workflow handlers, success path', () => {
     const run = await seedRun(repository);
     const steps = workflow(repository);
     const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
-    await steps.acquireLock(workflowInput(run));
-    await steps.recordPhase({ ...ref, open: { phase: 'terraform' } });
+    await startSeeded(repository, run);
+    await steps.acquireLock({ ...workflowInput(run), executionName: run.runId });
     const event = {
       ...ref,
       close: { phase: 'terraform', build: selectedBuild('slipway-terraform', { CLUSTER_NAME: 'c1' }) },
@@ -134,10 +132,9 @@ describe('workflow handlers, success path', () => {
     });
     const steps = workflow(counted);
     const run = await seedRun(repository);
-    await expect(steps.acquireLock({ ...workflowInput(run), trigger: 'cron' })).rejects.toBeInstanceOf(
-      ValidationError,
-    );
-    await expect(steps.acquireLock({ ...workflowInput(run), runId: `${run.runId}x` })).rejects.toMatchObject({
+    const input = { ...workflowInput(run), executionName: run.runId };
+    await expect(steps.acquireLock({ ...input, trigger: 'cron' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(steps.acquireLock({ ...input, runId: `${run.runId}x` })).rejects.toMatchObject({
       name: 'ValidationError',
     });
     await expect(
@@ -152,8 +149,8 @@ describe('workflow handlers, failure path', () => {
     const run = await seedRun(repository, { tier: 'staging' });
     const steps = workflow(repository);
     const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
-    await steps.acquireLock(workflowInput(run));
-    await steps.recordPhase({ ...ref, open: { phase: 'terraform' } });
+    await startSeeded(repository, run);
+    await steps.acquireLock({ ...workflowInput(run), executionName: run.runId });
     await steps.recordPhase({
       ...ref,
       close: { phase: 'terraform', build: selectedBuild('slipway-terraform', {}) },
@@ -178,14 +175,17 @@ describe('workflow handlers, failure path', () => {
     expect(replay).toEqual({ alertId: first.alertId, published: false });
     expect(sns.publishes.length - before).toBe(1);
     expect(sns.publishes.at(-1)?.attributes.severity).toEqual({ dataType: 'String', value: 'warning' });
-    expect((await repository.listAlerts(run.organization)).map((alert) => alert.id)).toEqual([first.alertId]);
+    expect((await repository.listAlerts(run.organization)).items.map((alert) => alert.id)).toEqual([
+      first.alertId,
+    ]);
   });
 
   it('reports the recorded failure when RecordFailure is replayed', async () => {
     const run = await seedRun(repository);
     const steps = workflow(repository);
     const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
-    await steps.acquireLock(workflowInput(run));
+    await startSeeded(repository, run);
+    await steps.acquireLock({ ...workflowInput(run), executionName: run.runId });
     const event = { ...ref, phase: 'terraform', error: { Error: 'States.Timeout', Cause: 'Task timed out' } };
     const first = await steps.recordFailure(event);
     expect(await steps.recordFailure(event)).toEqual(first);
@@ -196,8 +196,8 @@ describe('workflow handlers, failure path', () => {
     const run = await seedRun(repository, { tier: 'staging' });
     const steps = workflow(repository);
     const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
-    await steps.acquireLock(workflowInput(run));
-    await steps.recordPhase({ ...ref, open: { phase: 'terraform' } });
+    await startSeeded(repository, run);
+    await steps.acquireLock({ ...workflowInput(run), executionName: run.runId });
     await steps.recordPhase({
       ...ref,
       close: { phase: 'terraform', build: selectedBuild('slipway-terraform', {}) },

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import type { PhaseName } from '../../../functions/domain/model.js';
+import {
+  type PhaseSuccesses,
+  phaseFingerprint,
+  phaseInputs,
+  planEveryPhase,
+  planRun,
+  skippedPhases,
+  successesOfRun,
+} from '../../../functions/domain/phase-plan.js';
+import { initialPhases, planInputs } from '../../../functions/domain/run.js';
+import { validSpec } from '../../support/fixtures.js';
+
+const OUTPUTS: Record<PhaseName, Record<string, string>> = {
+  terraform: { TF_OUTPUTS_S3_KEY: 'k/terraform-outputs.json', CLUSTER_NAME: 'acme-prod' },
+  ansible: { KUBECONFIG_SECRET_ID: 'slipway/acme/prod/kubeconfig' },
+  'argocd-bootstrap': { ARGOCD_SYNC_STATUS: 'Synced' },
+};
+
+/** The successes a full successful run of `spec` leaves behind (what the repository records). */
+function successesAfterFullRun(spec: Record<string, unknown>, runId = 'r1'): PhaseSuccesses {
+  const plan = planEveryPhase('api', spec);
+  const phases = Object.fromEntries(
+    plan.order.map((phase) => [
+      phase,
+      { status: 'SUCCEEDED' as const, outputs: OUTPUTS[phase], endedAt: 't' },
+    ]),
+  ) as Parameters<typeof successesOfRun>[0]['phases'];
+  const recorded = successesOfRun({
+    runId,
+    trigger: 'api',
+    phaseOrder: plan.order,
+    phases,
+    inputs: planInputs(plan),
+  });
+  return Object.fromEntries(Object.entries(recorded).filter(([, value]) => value)) as PhaseSuccesses;
+}
+
+describe('planRun', () => {
+  it('runs every phase of a new environment', () => {
+    const plan = planRun({ trigger: 'api', spec: validSpec(), successes: {} });
+    expect(plan.startAt).toBe('terraform');
+    expect(skippedPhases(plan)).toEqual([]);
+    expect(plan.phases.terraform.reason).toBe('never succeeded with these inputs');
+  });
+
+  it('has nothing to run for an unchanged spec after a full success', () => {
+    const spec = validSpec();
+    const plan = planRun({ trigger: 'api', spec, successes: successesAfterFullRun(spec) });
+    expect(plan.startAt).toBeUndefined();
+    expect(skippedPhases(plan)).toEqual(['terraform', 'ansible', 'argocd-bootstrap']);
+  });
+
+  it('runs the ArgoCD phase alone for a quota-only change, handing on the earlier outputs', () => {
+    const spec = validSpec();
+    const successes = successesAfterFullRun(spec);
+    const changed = validSpec();
+    changed.namespaces[0] = { name: 'payments', quota: { cpu: '8', memory: '8Gi', pods: 40 } };
+    const plan = planRun({ trigger: 'api', spec: changed, successes });
+    expect(plan.startAt).toBe('argocd-bootstrap');
+    expect(plan.phases.terraform).toMatchObject({
+      action: 'skip',
+      reason: 'inputs unchanged since run r1',
+      handedOn: { runId: 'r1', outputs: OUTPUTS.terraform },
+    });
+    expect(plan.phases.ansible.handedOn?.outputs).toEqual(OUTPUTS.ansible);
+    expect(plan.phases['argocd-bootstrap']).toMatchObject({ action: 'run', reason: 'inputs changed' });
+  });
+
+  it('runs all three phases for a network change, and ansible onwards for a version change', () => {
+    const spec = validSpec();
+    const successes = successesAfterFullRun(spec);
+    const network = { ...validSpec(), network: { ...spec.network, vpcCidr: '10.30.0.0/16' } };
+    expect(planRun({ trigger: 'api', spec: network, successes }).startAt).toBe('terraform');
+    const versions = { ...validSpec(), kubernetesVersion: '1.31' };
+    const plan = planRun({ trigger: 'api', spec: versions, successes });
+    expect(plan.startAt).toBe('ansible');
+    expect(plan.phases['argocd-bootstrap']).toMatchObject({ action: 'run', reason: 'runs after ansible' });
+  });
+
+  it('resumes at the failed phase: terraform succeeded, ansible did not', () => {
+    const spec = validSpec();
+    const { terraform } = successesAfterFullRun(spec);
+    const plan = planRun({ trigger: 'resume', spec, successes: terraform ? { terraform } : {} });
+    expect(plan.startAt).toBe('ansible');
+    expect(skippedPhases(plan)).toEqual(['terraform']);
+  });
+
+  it('runs a phase again when an upstream output it consumed changed', () => {
+    const spec = validSpec();
+    const successes = successesAfterFullRun(spec);
+    const terraform = successes.terraform;
+    if (!terraform) throw new Error('terraform succeeded');
+    const moved = {
+      ...successes,
+      terraform: { ...terraform, outputs: { ...terraform.outputs, CLUSTER_NAME: 'x' } },
+    };
+    expect(planRun({ trigger: 'api', spec, successes: moved }).startAt).toBe('ansible');
+  });
+
+  it('includes the commit in the ArgoCD inputs, so a new commit re-syncs', () => {
+    expect(phaseInputs('argocd-bootstrap', validSpec(), 'a')).not.toBe(
+      phaseInputs('argocd-bootstrap', validSpec(), 'b'),
+    );
+    expect(phaseInputs('terraform', validSpec(), 'a')).toBe(phaseInputs('terraform', validSpec(), 'b'));
+  });
+
+  it('tears down in reverse, undoing only what exists, and always destroying with terraform', () => {
+    const spec = validSpec();
+    const full = planRun({ trigger: 'teardown', spec, successes: successesAfterFullRun(spec) });
+    expect(full.order).toEqual(['argocd-bootstrap', 'ansible', 'terraform']);
+    expect(full.startAt).toBe('argocd-bootstrap');
+    const never = planRun({ trigger: 'teardown', spec, successes: {} });
+    expect(never.startAt).toBe('terraform');
+    expect(never.phases.ansible).toMatchObject({
+      action: 'skip',
+      reason: 'nothing to undo: the phase never succeeded',
+    });
+    const { terraform, ansible } = successesAfterFullRun(spec);
+    // ArgoCD may have applied part of the tenants when it failed: undone while the cluster exists.
+    const partial = planRun({
+      trigger: 'teardown',
+      spec,
+      successes: { ...(terraform ? { terraform } : {}), ...(ansible ? { ansible } : {}) },
+    });
+    expect(partial.startAt).toBe('argocd-bootstrap');
+  });
+
+  it('skips a not-applicable phase only when it has a success to hand on', () => {
+    const spec = validSpec();
+    const successes = successesAfterFullRun(spec);
+    const plan = planRun({
+      trigger: 'api',
+      spec: { ...spec, region: 'us-east-1' },
+      successes,
+      notApplicable: { terraform: 'shared cluster', ansible: 'shared cluster' },
+    });
+    expect(plan.phases.terraform).toMatchObject({ action: 'skip', reason: 'shared cluster' });
+    expect(planRun({ trigger: 'api', spec, successes: {}, notApplicable: { terraform: 'x' } }).startAt).toBe(
+      'terraform',
+    );
+  });
+});
+
+describe('successesOfRun', () => {
+  it('fingerprints each succeeded phase on its inputs and the outputs before it', () => {
+    const spec = validSpec();
+    const successes = successesAfterFullRun(spec);
+    const inputs = phaseInputs('ansible', spec);
+    expect(successes.ansible?.fingerprint).toBe(phaseFingerprint('ansible', inputs, OUTPUTS.terraform));
+    expect(successes.terraform?.fingerprint).toBe(
+      phaseFingerprint('terraform', phaseInputs('terraform', spec), {}),
+    );
+  });
+
+  it('forgets the phases a teardown undid and records nothing for failed phases', () => {
+    const plan = planEveryPhase('teardown', validSpec());
+    const result = successesOfRun({
+      runId: 'r2',
+      trigger: 'teardown',
+      phaseOrder: plan.order,
+      phases: {
+        'argocd-bootstrap': { status: 'SUCCEEDED' },
+        ansible: { status: 'FAILED' },
+        terraform: { status: 'PENDING' },
+      },
+      inputs: planInputs(plan),
+    });
+    expect(result).toEqual({ 'argocd-bootstrap': null });
+  });
+
+  it('hands on the outputs of skipped phases in the run records', () => {
+    const spec = validSpec();
+    const changed = { ...validSpec(), kubernetesVersion: '1.31' };
+    const plan = planRun({ trigger: 'api', spec: changed, successes: successesAfterFullRun(spec) });
+    expect(initialPhases(plan).terraform).toEqual({
+      status: 'SKIPPED',
+      reason: 'inputs unchanged since run r1',
+      outputs: OUTPUTS.terraform,
+      handedOnFrom: 'r1',
+    });
+    expect(initialPhases(plan).ansible).toEqual({ status: 'PENDING' });
+  });
+});
