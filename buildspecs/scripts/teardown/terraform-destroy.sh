@@ -58,7 +58,7 @@ check_state_empty() {
   local dir="$1" left
   left="$(terraform -chdir="${dir}" state list)"
   if [[ -n "${left}" ]]; then
-    error "the state still holds resources after the destroy: $(tr '\n' ' ' <<<"${left}")"
+    error "the state still holds resources after the destroy: $(paste -s -d ' ' <<<"${left}")"
     return 1
   fi
   info "the state of $(environment_prefix) holds no resource"
