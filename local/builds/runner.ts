@@ -34,7 +34,10 @@ export interface LocalBuildRunnerOptions {
   readonly dataDir: string;
   /** The CodeBuild source: a folder copied into every build's work folder (see prepareBuildSource). */
   readonly sourceDir: string;
-  /** Which buildspec a project runs, relative to the source root. @default `buildspecs/<phase>.yml` */
+  /**
+   * Which buildspec a project runs, relative to the source root, unless StartBuild names one in
+   * `BuildspecOverride`. @default `buildspecs/<phase>.yml`
+   */
   readonly buildspecFor?: (phase: string, projectName: string) => string;
   /**
    * The project's own variables (CDK sets them on each CodeBuild project); `build` names the
@@ -320,21 +323,27 @@ export class LocalBuildRunner {
     | { error: PhaseContext } {
     const { run, workDir, agentDir } = input;
     const { phase, start, log } = run;
-    const buildspecPath = (this.options.buildspecFor ?? ((name) => `buildspecs/${name}.yml`))(
-      phase,
-      start.ProjectName,
-    );
+    // StartBuild's BuildspecOverride (the teardown builds) wins over the project's buildspec; like
+    // CodeBuild's, it is a path relative to the source root or an inline buildspec.
+    const override = start.BuildspecOverride;
+    const inline = override !== undefined && /\n|^\s*version\s*:/.test(override);
+    const buildspecPath =
+      override && !inline
+        ? override
+        : (this.options.buildspecFor ?? ((name) => `buildspecs/${name}.yml`))(phase, start.ProjectName);
     rmSync(workDir, { recursive: true, force: true });
     cpSync(this.options.sourceDir, workDir, { recursive: true });
     log.agent(`CODEBUILD_SRC_DIR=${workDir}`);
     const file = join(workDir, buildspecPath);
-    log.agent(`YAML location is ${file}`);
-    if (!existsSync(file)) {
+    log.agent(inline ? 'Using the inline buildspec of BuildspecOverride' : `YAML location is ${file}`);
+    if (!inline && !existsSync(file)) {
       return { error: { StatusCode: 'YAML_FILE_ERROR', Message: `stat ${file}: no such file or directory` } };
     }
     let buildspec: ReturnType<typeof parseBuildspec>;
     try {
-      buildspec = parseBuildspec(readFileSync(file, 'utf8'), buildspecPath);
+      buildspec = inline
+        ? parseBuildspec(override, 'BuildspecOverride')
+        : parseBuildspec(readFileSync(file, 'utf8'), buildspecPath);
     } catch (error) {
       return { error: { StatusCode: 'YAML_FILE_ERROR', Message: (error as Error).message } };
     }

@@ -17,6 +17,8 @@ export const StartBuildParameters = z.object({
   ProjectName: z.string().min(1).max(255),
   EnvironmentVariablesOverride: z.array(Override).default([]),
   SourceVersion: z.string().optional(),
+  /** A buildspec path relative to the source root, or an inline buildspec (as CodeBuild accepts). */
+  BuildspecOverride: z.string().min(1).optional(),
 });
 export type StartBuildParameters = z.infer<typeof StartBuildParameters>;
 

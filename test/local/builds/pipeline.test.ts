@@ -14,7 +14,8 @@ import { logOf, plain } from './harness.js';
  * The three REAL phase buildspecs (terraform → ansible → argocd-bootstrap) run one after the
  * other by the local build runner, fully simulated (SLIPWAY_LOCAL_REAL_TOOLS=none, so the suite
  * stays fast; terraform-phase.test.ts runs the real terraform), each phase getting the previous
- * phases' exports as the workflow passes them. What a local `npm start` run does, minus the workflow.
+ * phases' exports as the workflow passes them, then the teardown chain on the same projects with
+ * BuildspecOverride. What a local `npm start` run does, minus the workflow.
  */
 const SPEC = {
   tier: 'dev',
@@ -43,6 +44,7 @@ const SECRETS = {
 let root = '';
 let dataDir = '';
 const results: Record<string, BuildResult> = {};
+const teardowns: Record<string, BuildResult> = {};
 
 beforeAll(async () => {
   for (const tool of ['jq', 'git', 'python3']) requireTool(tool, `apt-get install ${tool}`);
@@ -67,15 +69,17 @@ beforeAll(async () => {
     JSON.stringify({ username: 'reader', password: SECRETS.read }),
   );
   let previous: Record<string, string> = {};
-  for (const phase of ['terraform', 'ansible', 'argocd-bootstrap']) {
-    const result = await runner.build(phase, {
+  const build = (phase: string, teardown: boolean) =>
+    runner.build(phase, {
       ProjectName: `PhaseProjects${phase}`,
+      // The teardown chain runs the same projects with the teardown buildspec (docs/phase-contract.md).
+      ...(teardown ? { BuildspecOverride: `buildspecs/teardown/${phase}.yml` } : {}),
       EnvironmentVariablesOverride: [
         plain('SLIPWAY_ORGANIZATION', 'acme'),
         plain('SLIPWAY_ENVIRONMENT', 'dev'),
-        plain('SLIPWAY_RUN_ID', 'acme.dev.000001.1a2b3c4d'),
+        plain('SLIPWAY_RUN_ID', teardown ? 'acme.dev.000002.9f8e7d6c' : 'acme.dev.000001.1a2b3c4d'),
         plain('SLIPWAY_COMMIT', ''),
-        plain('SLIPWAY_TRIGGER', 'api'),
+        plain('SLIPWAY_TRIGGER', teardown ? 'teardown' : 'api'),
         plain('SLIPWAY_SPEC', JSON.stringify(SPEC)),
         plain('SLIPWAY_PREVIOUS_OUTPUTS', JSON.stringify(previous)),
         ...(phase === 'argocd-bootstrap'
@@ -89,13 +93,18 @@ beforeAll(async () => {
           : []),
       ],
     });
+  for (const phase of ['terraform', 'ansible', 'argocd-bootstrap']) {
+    const result = await build(phase, false);
     results[phase] = result;
     previous = {
       ...previous,
       ...Object.fromEntries(result.Build.ExportedEnvironmentVariables.map((v) => [v.Name, v.Value])),
     };
   }
-}, 240_000);
+  // Teardown, in reverse, handed the merged outputs of the provisioning phases.
+  for (const phase of ['argocd-bootstrap', 'ansible', 'terraform'])
+    teardowns[phase] = await build(phase, true);
+}, 300_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -120,9 +129,13 @@ describe('the three phase buildspecs on the local simulators', () => {
 
   it('commits the tenant bundle to the local GitOps remote at the exported revision', () => {
     const remote = ensureLocalGitopsRemote(dataDir);
-    const head = execFileSync('git', ['-C', remote, 'rev-parse', 'main'], { encoding: 'utf8' }).trim();
-    expect(exported('argocd-bootstrap').TENANT_MANIFESTS_REVISION).toBe(head);
-    const files = execFileSync('git', ['-C', remote, 'ls-tree', '-r', '--name-only', 'main'], {
+    const revision = exported('argocd-bootstrap').TENANT_MANIFESTS_REVISION ?? '';
+    expect(revision).toMatch(/^[0-9a-f]{40}$/);
+    // The commit is on main (the teardown's removal commit came after it).
+    expect(() =>
+      execFileSync('git', ['-C', remote, 'merge-base', '--is-ancestor', revision, 'main']),
+    ).not.toThrow();
+    const files = execFileSync('git', ['-C', remote, 'ls-tree', '-r', '--name-only', revision], {
       encoding: 'utf8',
     });
     expect(files).toContain('slipway-managed/acme/dev/kustomization.yaml');
@@ -141,5 +154,34 @@ describe('the three phase buildspecs on the local simulators', () => {
     expect(readFileSync(join(dataDir, 'builds', `${results.ansible?.Build.Id}.log`), 'utf8')).toContain(
       '[simulated] ansible-playbook',
     );
+  });
+
+  it('tears the environment down with the teardown buildspecs: manifests removed, secrets scheduled for deletion, state emptied', () => {
+    const status = (phase: string) =>
+      Object.fromEntries(
+        (teardowns[phase]?.Build.ExportedEnvironmentVariables ?? []).map((v) => [v.Name, v.Value]),
+      );
+    expect(status('argocd-bootstrap')).toMatchObject({ TEARDOWN_STATUS: 'DONE', SECRETS_DELETED: '2' });
+    expect(status('ansible')).toMatchObject({ TEARDOWN_STATUS: 'DONE', NODES_RESET: '3/3' });
+    expect(status('terraform')).toMatchObject({
+      TEARDOWN_STATUS: 'DONE',
+      TF_STATE_BACKUP_S3_KEY: 'acme/dev/state-backups/acme.dev.000002.9f8e7d6c.tfstate',
+    });
+    const remote = ensureLocalGitopsRemote(dataDir);
+    const files = execFileSync('git', ['-C', remote, 'ls-tree', '-r', '--name-only', 'main'], {
+      encoding: 'utf8',
+    });
+    expect(files).not.toContain('slipway-managed/acme/dev/');
+    const kubeconfig = JSON.parse(
+      readFileSync(join(dataDir, 'secrets', 'slipway%2Facme%2Fdev%2Fkubeconfig.json'), 'utf8'),
+    );
+    expect(kubeconfig.DeletedDate).toEqual(expect.any(Number));
+    const state = JSON.parse(
+      readFileSync(
+        join(dataDir, 's3', 'slipway-local-terraform-state', 'acme/dev/terraform.tfstate'),
+        'utf8',
+      ),
+    );
+    expect(state.outputs).toEqual({});
   });
 });

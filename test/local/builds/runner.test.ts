@@ -272,4 +272,21 @@ describe('LocalBuildRunner', () => {
     });
     expect(local('terraform')).toHaveProperty('SLIPWAY_NODE_PERMISSIONS_BOUNDARY');
   });
+
+  it('runs the buildspec StartBuild names in BuildspecOverride, as a path or inline', async () => {
+    const runner = fixtureRunner(workspace);
+    const byPath = await runner.build('ignored', {
+      ...parameters(workspace.trace),
+      BuildspecOverride: 'buildspecs/environment.yml',
+    });
+    const inline = await runner.build('ignored', {
+      ...parameters(workspace.trace),
+      BuildspecOverride:
+        'version: 0.2\nenv:\n  exported-variables: [WHO]\nphases:\n  build:\n    commands:\n      - WHO=inline\n',
+    });
+
+    expect(traceLines(workspace.trace)).toContain('FROM_BUILDSPEC');
+    expect(byPath.Build.BuildStatus).toBe('SUCCEEDED');
+    expect(inline.Build.ExportedEnvironmentVariables).toEqual([{ Name: 'WHO', Value: 'inline' }]);
+  });
 });
