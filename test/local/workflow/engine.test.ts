@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { RunAlreadyStartedError } from '../../../functions/domain/errors.js';
 import type { PhaseName } from '../../../functions/domain/model.js';
 import type { WorkflowInput } from '../../../functions/domain/workflow-events.js';
+import { makeExecutionEnded } from '../../../functions/handlers/execution-ended.js';
 import { type AlertLine, createLocalAlertPublisher } from '../../../local/alerts/local-alert-publisher.js';
 import {
   type ExecutionDescription,
@@ -16,6 +17,7 @@ import {
 import { EXECUTIONS_FILE } from '../../../local/workflow/execution-journal.js';
 import { inProcessHandlers } from '../../../local/workflow/in-process-handlers.js';
 import { localRunStarter, localSfnClient } from '../../../local/workflow/local-sfn-client.js';
+import { executionStatusChangeEvent } from '../../../local/workflow/status-change-event.js';
 import { FakeBuilds } from '../../support/fake-builds.js';
 import { type SeededRun, seedRun, startSeeded, workflowInput } from '../../support/fixtures.js';
 import { startWorkflowHarness, type WorkflowHarness } from '../../support/workflow-harness.js';
@@ -23,9 +25,18 @@ import { startWorkflowHarness, type WorkflowHarness } from '../../support/workfl
 /** Holds every build until opened, so a test can act while an execution is RUNNING. */
 class Gate {
   private release: () => void = () => undefined;
+  private arrive: () => void = () => undefined;
   readonly opened = new Promise<void>((resolve) => {
     this.release = resolve;
   });
+  /** Resolves when the first build is waiting at the gate. */
+  readonly reached = new Promise<void>((resolve) => {
+    this.arrive = resolve;
+  });
+  async pass(): Promise<void> {
+    this.arrive();
+    await this.opened;
+  }
   open(): void {
     this.release();
   }
@@ -62,7 +73,7 @@ async function openEngine(options: Partial<LocalWorkflowEngineOptions> = {}): Pr
     repository: harness.repository,
     publisher: createLocalAlertPublisher({ dataDir }),
     build: async (phase: PhaseName, parameters: unknown) => {
-      await gate.opened;
+      await gate.pass();
       return builds.build(phase, parameters);
     },
   });
@@ -259,6 +270,36 @@ describe('local workflow engine: a restart', () => {
     await expect(later.startExecution({ name, input })).rejects.toMatchObject({
       name: 'ExecutionAlreadyExists',
     });
+  });
+
+  it('lets the ExecutionEnded handler interrupt the run of an execution the previous process left running', async () => {
+    const before = await openEngine();
+    const { run, name, input } = await apiStartedRun();
+    await before.startExecution({ name, input });
+    await gate.reached;
+    const after = await openEngine();
+    const publisher = createLocalAlertPublisher({ dataDir });
+    const executionEnded = makeExecutionEnded({ repository: harness.repository, publisher });
+
+    for (const interrupted of after.interruptedAtStartup()) {
+      await executionEnded(executionStatusChangeEvent(after.describeExecution(interrupted.executionArn)));
+      await after.acknowledgeInterrupted(interrupted.name);
+    }
+
+    const stored = await harness.observer.getRun(run.runId);
+    expect(stored?.status).toBe('INTERRUPTED');
+    expect(stored?.phases.terraform.status).not.toBe('SUCCEEDED');
+    const environment = await harness.observer.getEnvironment(run.organization, run.environment);
+    expect(environment?.activeRunId).toBeUndefined();
+    const alerts = (await readFile(publisher.alertsFile, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AlertLine);
+    expect(alerts.map((line) => [line.message.kind, line.message.run])).toEqual([
+      ['run.interrupted', run.runId],
+    ]);
+    expect(alerts[0]?.message.summary).toMatch(/was stopped \(ABORTED\)/);
+    expect(after.interruptedAtStartup()).toEqual([]);
   });
 
   it('remembers ended executions and their status across a restart', async () => {
