@@ -200,6 +200,8 @@ const HttpsRepository = z
   .url({ protocol: /^https$/, error: 'must be an https:// Git repository URL' })
   .superRefine((value, ctx) => {
     // Credentials never belong in a spec: it is stored, logged and sent to the phases in clear.
+    // (This refinement runs even when the URL check above failed: an unparsable value has its issue.)
+    if (!URL.canParse(value)) return;
     const url = new URL(value);
     if (url.username || url.password) {
       ctx.addIssue({ code: 'custom', message: 'must not contain credentials (user or password)' });

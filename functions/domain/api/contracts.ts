@@ -3,7 +3,7 @@
  * lists the routes themselves). The handlers parse with these schemas and the OpenAPI document is
  * generated from them, so the two cannot disagree. Pure: schemas only.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ErrorCode } from './error-codes.js';
 import {
   AlertView,
@@ -11,6 +11,7 @@ import {
   EnvironmentPath,
   EnvironmentSpecBody,
   EnvironmentView,
+  NoPath,
   OrganizationBody,
   OrganizationView,
   OrgPath,
@@ -35,7 +36,6 @@ export interface RouteContract {
   readonly errors: readonly ErrorCode[];
 }
 
-const NoParams = z.strictObject({});
 const READ_ERRORS: readonly ErrorCode[] = ['not-found'];
 const RUN_ERRORS: readonly ErrorCode[] = [
   'not-found',
@@ -50,7 +50,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
   'list-organizations': {
     summary: "The caller's organizations (platform-admin: all)",
     roles: 'every role',
-    params: NoParams,
+    params: NoPath,
     paginated: true,
     responses: {
       200: {

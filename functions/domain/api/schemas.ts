@@ -29,6 +29,7 @@ const RunIdParam = z
 const org = OrganizationName.meta({ description: 'Organization name (DNS-1123 label)', example: 'acme' });
 const env = EnvironmentName.meta({ description: 'Environment name (DNS-1123 label)', example: 'prod' });
 
+export const NoPath = z.strictObject({});
 export const OrgPath = z.strictObject({ org });
 export const EnvironmentPath = z.strictObject({ org, env });
 export const RunPath = z.strictObject({

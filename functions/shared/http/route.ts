@@ -6,20 +6,22 @@
  */
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { contractOf } from '../../domain/api/contracts.js';
 import { toApiError } from '../../domain/api/domain-errors.js';
 import { ApiError, fieldIssue, validationFailed } from '../../domain/api/error-codes.js';
 import { IdempotencyKey, ListQuery } from '../../domain/api/schemas.js';
 import type { Caller } from '../../domain/authorization.js';
-import type { PageOptions, UseCaseDeps } from '../../domain/use-cases/ports.js';
-import type { ApiRoute } from '../../handlers/api/routes.js';
+import type { PageOptions } from '../../domain/use-cases/ports.js';
+import { API_ROUTES } from '../../handlers/api/routes.js';
 import type { Observability } from '../observability.js';
 import { callerFromClaims } from './claims.js';
 import { type HttpRequest, parseHttpEvent, readJsonBody } from './event.js';
 import type { Idempotency } from './idempotency.js';
 import { errorResponse, type HttpResult, jsonResponse } from './response.js';
 
-export interface ApiDeps extends UseCaseDeps, Observability {
-  /** Absent: the Idempotency-Key header is refused (a deployment without an idempotency table). */
+/** What the edge itself needs; each route adds the use case's deps (functions/handlers/api/*). */
+export interface EdgeDeps extends Observability {
+  /** Idempotent routes only; absent, an Idempotency-Key header is a 500 (a deployment fault). */
   readonly idempotency?: Idempotency;
 }
 
@@ -37,11 +39,10 @@ export interface RouteResult {
 }
 
 export interface RouteDefinition<P> {
-  readonly route: ApiRoute;
-  /** Schema of the path parameters (strict). */
+  /** The route's id in functions/handlers/api/routes.ts. */
+  readonly id: string;
+  /** Schema of the path parameters: the one of the route's contract (checked), typed. */
   readonly params: z.ZodType<P>;
-  /** Lists take `?limit=&cursor=`; other routes refuse any query parameter. */
-  readonly paginated?: boolean;
   readonly handle: (input: RouteInput<P>) => Promise<RouteResult>;
 }
 
@@ -79,8 +80,13 @@ function pageOf(request: HttpRequest, paginated: boolean): PageOptions {
   };
 }
 
-export function makeRoute<P>(definition: RouteDefinition<P>, deps: ApiDeps): ApiHandler {
-  const { route } = definition;
+export function makeRoute<P>(definition: RouteDefinition<P>, deps: EdgeDeps): ApiHandler {
+  const route = API_ROUTES.find((candidate) => candidate.id === definition.id);
+  if (!route) throw new Error(`route ${definition.id} is not in functions/handlers/api/routes.ts`);
+  const contract = contractOf(route.id);
+  if (contract.params !== definition.params) {
+    throw new Error(`route ${route.id}: its path schema is not the one its contract documents`);
+  }
   const expectsBody = route.method === 'PUT' || route.method === 'POST';
 
   return async (event, context) => {
@@ -93,7 +99,7 @@ export function makeRoute<P>(definition: RouteDefinition<P>, deps: ApiDeps): Api
       subject = caller.subject;
       const body = readJsonBody(request, expectsBody);
       const params = parseOrRefuse(definition.params, request.pathParameters, 'path parameter');
-      const page = pageOf(request, definition.paginated ?? false);
+      const page = pageOf(request, contract.paginated ?? false);
       const execute = async (): Promise<HttpResult> => {
         try {
           const outcome = await definition.handle({ caller, params, page, body });
