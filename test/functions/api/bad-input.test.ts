@@ -208,8 +208,8 @@ function corpus(): Case[] {
     put('unknown nested field', 'cluster.workers.gpu', (d) => {
       (d.cluster.workers as Record<string, unknown>).gpu = 1;
     }),
-    put('unknown quota resource', 'namespaces.0.quota.storage', (d) => {
-      (d.namespaces[0]?.quota as Record<string, unknown>).storage = '10Gi';
+    put('unknown quota resource', 'namespaces.0.quota.gpus', (d) => {
+      (d.namespaces[0]?.quota as Record<string, unknown>).gpus = '1';
     }),
     // --- missing and wrong values
     put('missing tier', 'tier', (d) => {
