@@ -154,9 +154,15 @@ export async function openLocalWorkflowEngine(
         const execution = await executeWorkflow(options.definition, input, options.handlers, {
           executionName: name,
         });
+        // The interpreter reports a run past the definition's TimeoutSeconds as a failure with an
+        // ExecutionTimeout event; Step Functions calls that TIMED_OUT (States.Timeout).
+        const timedOut = execution.events.some((event) => event.type === 'ExecutionTimeout');
         end = {
-          status: execution.status,
+          status: timedOut ? 'TIMED_OUT' : execution.status,
           events: execution.events,
+          ...(timedOut
+            ? { error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds.' }
+            : {}),
           ...(execution.output !== undefined ? { output: JSON.stringify(execution.output) } : {}),
           ...(execution.error ? { error: execution.error.name, cause: execution.error.cause } : {}),
         };

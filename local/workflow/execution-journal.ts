@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 export const EXECUTIONS_FILE = 'executions.jsonl';
 
-const ENDED_STATUSES = ['SUCCEEDED', 'FAILED', 'ABORTED'] as const;
+const ENDED_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 export type EndedStatus = (typeof ENDED_STATUSES)[number];
 
 function isEndedStatus(value: unknown): value is EndedStatus {

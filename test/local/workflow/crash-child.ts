@@ -6,23 +6,10 @@
 import { createAlert } from '../../../functions/domain/alert.js';
 import { createLocalAlertPublisher } from '../../../local/alerts/local-alert-publisher.js';
 import { openLocalWorkflowEngine } from '../../../local/workflow/engine.js';
-import type { WorkflowTaskHandlers } from '../../../local/workflow/execute.js';
+import { noTaskHandlers } from './no-handlers.js';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: crash-child.ts <dataDir>');
-
-// No Task state: the execution only waits, so no handler is ever called.
-const unused = async (): Promise<never> => {
-  throw new Error('this definition has no Task state');
-};
-const handlers: WorkflowTaskHandlers = {
-  acquireLock: unused,
-  recordPhase: unused,
-  completeRun: unused,
-  recordFailure: unused,
-  publishAlert: unused,
-  build: unused,
-};
 
 const publisher = createLocalAlertPublisher({ dataDir });
 await publisher.publish(
@@ -41,7 +28,8 @@ await publisher.publish(
 );
 const engine = await openLocalWorkflowEngine({
   definition: { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 3600, End: true } } },
-  handlers,
+  // No Task state: the execution only waits.
+  handlers: noTaskHandlers(),
   dataDir,
 });
 await engine.startExecution({

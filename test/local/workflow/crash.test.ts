@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertLine } from '../../../local/alerts/local-alert-publisher.js';
 import { openLocalWorkflowEngine } from '../../../local/workflow/engine.js';
-import type { WorkflowTaskHandlers } from '../../../local/workflow/execute.js';
+import { noTaskHandlers } from './no-handlers.js';
 
 const CHILD = join(import.meta.dirname, 'crash-child.ts');
 
@@ -42,20 +42,6 @@ async function runAndKill(dataDir: string): Promise<{ signal: NodeJS.Signals | n
   return { signal, stderr };
 }
 
-const noHandlers = (): WorkflowTaskHandlers => {
-  const unused = async (): Promise<never> => {
-    throw new Error('not called');
-  };
-  return {
-    acquireLock: unused,
-    recordPhase: unused,
-    completeRun: unused,
-    recordFailure: unused,
-    publishAlert: unused,
-    build: unused,
-  };
-};
-
 describe('a SIGKILL of local mode', () => {
   let dataDir: string;
   beforeEach(async () => {
@@ -73,7 +59,7 @@ describe('a SIGKILL of local mode', () => {
     ]);
     const engine = await openLocalWorkflowEngine({
       definition: { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } },
-      handlers: noHandlers(),
+      handlers: noTaskHandlers(),
       dataDir,
     });
     expect(engine.interruptedAtStartup()).toEqual([
