@@ -79,6 +79,8 @@ interface Scenario {
   readonly previousOutputs?: Record<string, string>;
   /** Real ansible-lint and syntax checks (slow) or logged stand-ins. */
   readonly realChecks?: boolean;
+  /** Project variables to change, or (undefined) to leave out. */
+  readonly env?: Record<string, string | undefined>;
 }
 
 interface Run {
@@ -149,6 +151,17 @@ function codebuildScript(buildspec: z.infer<typeof Buildspec>, sandbox: string):
   return lines.join('\n');
 }
 
+/** The environment with the scenario's changes; an undefined value leaves the variable out. */
+function withOverrides(
+  env: Record<string, string>,
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string> {
+  const merged: Record<string, string | undefined> = { ...env, ...overrides };
+  return Object.fromEntries(
+    Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
 function runPipeline(name: string, scenario: Scenario = {}): Run {
   const base = mkdtempSync(join(workdir, `${name}-`));
   const src = join(base, 'src');
@@ -180,45 +193,50 @@ function runPipeline(name: string, scenario: Scenario = {}): Run {
     cwd: src,
     encoding: 'utf8',
     maxBuffer: 32 * 1024 * 1024,
-    env: {
-      PATH: [...(scenario.realChecks ? [] : [LINT_STUB]), STUBS, process.env.PATH ?? ''].join(':'),
-      HOME: sandbox,
-      XDG_CACHE_HOME: join(sandbox, 'cache'),
-      LANG: 'C.UTF-8',
-      CODEBUILD_SRC_DIR: src,
-      AWS_REGION: 'eu-west-1',
-      // Workflow overrides (docs/phase-contract.md)
-      SLIPWAY_ORGANIZATION: 'acme',
-      SLIPWAY_ENVIRONMENT: 'prod',
-      SLIPWAY_RUN_ID: RUN_ID,
-      SLIPWAY_COMMIT: '',
-      SLIPWAY_TRIGGER: 'api',
-      SLIPWAY_SPEC: JSON.stringify(SPEC),
-      SLIPWAY_PREVIOUS_OUTPUTS: JSON.stringify(
-        scenario.previousOutputs ?? {
-          TF_OUTPUTS_S3_KEY: OUTPUTS_KEY,
-          TF_STATE_BACKUP_S3_KEY: '',
-          CLUSTER_NAME: 'acme-prod',
-          API_ENDPOINT: 'acme-prod-api-0123456789abcdef.elb.eu-west-1.amazonaws.com',
-        },
-      ),
-      // Project variables
-      SLIPWAY_ARTIFACT_BUCKET: ARTIFACT_BUCKET,
-      SLIPWAY_PHASE: 'ansible',
-      SLIPWAY_SECRETS_KMS_KEY_ID:
-        'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d',
-      // Stub wiring
-      STUB_LOG: log,
-      STUB_S3: s3,
-      STUB_SECRETS: secrets,
-      STUB_KUBECONFIG: fixtures.kubeconfig,
-      STUB_NODES: fixtures.nodes,
-      STUB_CILIUM: fixtures.cilium,
-      STUB_SITE_STATUS: String(scenario.siteStatus ?? 0),
-      STUB_KUBECTL_STATUS: String(scenario.kubectlStatus ?? 0),
-      STUB_SYNTAX_CHECK: scenario.realChecks ? 'real' : 'log',
-      REAL_ANSIBLE_PLAYBOOK: realAnsiblePlaybook,
-    },
+    env: withOverrides(
+      {
+        PATH: [...(scenario.realChecks ? [] : [LINT_STUB]), STUBS, process.env.PATH ?? ''].join(':'),
+        HOME: sandbox,
+        XDG_CACHE_HOME: join(sandbox, 'cache'),
+        LANG: 'C.UTF-8',
+        CODEBUILD_SRC_DIR: src,
+        AWS_REGION: 'eu-west-1',
+        // Workflow overrides (docs/phase-contract.md)
+        SLIPWAY_ORGANIZATION: 'acme',
+        SLIPWAY_ENVIRONMENT: 'prod',
+        SLIPWAY_RUN_ID: RUN_ID,
+        SLIPWAY_COMMIT: '',
+        SLIPWAY_TRIGGER: 'api',
+        SLIPWAY_SPEC: JSON.stringify(SPEC),
+        SLIPWAY_PREVIOUS_OUTPUTS: JSON.stringify(
+          scenario.previousOutputs ?? {
+            TF_OUTPUTS_S3_KEY: OUTPUTS_KEY,
+            TF_STATE_BACKUP_S3_KEY: '',
+            CLUSTER_NAME: 'acme-prod',
+            API_ENDPOINT: 'acme-prod-api-0123456789abcdef.elb.eu-west-1.amazonaws.com',
+          },
+        ),
+        // Project variables
+        SLIPWAY_ARTIFACT_BUCKET: ARTIFACT_BUCKET,
+        SLIPWAY_PHASE: 'ansible',
+        SLIPWAY_OIDC_ISSUER_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+        SLIPWAY_OIDC_CLIENT_ID: '4a5b6c7d8e9f0a1b2c3d4e5f6a',
+        SLIPWAY_SECRETS_KMS_KEY_ID:
+          'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d',
+        // Stub wiring
+        STUB_LOG: log,
+        STUB_S3: s3,
+        STUB_SECRETS: secrets,
+        STUB_KUBECONFIG: fixtures.kubeconfig,
+        STUB_NODES: fixtures.nodes,
+        STUB_CILIUM: fixtures.cilium,
+        STUB_SITE_STATUS: String(scenario.siteStatus ?? 0),
+        STUB_KUBECTL_STATUS: String(scenario.kubectlStatus ?? 0),
+        STUB_SYNTAX_CHECK: scenario.realChecks ? 'real' : 'log',
+        REAL_ANSIBLE_PLAYBOOK: realAnsiblePlaybook,
+      },
+      scenario.env,
+    ),
   });
   const exports = Object.fromEntries(
     [...result.stdout.matchAll(/^EXPORT (\w+)=(.*)$/gm)].map(([, key = '', value = '']) => [key, value]),
@@ -312,6 +330,9 @@ describe('buildspecs/ansible.yml, run command by command', () => {
         slipway_cilium_version: '1.16',
         slipway_pod_cidr: '10.244.0.0/16',
         slipway_service_cidr: '10.96.0.0/12',
+        slipway_oidc_enabled: true,
+        slipway_oidc_issuer_url: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+        slipway_oidc_client_id: '4a5b6c7d8e9f0a1b2c3d4e5f6a',
         k8s_control_plane_kubeconfig_local_path: join(run.phaseDir, 'kubeconfig'),
       });
       const site = run.calls.filter(
@@ -380,6 +401,27 @@ describe('buildspecs/ansible.yml, run command by command', () => {
       expect(run.stdout).not.toMatch(/INFO - cilium: /);
       expectNoKubeconfigLeak(run);
     });
+  });
+
+  it('refuses to touch a node without an OpenID Connect issuer, naming the variable', () => {
+    const run = runPipeline('no-oidc', { env: { SLIPWAY_OIDC_ISSUER_URL: undefined } });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/^ERROR - SLIPWAY_OIDC_ISSUER_URL is not set/m);
+    expect(
+      run.calls.some((call) => call.endsWith('/playbooks/site.yml') && !call.includes('--syntax-check')),
+    ).toBe(false);
+    expect(run.exports).toEqual(EMPTY_EXPORTS);
+  });
+
+  it('builds without OIDC only when told so (SLIPWAY_OIDC_ISSUER_URL=disabled), and says it', () => {
+    const run = runPipeline('oidc-disabled', {
+      env: { SLIPWAY_OIDC_ISSUER_URL: 'disabled', SLIPWAY_OIDC_CLIENT_ID: undefined },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/WARNING - OIDC disabled/);
+    const extraVars = JSON.parse(readFileSync(join(run.phaseDir, 'extra-vars.json'), 'utf8'));
+    expect(extraVars).toMatchObject({ slipway_oidc_enabled: false });
+    expect(extraVars).not.toHaveProperty('slipway_oidc_issuer_url');
   });
 
   it('reports nothing after a failed build: no cluster report, no secret, empty exports', () => {

@@ -19,6 +19,16 @@ import sys
 
 SSM_CONNECTION = "community.aws.aws_ssm"
 
+# community.aws 5.5's aws_ssm waits ssm_timeout seconds (default 60) for each command's output,
+# then kills the session and, through its reconnection retries, sends the same command again.
+# Every task that can run long is async in the roles (its commands are a short launch and short
+# polls), so no command should get near this ceiling; it leaves room for fact gathering and file
+# transfers on a slow first boot. test/gitops/ansible/ssm-ceiling.test.ts keeps the two in step.
+SSM_TIMEOUT_SECONDS = 300
+# Retries still cover a session that fails to start; the commands a retry could repeat are
+# idempotent or guarded by a marker on the node (kubeadm init and join refuse a second start).
+SSM_RECONNECTION_RETRIES = 2
+
 # Names of the role keys Terraform may use in its `ansible_inventory` output, mapped to the
 # inventory groups the playbooks target. Unknown keys are refused so a renamed role can never
 # silently drop nodes from the cluster.
@@ -111,11 +121,12 @@ def build_inventory(outputs):
                 "ansible_connection": SSM_CONNECTION,
                 "ansible_aws_ssm_region": region,
                 "ansible_aws_ssm_bucket_name": bucket,
+                "ansible_aws_ssm_timeout": SSM_TIMEOUT_SECONDS,
+                "ansible_aws_ssm_retries": SSM_RECONNECTION_RETRIES,
                 # Virtual-hosted S3 URLs work whatever the bucket's region (path style does not).
                 "ansible_aws_ssm_s3_addressing_style": "virtual",
                 "slipway_cluster_name": cluster_name,
                 "slipway_api_endpoint": endpoint,
-                "slipway_init_node": groups["control_plane"][0],
             },
             "children": {
                 "k8s_cluster": {

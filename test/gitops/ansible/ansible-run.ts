@@ -33,6 +33,8 @@ export function createSandbox(): Sandbox {
     ANSIBLE_CONFIG: join(ANSIBLE_DIR, 'ansible.cfg'),
     ANSIBLE_HOME: join(dir, 'ansible-home'),
     ANSIBLE_LOCAL_TEMP: join(dir, 'ansible-tmp'),
+    // Async tasks over a local connection: job and async_status must agree on one absolute folder.
+    ANSIBLE_ASYNC_DIR: join(dir, 'ansible-async'),
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_FORCE_COLOR: '0',
     NO_COLOR: '1',

@@ -54,6 +54,8 @@ function hostCapacity(sandbox: Sandbox): Capacity {
   return { vcpus: facts.ansible_processor_vcpus, memoryMb: facts.ansible_memtotal_mb };
 }
 
+const OIDC_ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123';
+
 /** The role's minimums replaced (extra vars beat role vars) by the given capacity. */
 function minimumsOf(capacity: Capacity): Record<string, number> {
   return {
@@ -69,6 +71,8 @@ function preflight(sandbox: Sandbox, overrides: Record<string, string | number> 
     slipway_cluster_name: 'acme-prod',
     // Outside a cluster inventory the controller itself stands in for the init node.
     k8s_control_plane_init_host: 'localhost',
+    slipway_oidc_issuer_url: OIDC_ISSUER,
+    slipway_oidc_client_id: '4a5b6c7d8e9f0a1b2c3d4e5f6a',
     ...overrides,
   };
   return run(
