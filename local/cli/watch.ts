@@ -8,7 +8,11 @@
 import { type ApiClient, ApiConnectionError, ApiRequestError, apiPath } from './api-client.js';
 import { EnvironmentView, RunView } from './api-shapes.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { type Snapshot, TERMINAL_RUN_STATUSES } from './render/progress.js';
+import {
+  type Snapshot,
+  TERMINAL_RUN_STATUSES,
+  TRANSITIONAL_ENVIRONMENT_STATUSES as TRANSITIONAL,
+} from './render/progress.js';
 import type { EnvironmentTarget } from './target.js';
 
 export interface Clock {
@@ -40,14 +44,18 @@ function isTransient(error: unknown): boolean {
   return error instanceof ApiConnectionError || (error instanceof ApiRequestError && error.status >= 500);
 }
 
-const TRANSITIONAL = ['PENDING', 'PROVISIONING', 'DELETING'];
-
 /** The run ended and the environment shows where it landed (READY, FAILED, DELETED …). */
 export function hasSettled({ environment, run }: Snapshot): boolean {
   if (!run) return !TRANSITIONAL.includes(environment.status) || environment.activeRunId === undefined;
-  if (!TERMINAL_RUN_STATUSES.includes(run.status)) return false;
-  return run.status !== 'SUCCEEDED' || !TRANSITIONAL.includes(environment.status);
+  return TERMINAL_RUN_STATUSES.includes(run.status) && !TRANSITIONAL.includes(environment.status);
 }
+
+/**
+ * Polls after the run ended while the environment still shows a transitional status: the run
+ * and the environment are separate records, so one poll can fall between their writes. After
+ * this many the watch ends on the run's status alone.
+ */
+export const SETTLE_POLLS = 3;
 
 /** 0 on READY or DELETED, 1 when the run or the environment ended in failure. */
 export function exitCodeOf({ environment, run }: Snapshot): ExitCode {
@@ -75,12 +83,17 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
   const deadline = clock.now() + options.deadlineMs;
   let last: Snapshot | undefined;
   let failures = 0;
+  let endedPolls = 0;
   for (;;) {
     try {
       last = await observe(options.client, options.target, options.runId);
       failures = 0;
       options.onSnapshot(last, clock.now());
       if (hasSettled(last)) return { snapshot: last, ended: true };
+      if (last.run && TERMINAL_RUN_STATUSES.includes(last.run.status)) {
+        endedPolls += 1;
+        if (endedPolls >= SETTLE_POLLS) return { snapshot: last, ended: true };
+      }
     } catch (error) {
       failures += 1;
       if (!isTransient(error) || failures >= MAX_FAILED_POLLS) throw error;

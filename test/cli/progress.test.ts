@@ -30,8 +30,21 @@ describe('progressChanges (non-TTY: one line per change)', () => {
       '  +7.5s run FAILED in 7.5s, environment FAILED',
       '        ansible failed: ansible-playbook site.yml: exit status 2',
       `          log: ${LOG}`,
-      '          resume with: slipway resume acme/prod',
+      '          retry with: slipway resume acme/prod',
     ]);
+  });
+
+  it('leaves the environment off the end line while its record lags the run, and prints it when it lands', () => {
+    const failed = FAILING_RUN.at(-1)?.snapshot;
+    const before = FAILING_RUN.at(-2)?.snapshot;
+    if (!failed || !before) throw new Error('recording too short');
+    const lagging = { ...failed, environment: { ...failed.environment, status: 'PROVISIONING' } };
+
+    const ended = progressChanges(before, lagging, { colors, now: T0 + 8500 });
+    const landed = progressChanges(lagging, failed, { colors, now: T0 + 9500 });
+
+    expect(ended).toContain('  +7.5s run FAILED in 7.5s');
+    expect(landed).toEqual(['  +7.5s acme/prod FAILED']);
   });
 
   it('prints nothing when an observation repeats the previous one', () => {

@@ -125,6 +125,39 @@ describe('watchRun', () => {
     await down.stop();
   });
 
+  it('waits a few polls for the environment to catch up with an ended run, then ends on the run alone', async () => {
+    const failed = FAILING_RUN.at(-1)?.snapshot;
+    if (!failed?.run) throw new Error('empty recording');
+    const lagging = { environment: { ...failed.environment, status: 'PROVISIONING' }, run: failed.run };
+    const replay = await replayServer([lagging, lagging, failed]);
+    stop = replay.stop;
+    const caughtUp = await watchRun({
+      client: createApiClient({ endpoint: replay.endpoint, token: 't' }),
+      target,
+      intervalMs: 1000,
+      deadlineMs: 60_000,
+      clock: fakeClock(),
+      onSnapshot: () => {},
+    });
+    const stuck = await replayServer([lagging]);
+
+    const alone = await watchRun({
+      client: createApiClient({ endpoint: stuck.endpoint, token: 't' }),
+      target,
+      intervalMs: 1000,
+      deadlineMs: 60_000,
+      clock: fakeClock(),
+      onSnapshot: () => {},
+    });
+    await stuck.stop();
+
+    expect(caughtUp.snapshot.environment.status).toBe('FAILED');
+    expect(replay.requests).toHaveLength(3);
+    expect(alone.ended).toBe(true);
+    expect(stuck.requests).toHaveLength(3);
+    expect(exitCodeOf(alone.snapshot)).toBe(1);
+  });
+
   it('follows the named run when the environment already shows another one', async () => {
     const replay = await replayServer([RESUMED_RUN]);
     stop = replay.stop;
@@ -163,6 +196,12 @@ describe('when a watch is over', () => {
     [
       'a succeeded run whose environment is not READY yet',
       { environment: env('PROVISIONING'), run: run('SUCCEEDED') },
+      false,
+      0,
+    ],
+    [
+      'a failed run whose environment has not been written yet',
+      { environment: env('PROVISIONING'), run: run('FAILED') },
       false,
       0,
     ],

@@ -21,6 +21,8 @@ export interface RenderOptions {
 }
 
 export const TERMINAL_RUN_STATUSES = ['SUCCEEDED', 'FAILED', 'INTERRUPTED'];
+/** Environment statuses a run passes through; any other is where a run lands. */
+export const TRANSITIONAL_ENVIRONMENT_STATUSES = ['PENDING', 'PROVISIONING', 'DELETING'];
 
 const ICONS: Record<string, string> = {
   SUCCEEDED: '✓',
@@ -89,7 +91,10 @@ function errorLines(snapshot: Snapshot, colors: Colors): string[] {
   const { error } = run;
   const lines = [colors.red(`${error.phase} failed: ${error.cause}`)];
   if (error.logLink) lines.push(`  log: ${error.logLink}`);
-  if (error.retryable !== false) lines.push(`  resume with: slipway resume ${label(snapshot.environment)}`);
+  const resume = `slipway resume ${label(snapshot.environment)}`;
+  lines.push(
+    error.retryable === true ? `  retry with: ${resume}` : `  after fixing the cause, resume with: ${resume}`,
+  );
   return lines;
 }
 
@@ -184,8 +189,12 @@ export function progressChanges(
   const endedBefore = sameRun && TERMINAL_RUN_STATUSES.includes(previous?.run?.status ?? '');
   if (ended && !endedBefore) {
     const elapsed = runElapsedMs(run, now);
+    // The environment record may lag the run's by a poll; its status then follows on its own line.
+    const landed = TRANSITIONAL_ENVIRONMENT_STATUSES.includes(environment.status)
+      ? ''
+      : `, environment ${environment.status}`;
     lines.push(
-      `${at} ${paint(colors, run.status, `run ${run.status}`)}${elapsed === undefined ? '' : ` in ${formatElapsed(elapsed)}`}, environment ${environment.status}`,
+      `${at} ${paint(colors, run.status, `run ${run.status}`)}${elapsed === undefined ? '' : ` in ${formatElapsed(elapsed)}`}${landed}`,
     );
     lines.push(...errorLines(next, colors).map((line) => `${' '.repeat(7)} ${line}`));
   }
