@@ -13,19 +13,9 @@ import {
 } from '../../functions/adapters/dynamodb/repository.js';
 import type { ApiRunStarter } from '../../functions/domain/use-cases/ports.js';
 import type { WorkflowInput } from '../../functions/domain/workflow-events.js';
-import { makeDeleteEnvironment } from '../../functions/handlers/api/delete-environment.js';
-import { makeGetEnvironment } from '../../functions/handlers/api/get-environment.js';
-import { makeGetRun } from '../../functions/handlers/api/get-run.js';
-import { makeListAlerts } from '../../functions/handlers/api/list-alerts.js';
-import { makeListAudit } from '../../functions/handlers/api/list-audit.js';
-import { makeListEnvironments } from '../../functions/handlers/api/list-environments.js';
-import { makeListOrganizations } from '../../functions/handlers/api/list-organizations.js';
-import { makeListRuns } from '../../functions/handlers/api/list-runs.js';
-import { makePostRun } from '../../functions/handlers/api/post-run.js';
-import { makePutEnvironment } from '../../functions/handlers/api/put-environment.js';
-import { makePutOrganization } from '../../functions/handlers/api/put-organization.js';
+import { makeApiHandlers } from '../../functions/handlers/api/route-factories.js';
 import { API_ROUTES } from '../../functions/handlers/api/routes.js';
-import { createIdempotency } from '../../functions/shared/http/idempotency.js';
+import { createIdempotency, idempotencyTableInput } from '../../functions/shared/http/idempotency.js';
 import type { ApiHandler } from '../../functions/shared/http/route.js';
 import { apiEvent, type EventOptions, lambdaContext, routeById } from './api-events.js';
 import { FakeBuilds } from './fake-builds.js';
@@ -116,14 +106,7 @@ async function scanAll(harness: WorkflowHarness, tableName: string): Promise<Rec
 
 export async function startApiHarness(): Promise<ApiHarness> {
   const workflow = await startWorkflowHarness();
-  await workflow.dynamo.client.send(
-    new CreateTableCommand({
-      TableName: IDEMPOTENCY_TABLE,
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await workflow.dynamo.client.send(new CreateTableCommand(idempotencyTableInput(IDEMPOTENCY_TABLE)));
   const apiWrites: WriteEvent[] = [];
   const repository = createRepository({
     client: workflow.dynamo.documentClient,
@@ -133,19 +116,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
   const starter = new LocalRunStarter(workflow);
   const idempotency = createIdempotency({ tableName: IDEMPOTENCY_TABLE, client: workflow.dynamo.client });
   const deps = { repository, runStarter: starter, now: () => new Date(), idempotency };
-  const handlers: Record<string, ApiHandler> = {
-    'list-organizations': makeListOrganizations(deps),
-    'put-organization': makePutOrganization(deps),
-    'list-environments': makeListEnvironments(deps),
-    'get-environment': makeGetEnvironment(deps),
-    'put-environment': makePutEnvironment(deps),
-    'delete-environment': makeDeleteEnvironment(deps),
-    'list-runs': makeListRuns(deps),
-    'get-run': makeGetRun(deps),
-    'post-run': makePostRun(deps),
-    'list-alerts': makeListAlerts(deps),
-    'list-audit': makeListAudit(deps),
-  };
+  const handlers: Record<string, ApiHandler> = makeApiHandlers(deps);
   return {
     workflow,
     repository,

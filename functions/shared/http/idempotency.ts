@@ -12,7 +12,7 @@
 
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { ApiError } from '../../domain/api/error-codes.js';
 import type { HttpResult } from './response.js';
@@ -22,6 +22,20 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 /** API Gateway's integration timeout: without a Lambda context, an in-progress record expires after it. */
 const DEFAULT_REMAINING_MS = 29_000;
 export const REPLAYED_HEADER = 'idempotent-replayed';
+
+/**
+ * The idempotency table as Powertools' DynamoDB persistence layer expects it by default
+ * (partition key `id`; `expiration` is its TTL attribute), for local mode and tests; the CDK app
+ * defines the same table (infra/constructs/idempotency-store.ts).
+ */
+export function idempotencyTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  };
+}
 
 export interface IdempotentRequest {
   readonly method: string;

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../functions/domain/errors.js';
+import { ROUTE_FACTORIES } from '../../../functions/handlers/api/route-factories.js';
 import { API_ROUTES } from '../../../functions/handlers/api/routes.js';
 import { lambdaContext } from '../../support/api-events.js';
 
@@ -24,6 +25,10 @@ afterEach(() => {
 });
 
 describe('API Lambda entry points', () => {
+  it('has a handler factory for every route of the table, for local mode and tests', () => {
+    expect(Object.keys(ROUTE_FACTORIES).sort()).toEqual(API_ROUTES.map((route) => route.id).sort());
+  });
+
   it.each(API_ROUTES.map((route) => [route.id, route] as const))(
     '%s loads without environment variables and fails on invocation naming the first missing one',
     async (_id, route) => {

@@ -412,8 +412,8 @@ describe('POST /v1/orgs/{org}/environments/{env}/runs', () => {
 });
 
 describe('DELETE /v1/orgs/{org}/environments/{env}', () => {
-  it('tears down in reverse order, ends DELETED and stays readable with its run history', async () => {
-    const org = await createOrganization(api);
+  it('tears down in reverse order, ends DELETED, stays readable with its run history and no longer counts', async () => {
+    const org = await createOrganization(api, freshName('org'), { ...ORGANIZATION, maxEnvironments: 1 });
     const env = freshName('env');
     const provisioned = await provision(api, org, env);
 
@@ -451,6 +451,16 @@ describe('DELETE /v1/orgs/{org}/environments/{env}', () => {
     );
     expect(again.status).toBe(409);
     expect(again.body.error).toMatchObject({ code: 'conflict.state', details: { status: 'DELETED' } });
+
+    // maxEnvironments is 1: the DELETED environment leaves room for another.
+    const next = freshName('env');
+    const replacement = await api.call('put-environment', {
+      identity: member('org-admin', org),
+      path: { org, env: next },
+      body: specFor(org, next),
+    });
+    expect(replacement.status).toBe(202);
+    await api.starter.settled();
   });
 
   it('answers 404 for an environment never created, writing nothing', async () => {
