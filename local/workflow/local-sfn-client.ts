@@ -5,18 +5,11 @@
  * A middleware at the very start of the client's stack answers the command; nothing is
  * serialized or sent, and no credentials are needed. Other commands are refused by name.
  */
-import {
-  type DescribeExecutionCommandInput,
-  type DescribeExecutionCommandOutput,
-  type ServiceOutputTypes,
-  SFNClient,
-  type StartExecutionCommandInput,
-  type StartExecutionCommandOutput,
-  StateMachineDoesNotExist,
-} from '@aws-sdk/client-sfn';
+import { type ServiceOutputTypes, SFNClient } from '@aws-sdk/client-sfn';
 import type { Repository } from '../../functions/adapters/dynamodb/repository.js';
 import { createRunStarter, type RunStarter } from '../../functions/adapters/sfn/run-starter.js';
 import type { LocalWorkflowEngine } from './engine.js';
+import { answerSfnOperation, SFN_OPERATIONS } from './sfn-operations.js';
 
 export function localSfnClient(engine: LocalWorkflowEngine): SFNClient {
   const client = new SFNClient({
@@ -51,28 +44,9 @@ async function answer(
   command: string | undefined,
   input: unknown,
 ): Promise<ServiceOutputTypes> {
-  const $metadata = { httpStatusCode: 200 };
-  switch (command) {
-    case 'StartExecutionCommand': {
-      const request = input as StartExecutionCommandInput;
-      if (request.stateMachineArn !== engine.stateMachineArn) {
-        throw new StateMachineDoesNotExist({
-          message: `State Machine Does Not Exist: '${request.stateMachineArn}' (local mode runs ${engine.stateMachineArn})`,
-          $metadata: { httpStatusCode: 400 },
-        });
-      }
-      const started = await engine.startExecution({
-        ...(request.name !== undefined ? { name: request.name } : {}),
-        ...(request.input !== undefined ? { input: request.input } : {}),
-      });
-      return { ...started, $metadata } satisfies StartExecutionCommandOutput;
-    }
-    case 'DescribeExecutionCommand': {
-      const { executionArn } = input as DescribeExecutionCommandInput;
-      const { events: _events, ...description } = engine.describeExecution(executionArn ?? '');
-      return { ...description, $metadata } satisfies DescribeExecutionCommandOutput;
-    }
-    default:
-      throw new Error(`local Step Functions: ${command ?? 'this command'} is not supported in local mode`);
+  const operation = SFN_OPERATIONS.find((name) => `${name}Command` === command);
+  if (!operation) {
+    throw new Error(`local Step Functions: ${command ?? 'this command'} is not supported in local mode`);
   }
+  return { ...(await answerSfnOperation(engine, operation, input)), $metadata: { httpStatusCode: 200 } };
 }
