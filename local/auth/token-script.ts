@@ -3,7 +3,7 @@
  * token, alone on the last line (so `$(npm run -s token -- … | tail -n 1)` captures it), after a
  * short explanation on the lines before. The key follows local mode's rule (see dev-secret.ts).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, type Role } from '../../functions/domain/authorization.js';
 import { isDns1123Label } from '../../functions/domain/spec/names.js';
 import { parseDurationMs } from '../cli/duration.js';
@@ -34,9 +34,17 @@ function ttlSeconds(value: string): number {
 const program = new Command('npm run token --')
   .description('Print a signed local token for the Slipway API (local mode only).')
   .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, role)
-  .option('--org <org>', 'an organization the caller belongs to (repeatable)', organization, [])
+  .addOption(
+    new Option('--org <org>', 'an organization the caller belongs to (repeatable)')
+      .argParser(organization)
+      .default([], 'none'),
+  )
   .option('--sub <name>', 'the caller (the subject, recorded as the actor of changes)', 'local-user')
-  .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d', ttlSeconds, DEFAULT_TTL_SECONDS)
+  .addOption(
+    new Option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d')
+      .argParser(ttlSeconds)
+      .default(DEFAULT_TTL_SECONDS, '12h'),
+  )
   .showHelpAfterError()
   .action(async (options: { role: Role; org: string[]; sub: string; ttl: number }) => {
     if (options.org.length === 0 && options.role !== 'platform-admin') {
@@ -46,8 +54,11 @@ const program = new Command('npm run token --')
     try {
       secret = await resolveDevSecret();
     } catch (error) {
-      if (error instanceof DevSecretError) program.error(`error: ${error.message}`, { exitCode: 1 });
-      throw error;
+      if (!(error instanceof DevSecretError)) throw error;
+      // Not a usage mistake: say what is missing, without the usage text.
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
     }
     const token = await signLocalToken(secret.key, {
       subject: options.sub,
