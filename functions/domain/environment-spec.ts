@@ -3,7 +3,7 @@
  * the HTTP API, the run starter and the tenant renderer all use, so a spec accepted at the edge is
  * exactly a spec the phases can build. Every issue names its field by dotted path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TIERS } from './model.js';
 import { CLUSTER_NAME_MAX, clusterName, INSTANCE_TYPE, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from './spec/aws.js';
 import { cidrsOverlap, type Ipv4Cidr, parseIpv4Cidr } from './spec/cidr.js';

@@ -2,7 +2,7 @@
  * An organization: a tenant with a resource ceiling (the sum of all its namespace quotas) and a
  * maximum number of environments. Validated with the same field-named issues as the environment spec.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromZodIssues, type Validation } from './spec/issues.js';
 import { ResourceQuota } from './spec/quota.js';
 

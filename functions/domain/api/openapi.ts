@@ -3,7 +3,7 @@
  * handlers parse with. `npm run openapi` writes it to docs/openapi.json; a test fails when the
  * committed document differs from this one. Build-time only: no Lambda bundle imports it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { API_ROUTES } from '../../handlers/api/routes.js';
 import { contractOf } from './contracts.js';

@@ -4,7 +4,7 @@
  * (docs/openapi.json) is generated from the same schemas, so the document cannot drift from the
  * code. `.meta({ id })` names the reusable components of that document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALERT_KINDS, ALERT_SEVERITIES } from '../alert.js';
 import { EnvironmentName, EnvironmentSpec, OrganizationName } from '../environment-spec.js';
 import { ENVIRONMENT_STATUSES, PHASE_STATUSES, PHASES, RUN_STATUSES, RUN_TRIGGERS, TIERS } from '../model.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { issue, type SpecIssue } from './issues.js';
 import {
   formatCpu,

@@ -4,7 +4,7 @@
  * exceed the ceiling, nor the environments their maximum. A refusal names each resource with the
  * amount this environment asks for and the amount the ceiling leaves.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiError, type QuotaIssue } from '../api/error-codes.js';
 import type { EnvironmentSpec } from '../environment-spec.js';
 import { checkOrganizationQuota } from '../organization.js';

@@ -2,8 +2,9 @@
 import { EnvironmentPath } from '../../domain/api/schemas.js';
 import type { UseCaseDeps } from '../../domain/use-cases/ports.js';
 import { teardownEnvironment } from '../../domain/use-cases/teardown.js';
-import { lambdaIdempotency, lambdaReadDeps } from '../../shared/http/lambda-deps.js';
+import { lambdaReadDeps } from '../../shared/http/lambda-deps.js';
 import { apiLambdaHandler } from '../../shared/http/lambda-handler.js';
+import { lambdaIdempotency } from '../../shared/http/lambda-idempotency.js';
 import { lambdaRunStarter } from '../../shared/http/lambda-run-starter.js';
 import { type EdgeDeps, makeRoute } from '../../shared/http/route.js';
 

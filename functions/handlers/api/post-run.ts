@@ -4,8 +4,9 @@ import { EnvironmentPath, RunAction } from '../../domain/api/schemas.js';
 import { fromZodIssues } from '../../domain/spec/issues.js';
 import type { UseCaseDeps } from '../../domain/use-cases/ports.js';
 import { resumeRun } from '../../domain/use-cases/runs.js';
-import { lambdaIdempotency, lambdaReadDeps } from '../../shared/http/lambda-deps.js';
+import { lambdaReadDeps } from '../../shared/http/lambda-deps.js';
 import { apiLambdaHandler } from '../../shared/http/lambda-handler.js';
+import { lambdaIdempotency } from '../../shared/http/lambda-idempotency.js';
 import { lambdaRunStarter } from '../../shared/http/lambda-run-starter.js';
 import { type EdgeDeps, makeRoute } from '../../shared/http/route.js';
 

@@ -2,8 +2,9 @@
 import { OrgPath } from '../../domain/api/schemas.js';
 import { putOrganization } from '../../domain/use-cases/organizations.js';
 import type { UseCaseDeps } from '../../domain/use-cases/ports.js';
-import { lambdaIdempotency, lambdaReadDeps } from '../../shared/http/lambda-deps.js';
+import { lambdaReadDeps } from '../../shared/http/lambda-deps.js';
 import { apiLambdaHandler } from '../../shared/http/lambda-handler.js';
+import { lambdaIdempotency } from '../../shared/http/lambda-idempotency.js';
 import { type EdgeDeps, makeRoute } from '../../shared/http/route.js';
 
 export const makePutOrganization = (deps: Pick<UseCaseDeps, 'repository'> & EdgeDeps) =>

@@ -3,7 +3,7 @@
  * what a route needs. Local mode's HTTP adapter builds the same event shape, so both doors share
  * this parser. Header names arrive lower-case; a base64 body (`isBase64Encoded`) is decoded here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiError, fieldIssue, validationFailed } from '../../domain/api/error-codes.js';
 import { MAX_BODY_BYTES } from '../../domain/api/schemas.js';
 import type { Claims } from './claims.js';
