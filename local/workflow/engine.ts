@@ -241,7 +241,9 @@ export async function openLocalWorkflowEngine(
         byArn.delete(executionArn);
         throw error;
       }
-      tracked.ended = run(tracked, input);
+      // Started on the next turn of the event loop: StartExecution answers before the interpreter
+      // does its (synchronous) definition validation and first steps.
+      tracked.ended = new Promise((resolve) => setImmediate(resolve)).then(() => run(tracked, input));
       return { executionArn, startDate };
     },
 
