@@ -1,8 +1,12 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { API_ROUTES } from '../functions/handlers/api/routes.js';
 import { type AlertSubscription, Alerts } from './constructs/alerts.js';
 import { HandlerFunction } from './constructs/handler-function.js';
+import { HttpApi } from './constructs/http-api.js';
+import { IdempotencyStore } from './constructs/idempotency-store.js';
+import { Identity, type OidcProvider } from './constructs/identity.js';
 import { PhaseProjects } from './constructs/phase-projects.js';
 import { PhaseStorage } from './constructs/phase-storage.js';
 import { ProvisioningWorkflow } from './constructs/provisioning-workflow.js';
@@ -19,14 +23,20 @@ export interface SlipwayStackProps extends StackProps {
   readonly gitopsRepository?: string;
   /** AWS regions environments may be provisioned in. @default the stack's region */
   readonly environmentRegions?: readonly string[];
+  /** Trust this OIDC provider's tokens instead of creating a Cognito user pool. @default a user pool */
+  readonly oidc?: OidcProvider;
+  /** Browser origins the API allows through CORS. @default none: CORS off */
+  readonly corsOrigins?: readonly string[];
 }
 
-/** The Slipway control plane: state store, phase projects, provisioning workflow and alerts. */
+/** The Slipway control plane: state store, identity, HTTP API, phase projects, provisioning workflow and alerts. */
 export class SlipwayStack extends Stack {
   readonly stateStore: StateStore;
   readonly workflow: ProvisioningWorkflow;
   readonly alerts: Alerts;
   readonly phaseProjects: PhaseProjects;
+  readonly identity: Identity;
+  readonly api: HttpApi;
 
   constructor(scope: Construct, id: string, props: SlipwayStackProps = {}) {
     super(scope, id, props);
@@ -36,6 +46,8 @@ export class SlipwayStack extends Stack {
     });
     this.stateStore = new StateStore(this, 'StateStore', { encryptionKey });
     this.alerts = new Alerts(this, 'Alerts', { encryptionKey, subscriptions: props.alertSubscriptions });
+    // Who may call the API: a Cognito user pool, or the deployment's own OIDC provider.
+    this.identity = new Identity(this, 'Identity', { oidc: props.oidc });
     const storage = new PhaseStorage(this, 'PhaseStorage', { encryptionKey });
     this.phaseProjects = new PhaseProjects(this, 'PhaseProjects', {
       storage,
@@ -43,6 +55,8 @@ export class SlipwayStack extends Stack {
       callbackBaseUrl: props.callbackBaseUrl,
       gitopsRepository: props.gitopsRepository,
       environmentRegions: props.environmentRegions,
+      oidcIssuerUrl: this.identity.issuer,
+      oidcClientId: this.identity.audience[0],
     });
 
     // The workflow's records: runs, phases, the environment lock (conditional puts, updates and
@@ -82,6 +96,38 @@ export class SlipwayStack extends Stack {
       handler: executionEnded,
       encryptionKey,
     });
+    // The front door: one function per route of the route table, each with only its own rights.
+    this.api = new HttpApi(this, 'Api', {
+      routes: API_ROUTES,
+      issuer: this.identity.issuer,
+      audience: this.identity.audience,
+      stateStore: this.stateStore,
+      idempotency: new IdempotencyStore(this, 'Idempotency', { encryptionKey }),
+      workflow: this.workflow,
+      corsOrigins: props.corsOrigins,
+    });
+    this.outputs();
     applyNagSuppressions(this);
+  }
+
+  /** What a user needs after `cdk deploy`: where the API is and whom it trusts. */
+  private outputs(): void {
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Slipway HTTP API' });
+    new CfnOutput(this, 'OidcIssuer', { value: this.identity.issuer, description: 'Issuer the API trusts' });
+    new CfnOutput(this, 'OidcAudience', {
+      value: this.identity.audience.join(','),
+      description: 'Audience (client ids) the API accepts',
+    });
+    const { userPool, client } = this.identity;
+    if (userPool && client) {
+      new CfnOutput(this, 'UserPoolId', {
+        value: userPool.userPoolId,
+        description: 'Cognito user pool of callers',
+      });
+      new CfnOutput(this, 'UserPoolClientId', {
+        value: client.userPoolClientId,
+        description: 'App client to sign in with',
+      });
+    }
   }
 }

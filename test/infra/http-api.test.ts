@@ -2,7 +2,10 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../functions/handlers/api/routes.js';
+import type { HttpApi } from '../../infra/constructs/http-api.js';
 import { synthApiStack, TEST_ROUTES } from '../support/api-stack.js';
+import { synthSlipway } from '../support/synth.js';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 type Policy = { Properties: { PolicyDocument: { Statement: Statement[] }; Roles: Array<{ Ref: string }> } };
@@ -11,8 +14,14 @@ type Template = ReturnType<typeof synthApiStack>['template'];
 const STATE_TABLE = /StateStoreTable/;
 const IDEMPOTENCY_TABLE = /IdempotencyTable/;
 
+/** A synthesized stack with an HttpApi: the construct test stack or the Slipway stack itself. */
+interface Built {
+  readonly api: HttpApi;
+  readonly template: Template;
+}
+
 /** Every (action, resource) a route's function may use, from the policies on its role. */
-function rightsOf(built: ReturnType<typeof synthApiStack>, routeId: string) {
+function rightsOf(built: Built, routeId: string) {
   const fn = built.api.functions[routeId];
   if (!fn) throw new Error(`no function for route ${routeId}`);
   const roleId = Stack.of(fn).getLogicalId(fn.role?.node.defaultChild as CfnElement);
@@ -46,7 +55,7 @@ function rightsOf(built: ReturnType<typeof synthApiStack>, routeId: string) {
   };
 }
 
-function environmentOf(built: ReturnType<typeof synthApiStack>, routeId: string): Record<string, unknown> {
+function environmentOf(built: Built, routeId: string): Record<string, unknown> {
   const fn = built.api.functions[routeId];
   if (!fn) throw new Error(`no function for route ${routeId}`);
   const logicalId = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
@@ -262,6 +271,118 @@ describe('IdempotencyStore', () => {
           }),
         ],
       },
+    });
+  });
+});
+
+describe('SlipwayStack HTTP API', () => {
+  let built: Built & { stack: ReturnType<typeof synthSlipway>['stack'] };
+  beforeAll(() => {
+    const { stack, template } = synthSlipway();
+    built = { api: stack.api, stack, template };
+  });
+
+  it('serves every route of the route table behind the Cognito JWT authorizer, throttled by its own setting', () => {
+    const { template } = built;
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', cognitoAuthorizer);
+    const authorizerId = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
+      API_ROUTES.map((route) => `${route.method} ${route.path}`).sort(),
+    );
+    for (const route of routes) expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    for (const route of API_ROUTES) {
+      expect(stage?.Properties.RouteSettings[`${route.method} ${route.path}`]).toEqual({
+        ThrottlingRateLimit: route.throttle.rate,
+        ThrottlingBurstLimit: route.throttle.burst,
+      });
+    }
+  });
+
+  it.each(API_ROUTES.map((route) => [route.id, route] as const))(
+    'gives %s exactly the rights its route-table entry names',
+    (id, route) => {
+      const rights = rightsOf(built, id);
+      expect(rights.stateTable).toEqual(
+        route.table === 'read'
+          ? ['dynamodb:GetItem', 'dynamodb:Query']
+          : [
+              'dynamodb:DeleteItem',
+              'dynamodb:GetItem',
+              'dynamodb:PutItem',
+              'dynamodb:Query',
+              'dynamodb:UpdateItem',
+            ],
+      );
+      expect(rights.dynamodbElsewhere).toEqual([]);
+      expect(rights.idempotencyTable.length > 0).toBe(route.idempotent === true);
+      expect(rights.states.map((p) => p.action)).toEqual(route.startsRuns ? ['states:StartExecution'] : []);
+      for (const start of rights.states) expect(start.resource).toMatch(/"Ref":"WorkflowStateMachine/);
+      const environment = environmentOf(built, id);
+      expect(environment.TABLE_NAME).toEqual({ Ref: expect.stringMatching(STATE_TABLE) });
+      expect('STATE_MACHINE_ARN' in environment).toBe(route.startsRuns === true);
+      expect('IDEMPOTENCY_TABLE_NAME' in environment).toBe(route.idempotent === true);
+    },
+  );
+
+  it('outputs the API URL, the issuer, the audience, the user pool and its client', () => {
+    const outputs = built.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'OidcIssuer', 'OidcAudience', 'UserPoolId', 'UserPoolClientId']),
+    );
+    expect(outputs.ApiUrl?.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Api/), 'ApiEndpoint'] });
+    expect(outputs.OidcIssuer?.Value).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^IdentityUserPool/), 'ProviderURL'],
+    });
+  });
+
+  it('tells the three phase projects the issuer and client id, as plain variables', () => {
+    const projects = Object.values(built.template.findResources('AWS::CodeBuild::Project'));
+    expect(projects).toHaveLength(3);
+    for (const project of projects) {
+      const variables = project.Properties.Environment.EnvironmentVariables as Array<{
+        Name: string;
+        Type: string;
+        Value: unknown;
+      }>;
+      expect(variables).toEqual(
+        expect.arrayContaining([
+          {
+            Name: 'SLIPWAY_OIDC_ISSUER_URL',
+            Type: 'PLAINTEXT',
+            Value: { 'Fn::GetAtt': [expect.stringMatching(/^IdentityUserPool/), 'ProviderURL'] },
+          },
+          {
+            Name: 'SLIPWAY_OIDC_CLIENT_ID',
+            Type: 'PLAINTEXT',
+            Value: { Ref: expect.stringMatching(/^IdentityUserPoolClient/) },
+          },
+        ]),
+      );
+    }
+  });
+
+  it('with a given OIDC provider and CORS origins: no user pool, that issuer everywhere, those origins', () => {
+    const oidc = { issuer: 'https://login.example.com/realms/acme', audience: ['slipway'] };
+    const corsOrigins = ['https://console.example.com'];
+    const { template } = synthSlipway({ props: { oidc, corsOrigins } });
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: { Issuer: oidc.issuer, Audience: oidc.audience },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: corsOrigins }),
+    });
+    template.hasOutput('OidcIssuer', { Value: oidc.issuer });
+    expect(Object.keys(template.toJSON().Outputs)).not.toContain('UserPoolId');
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({
+        EnvironmentVariables: Match.arrayWith([
+          { Name: 'SLIPWAY_OIDC_ISSUER_URL', Type: 'PLAINTEXT', Value: oidc.issuer },
+          { Name: 'SLIPWAY_OIDC_CLIENT_ID', Type: 'PLAINTEXT', Value: 'slipway' },
+        ]),
+      }),
     });
   });
 });
