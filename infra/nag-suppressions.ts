@@ -98,22 +98,69 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
 ];
 
 /**
- * Actions that AWS authorizes on `Resource: *` only (they take no resource ARN, or the ARN is not
- * known to the caller): X-Ray, log delivery, Describe/Get/List calls, the SSM agent's channels and
- * VPC flow logs' delivery. A policy's `Resource::*` finding is accepted only when every Allow
- * statement on `*` uses nothing but these, or is conditioned (see {@link isConditioned}).
+ * The only actions Slipway accepts on `Resource: "*"`, each with its reason. A policy's
+ * `Resource::*` finding is acknowledged only when every action of every Allow statement on `*`
+ * matches one of these and meets its condition: `region` needs an `aws:RequestedRegion` condition,
+ * `managed-by` a `managed-by = slipway` resource tag condition (and the allowed regions), and
+ * `boundary` entries count only inside the node permissions boundary, which caps roles and grants
+ * nothing by itself. Any other action on `*` (dynamodb:DeleteTable, kms:Decrypt,
+ * states:StartExecution…) stays a finding, whatever condition it carries.
  */
-const STAR_ONLY_ACTIONS: ReadonlyArray<RegExp> = [
-  /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
-  /^logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups|DescribeLogStreams|CreateLogStream|PutLogEvents)$/,
-  /^ec2:(Describe|Get)\*$/,
-  /^ec2:DescribeInstances$/,
-  /^ssm:DescribeInstanceInformation$/,
-  /^elasticloadbalancing:Describe\*$/,
-  /^logs:(Describe\*|ListTagsForResource)$/,
-  /^ssm:(DescribeAssociation|GetDeployablePatchSnapshotForInstance|GetDocument|DescribeDocument|GetManifest|GetParameters?|ListAssociations|ListInstanceAssociations|PutInventory|PutComplianceItems|PutConfigurePackageResult|UpdateAssociationStatus|UpdateInstanceAssociationStatus|UpdateInstanceInformation)$/,
-  /^ssmmessages:(CreateControlChannel|CreateDataChannel|OpenControlChannel|OpenDataChannel)$/,
-  /^ec2messages:(AcknowledgeMessage|DeleteMessage|FailMessage|GetEndpoint|GetMessages|SendReply)$/,
+const WILDCARD_RESOURCE_ACTIONS: ReadonlyArray<{
+  actions: RegExp;
+  reason: string;
+  requires?: 'region' | 'managed-by' | 'boundary';
+}> = [
+  {
+    actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
+    reason: 'X-Ray tracing calls take no resource ARN.',
+  },
+  {
+    actions:
+      /^logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies)$/,
+    reason: "Vended log delivery (the state machine's execution logs) is authorized on * only.",
+  },
+  {
+    actions: /^logs:(Describe\*|DescribeLogGroups|DescribeLogStreams|ListTagsForResource)$/,
+    reason:
+      'Read-only CloudWatch Logs listings, which Terraform and flow logs need to find their log groups.',
+  },
+  {
+    actions:
+      /^(ec2:(Describe|Get)\*|ec2:DescribeInstances|elasticloadbalancing:Describe\*|ssm:DescribeInstanceInformation)$/,
+    reason: 'Read-only EC2, ELB and SSM inventory calls, which take no resource ARN.',
+  },
+  {
+    actions:
+      /^(ec2:Create\*|ec2:RunInstances|ec2:AllocateAddress|elasticloadbalancing:Create\*|elasticloadbalancing:AddTags)$/,
+    reason:
+      'Terraform creates resources whose ids do not exist before the call; confined to the allowed regions (tagging existing resources is denied separately).',
+    requires: 'region',
+  },
+  {
+    actions:
+      /^(ec2:(Modify|Delete|Associate|Disassociate|Attach|Detach|Authorize|Revoke|Replace)\*|ec2:(ReleaseAddress|TerminateInstances|StopInstances|StartInstances)|elasticloadbalancing:(Modify|Delete|Register|Deregister|Set)\*|elasticloadbalancing:RemoveTags)$/,
+    reason: 'Terraform changes and deletes only resources tagged managed-by=slipway, in the allowed regions.',
+    requires: 'managed-by',
+  },
+  {
+    actions:
+      /^(ssm:(DescribeAssociation|GetDeployablePatchSnapshotForInstance|GetDocument|DescribeDocument|GetManifest|GetParameters?|ListAssociations|ListInstanceAssociations|PutInventory|PutComplianceItems|PutConfigurePackageResult|UpdateAssociationStatus|UpdateInstanceAssociationStatus|UpdateInstanceInformation)|ssmmessages:(CreateControlChannel|CreateDataChannel|OpenControlChannel|OpenDataChannel)|ec2messages:(AcknowledgeMessage|DeleteMessage|FailMessage|GetEndpoint|GetMessages|SendReply))$/,
+    reason: "The SSM agent's own calls (AmazonSSMManagedInstanceCore), which take no resource ARN.",
+    requires: 'boundary',
+  },
+  {
+    actions: /^logs:(CreateLogStream|PutLogEvents)$/,
+    reason: "Caps VPC flow logs' delivery; the flow-log role's own policy names its log group.",
+    requires: 'boundary',
+  },
+  {
+    actions:
+      /^ec2:(DescribeAvailabilityZones|DescribeSnapshots|DescribeTags|DescribeVolumes|DescribeVolumesModifications|CreateVolume|CreateSnapshot|CreateTags|DeleteTags|AttachVolume|DetachVolume|ModifyVolume|DeleteVolume|DeleteSnapshot)$/,
+    reason:
+      "Caps the EBS CSI driver on the nodes; the node role's own policy limits it to its cluster's tagged volumes and instances.",
+    requires: 'boundary',
+  },
 ];
 
 type Statement = {
@@ -123,14 +170,33 @@ type Statement = {
   Condition?: Record<string, unknown>;
 };
 
-/**
- * A statement on `*` for resources that do not exist before the call (Terraform's create calls) or
- * that Slipway owns (changes), limited to the allowed regions and, for changes, to resources tagged
- * managed-by=slipway.
- */
-function isConditioned(statement: Statement): boolean {
+function meets(
+  statement: Statement,
+  requires: 'region' | 'managed-by' | 'boundary' | undefined,
+  isBoundary: boolean,
+) {
   const equals = (statement.Condition?.StringEquals ?? {}) as Record<string, unknown>;
-  return 'aws:RequestedRegion' in equals || 'aws:ResourceTag/managed-by' in equals;
+  switch (requires) {
+    case undefined:
+      return true;
+    case 'region':
+      return 'aws:RequestedRegion' in equals;
+    case 'managed-by':
+      return equals['aws:ResourceTag/managed-by'] === 'slipway' && 'aws:RequestedRegion' in equals;
+    case 'boundary':
+      return isBoundary;
+  }
+}
+
+/** Every action of the statement is on the list, with its condition met. */
+function isAcceptedOnStar(statement: Statement, isBoundary: boolean): boolean {
+  return [statement.Action]
+    .flat()
+    .every((action) =>
+      WILDCARD_RESOURCE_ACTIONS.some(
+        (entry) => entry.actions.test(action) && meets(statement, entry.requires, isBoundary),
+      ),
+    );
 }
 
 class AcknowledgeAcceptedFindings implements IAspect {
@@ -153,23 +219,35 @@ class AcknowledgeAcceptedFindings implements IAspect {
       } else if (finding === 'Resource::*' && starStatementsAreAccepted(node)) {
         Validations.of(node).acknowledge({
           id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'Resource "*" only for actions AWS authorizes on "*" alone (X-Ray, log delivery, Describe/Get, SSM agent channels), or for Terraform creating resources whose ids do not exist yet and changing its own, conditioned on the allowed regions and the managed-by=slipway tag.',
+          reason: `Resource "*" only for listed actions: ${starReasons(node).join(' ')}`,
         });
       }
     }
   }
 }
 
-function starStatementsAreAccepted(policy: iam.CfnPolicy | iam.CfnManagedPolicy): boolean {
+/** The Allow statements of a policy that name `*` as a resource. */
+function starStatements(policy: iam.CfnPolicy | iam.CfnManagedPolicy): Statement[] {
   const document = policy.stack.resolve(policy.policyDocument) as { Statement: Statement[] };
   return document.Statement.filter(
     (statement) => statement.Effect !== 'Deny' && [statement.Resource].flat().includes('*'),
-  ).every(
-    (statement) =>
-      isConditioned(statement) ||
-      [statement.Action].flat().every((action) => STAR_ONLY_ACTIONS.some((allowed) => allowed.test(action))),
   );
+}
+
+function isBoundary(policy: iam.CfnPolicy | iam.CfnManagedPolicy): boolean {
+  return policy instanceof iam.CfnManagedPolicy && policy.node.path.includes('NodeBoundary');
+}
+
+function starStatementsAreAccepted(policy: iam.CfnPolicy | iam.CfnManagedPolicy): boolean {
+  return starStatements(policy).every((statement) => isAcceptedOnStar(statement, isBoundary(policy)));
+}
+
+/** The reasons of the entries the policy's `*` statements use, for the acknowledgement. */
+function starReasons(policy: iam.CfnPolicy | iam.CfnManagedPolicy): string[] {
+  const actions = starStatements(policy).flatMap((statement) => [statement.Action].flat());
+  return WILDCARD_RESOURCE_ACTIONS.filter((entry) =>
+    actions.some((action) => entry.actions.test(action)),
+  ).map((entry) => entry.reason);
 }
 
 /** Registers the acknowledgements on the stack; call once, after every construct is added. */

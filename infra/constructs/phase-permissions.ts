@@ -57,8 +57,9 @@ export function phaseStatements(phase: PhaseName, options: PhasePermissionsOptio
 
 /**
  * The most any role Terraform creates may ever do, whatever policy is put on it: what a node needs
- * to be managed by SSM and move files through the artifact bucket, and what VPC flow logs need to
- * write their log group. No IAM, no STS, no SSM commands to other instances.
+ * to be managed by SSM and to run the EBS CSI driver, what it could use of the artifact bucket (the
+ * node role itself gets no S3 right: Ansible's file transfers use presigned URLs), and what VPC flow
+ * logs need to write their log group. No IAM, no STS, no SSM commands to other instances.
  */
 export function nodeBoundaryStatements(artifactBucketArn: string, keyArn: string): iam.PolicyStatement[] {
   return [
@@ -108,6 +109,30 @@ export function nodeBoundaryStatements(artifactBucketArn: string, keyArn: string
       sid: 'SsmFileTransfersKey',
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: [keyArn],
+    }),
+    // The EBS CSI driver's controller runs on the nodes with the node role. The boundary only caps
+    // it at the driver's actions; the node role's own policy (gitops/terraform/modules/compute)
+    // limits them to volumes, snapshots and instances tagged with the node's own cluster.
+    new iam.PolicyStatement({
+      sid: 'EbsCsiDriver',
+      actions: [
+        'ec2:DescribeAvailabilityZones',
+        'ec2:DescribeInstances',
+        'ec2:DescribeSnapshots',
+        'ec2:DescribeTags',
+        'ec2:DescribeVolumes',
+        'ec2:DescribeVolumesModifications',
+        'ec2:CreateVolume',
+        'ec2:CreateSnapshot',
+        'ec2:CreateTags',
+        'ec2:DeleteTags',
+        'ec2:AttachVolume',
+        'ec2:DetachVolume',
+        'ec2:ModifyVolume',
+        'ec2:DeleteVolume',
+        'ec2:DeleteSnapshot',
+      ],
+      resources: ['*'],
     }),
     new iam.PolicyStatement({
       sid: 'FlowLogsDelivery',

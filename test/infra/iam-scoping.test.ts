@@ -129,6 +129,32 @@ describe('IAM scoping', () => {
     }
   });
 
+  it('lets the node boundary carry the EBS CSI driver (named actions only, no ec2 wildcard)', () => {
+    const boundaries = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Array<{
+      Properties: { PolicyDocument: { Statement: Array<Statement & { Sid?: string }> } };
+    }>;
+    const csi = boundaries[0]?.Properties.PolicyDocument.Statement.find((s) => s.Sid === 'EbsCsiDriver');
+    expect(actionsOf(csi ?? { Effect: '', Action: [], Resource: '' }).sort()).toEqual(
+      [
+        'ec2:AttachVolume',
+        'ec2:CreateSnapshot',
+        'ec2:CreateTags',
+        'ec2:CreateVolume',
+        'ec2:DeleteSnapshot',
+        'ec2:DeleteTags',
+        'ec2:DeleteVolume',
+        'ec2:DescribeAvailabilityZones',
+        'ec2:DescribeInstances',
+        'ec2:DescribeSnapshots',
+        'ec2:DescribeTags',
+        'ec2:DescribeVolumes',
+        'ec2:DescribeVolumesModifications',
+        'ec2:DetachVolume',
+        'ec2:ModifyVolume',
+      ].sort(),
+    );
+  });
+
   it('lets Terraform tag an existing resource only if it is already Slipway’s', () => {
     const statements = statementsOfRole('PhaseProjectsterraformRole');
     for (const [action, createKey] of [
