@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TERRAFORM_VERSION="${TERRAFORM_VERSION:-1.11.4}"
 TF_INSTALL_DIR="${TF_INSTALL_DIR:-/usr/local/bin}"
-RELEASES_URL="https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}"
+RELEASES_URL="${TERRAFORM_RELEASES_URL:-https://releases.hashicorp.com/terraform}/${TERRAFORM_VERSION}"
 
 installed_version() {
   if command -v terraform >/dev/null 2>&1; then
@@ -27,16 +27,46 @@ release_arch() {
   esac
 }
 
-# Downloads the release zip and HashiCorp's SHA256SUMS over HTTPS and refuses a zip whose digest
-# differs. TERRAFORM_SHA256, when set, pins the digest in the build definition instead.
+# HashiCorp signs every release's SHA256SUMS with this key (security@hashicorp.com); the key is
+# fetched at build time, but only a key with exactly this fingerprint is accepted.
+HASHICORP_KEY_URL="${HASHICORP_KEY_URL:-https://www.hashicorp.com/.well-known/pgp-key.txt}"
+HASHICORP_KEY_FINGERPRINT="${HASHICORP_KEY_FINGERPRINT:-C874011F0AB405110D02105534365D9472D7468F}"
+
+# Verifies SHA256SUMS against its detached signature with a throwaway keyring holding only the
+# pinned HashiCorp key: a SHA256SUMS file that HashiCorp did not sign is refused.
+verify_sums_signature() {
+  local workdir="$1" sums="$2" keyring fingerprints
+  keyring="${workdir}/gnupg"
+  mkdir -m 0700 "${keyring}"
+  curl -fsSL --retry 3 -o "${workdir}/hashicorp.asc" "${HASHICORP_KEY_URL}"
+  GNUPGHOME="${keyring}" gpg --batch --quiet --import "${workdir}/hashicorp.asc" 2>/dev/null
+  fingerprints="$(GNUPGHOME="${keyring}" gpg --batch --with-colons --fingerprint | awk -F: '$1 == "fpr" { print $10 }')"
+  if ! grep -qx "${HASHICORP_KEY_FINGERPRINT}" <<<"${fingerprints}"; then
+    error "the key from ${HASHICORP_KEY_URL} is not HashiCorp's release key ${HASHICORP_KEY_FINGERPRINT}"
+    return 1
+  fi
+  if ! GNUPGHOME="${keyring}" gpg --batch --quiet --trust-model always \
+    --verify "${workdir}/${sums}.sig" "${workdir}/${sums}" 2>/dev/null; then
+    error "${sums} does not carry a valid signature of HashiCorp's release key"
+    return 1
+  fi
+  info "verified the signature of ${sums} (key ${HASHICORP_KEY_FINGERPRINT})"
+}
+
+# Downloads the release zip, HashiCorp's SHA256SUMS and its signature over HTTPS, checks the
+# signature (verify_sums_signature), then refuses a zip whose digest differs from the signed one.
+# TERRAFORM_SHA256, when set, pins the digest in the build definition instead.
 download_release() {
-  local workdir="$1" zip="$2" expected actual
+  local workdir="$1" zip="$2" sums expected actual
+  sums="terraform_${TERRAFORM_VERSION}_SHA256SUMS"
   curl -fsSL --retry 3 -o "${workdir}/${zip}" "${RELEASES_URL}/${zip}"
   if [[ -n "${TERRAFORM_SHA256:-}" ]]; then
     expected="${TERRAFORM_SHA256}"
   else
-    curl -fsSL --retry 3 -o "${workdir}/SHA256SUMS" "${RELEASES_URL}/terraform_${TERRAFORM_VERSION}_SHA256SUMS"
-    expected="$(awk -v file="${zip}" '$2 == file { print $1 }' "${workdir}/SHA256SUMS")"
+    curl -fsSL --retry 3 -o "${workdir}/${sums}" "${RELEASES_URL}/${sums}"
+    curl -fsSL --retry 3 -o "${workdir}/${sums}.sig" "${RELEASES_URL}/${sums}.sig"
+    verify_sums_signature "${workdir}" "${sums}"
+    expected="$(awk -v file="${zip}" '$2 == file { print $1 }' "${workdir}/${sums}")"
   fi
   if [[ -z "${expected}" ]]; then
     error "no checksum published for ${zip}"
@@ -58,6 +88,7 @@ install_terraform() {
     return 0
   fi
   require_cmd curl unzip sha256sum awk
+  [[ -n "${TERRAFORM_SHA256:-}" ]] || require_cmd gpg
   arch="$(release_arch)"
   zip="terraform_${TERRAFORM_VERSION}_linux_${arch}.zip"
   workdir="$(mktemp -d)"
