@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -52,9 +52,11 @@ const Buildspec = z.object({
 type Buildspec = z.infer<typeof Buildspec>;
 
 /** What CodeBuild resolves for each env.secrets-manager entry (secret id:json key). */
+const ARGOCD_HOOK_KEY = `argocd-hook-key-${randomBytes(8).toString('hex')}`;
+const ALERTMANAGER_HOOK_KEY = `alertmanager-hook-key-${randomBytes(8).toString('hex')}`;
 const SECRET_VALUES: Record<string, string> = {
-  'slipway/webhooks:argocd': 'argocd-webhook-token-stub',
-  'slipway/webhooks:alertmanager': 'alertmanager-webhook-token-stub',
+  'slipway/webhooks:argocd': ARGOCD_HOOK_KEY,
+  'slipway/webhooks:alertmanager': ALERTMANAGER_HOOK_KEY,
   'slipway/gitops-credentials:username': 'slipway-pusher',
   'slipway/gitops-credentials:password': PUSH_TOKEN,
   'slipway/gitops-read-credentials:username': 'slipway-reader',
@@ -165,7 +167,12 @@ interface Options {
   readonly spec?: unknown;
   readonly missingApps?: readonly string[];
   readonly overrides?: Record<string, string>;
+  /** Secrets Manager secrets that exist before the run (id -> value). */
+  readonly secrets?: Record<string, string>;
 }
+
+/** The cluster's hook token as the API will derive it: hex HMAC-SHA256(key, "<org>/<env>"). */
+const clusterToken = (key: string) => createHmac('sha256', key).update('acme/prod').digest('hex');
 
 interface Run {
   readonly status: number | null;
@@ -197,7 +204,9 @@ function runPhase(name: string, options: Options): Run {
   mkdirSync(join(s3, ARTIFACT_BUCKET, 'acme/prod/runs', RUN_ID), { recursive: true });
   writeFileSync(join(s3, ARTIFACT_BUCKET, OUTPUTS_KEY), JSON.stringify(TERRAFORM_OUTPUTS));
   const stubDir = join(base, 'stub');
-  mkdirSync(stubDir);
+  mkdirSync(join(stubDir, 'secrets'), { recursive: true });
+  for (const [id, value] of Object.entries(options.secrets ?? {}))
+    writeFileSync(join(stubDir, 'secrets', id.replaceAll('/', '_')), value);
   const remote = gitopsRemote(base);
   const phaseDir = join(base, 'phase');
   const secrets = Object.fromEntries(
@@ -241,6 +250,7 @@ function runPhase(name: string, options: Options): Run {
         CILIUM_STATUS: 'OK',
       }),
       SLIPWAY_KUBECONFIG: KUBECONFIG,
+      ARGOCD_READYZ_DELAY: '1',
       ...options.overrides,
       STUB_LOG: log,
       STUB_DIR: stubDir,
@@ -354,6 +364,14 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
         'stdin',
         '<phase>/kubernetes/argocd/bootstrap',
       ]);
+      // The install and the Secrets have different field managers: a re-run of the install (whose
+      // upstream manifest carries an empty argocd-notifications-secret) cannot strip the token.
+      const managers = kubectlApplies(run).map((call) => / --field-manager (\S+)/.exec(call)?.[1]);
+      expect(managers).toEqual([
+        'slipway-argocd-install',
+        ...Array(5).fill('slipway-bootstrap-secrets'),
+        'slipway-bootstrap',
+      ]);
       expect(
         run.applied.map(
           (object) => `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`,
@@ -389,6 +407,81 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
       expect(run.stubEnvironments).not.toMatch(/^SLIPWAY_GITOPS_(USERNAME|PASSWORD)=/m);
     });
 
+    it("gives this cluster its own hook tokens, HMAC-SHA256 of acme/prod under each source's key, and never the keys", () => {
+      const secret = (name: string) =>
+        run.applied.find((object) => object.metadata.name === name)?.stringData;
+      expect(secret('argocd-notifications-secret')).toEqual({
+        'slipway-token': clusterToken(ARGOCD_HOOK_KEY),
+      });
+      expect(secret('slipway-alertmanager')).toEqual({ token: clusterToken(ALERTMANAGER_HOOK_KEY) });
+      expect(clusterToken(ARGOCD_HOOK_KEY)).toMatch(/^[0-9a-f]{64}$/);
+      for (const [where, text] of [
+        ['stub arguments', run.calls.join('\n')],
+        ['stub stdin (applied objects)', run.appliedText],
+        ['stub environments', run.stubEnvironments],
+        ['build output', run.output],
+      ] as const) {
+        for (const key of [ARGOCD_HOOK_KEY, ALERTMANAGER_HOOK_KEY])
+          expect(text.includes(key), `hook key in ${where}`).toBe(false);
+        if (where !== 'stub stdin (applied objects)')
+          expect(text.includes(clusterToken(ARGOCD_HOOK_KEY)), `cluster token in ${where}`).toBe(false);
+      }
+    });
+
+    it("points Argo CD and Alertmanager at this cluster's hooks and names the cluster in what they send", () => {
+      const revision = head(run);
+      const monitoring = parseYaml(
+        git([
+          '--git-dir',
+          run.bare,
+          'show',
+          `${revision}:slipway-managed/acme/prod/platform/monitoring.yaml`,
+        ]),
+      ) as { spec: { source: { helm: { parameters: { name: string; value: string }[] } } } };
+      expect(monitoring.spec.source.helm.parameters).toEqual([
+        {
+          name: 'slipway.alertmanagerWebhookUrl',
+          value: 'https://api.example.com/v1/hooks/alertmanager/acme/prod',
+          forceString: true,
+        },
+        { name: 'prometheus.prometheusSpec.externalLabels.organization', value: 'acme', forceString: true },
+        { name: 'prometheus.prometheusSpec.externalLabels.environment', value: 'prod', forceString: true },
+      ]);
+      const built = execFileSync(
+        realKubectl,
+        ['kustomize', join(run.phaseDir, 'kubernetes/argocd/offline')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const notifications = built
+        .split(/^---$/m)
+        .map(
+          (document) => parseYaml(document) as { metadata: { name: string }; data: Record<string, string> },
+        )
+        .find((object) => object.metadata.name === 'argocd-notifications-cm');
+      expect(parseYaml(notifications?.data['service.webhook.slipway'] ?? '')).toMatchObject({
+        url: 'https://api.example.com/v1/hooks/argocd/acme/prod',
+      });
+      expect(parseYaml(notifications?.data.context ?? '')).toMatchObject({
+        organization: 'acme',
+        environment: 'prod',
+      });
+      expect(filesAt(run, revision, 'slipway-managed/acme/prod/platform')).toContain(
+        'slipway-managed/acme/prod/platform/storage.yaml',
+      );
+    });
+
+    it('reads the tenant repository as public when slipway/acme/gitops-read-credentials does not exist', () => {
+      expect(run.calls).toContainEqual(
+        expect.stringMatching(
+          /^aws secretsmanager get-secret-value --secret-id slipway\/acme\/gitops-read-credentials /,
+        ),
+      );
+      expect(run.output).toMatch(/^INFO - no slipway\/acme\/gitops-read-credentials: .* public repository$/m);
+      expect(run.applied.some((object) => object.metadata.name === 'tenant-repository-acme')).toBe(false);
+    });
+
     it('opens the SSM session only after pre_build, and closes it at the end', () => {
       const session = run.calls.findIndex((call) => call.startsWith('aws ssm start-session'));
       const download = run.calls.findIndex((call) => call.startsWith('aws s3 cp'));
@@ -406,6 +499,7 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
       const created = waits.filter((call) => call.includes('--for=create')).map((call) => call.split(' ')[0]);
       expect(created).toEqual([
         'application/kube-prometheus-stack',
+        'application/aws-ebs-csi-driver',
         'application/acme-prod-payments',
         'application/acme-prod-ledger',
       ]);
@@ -499,6 +593,104 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     expect(run.calls.some((call) => call.startsWith('session-manager-plugin'))).toBe(false);
     expect(kubectlApplies(run)).toEqual([]);
     expect(head(run)).toBe(run.baseRevision);
+  });
+
+  it("gives Argo CD the organization's read credential for its private repository, scoped to its AppProject", () => {
+    const tenantToken = `tenant-read-${randomBytes(8).toString('hex')}`;
+    const run = runPhase('private-repo', {
+      scenario: 'converges',
+      secrets: {
+        'slipway/acme/gitops-read-credentials': JSON.stringify({
+          username: 'acme-reader',
+          password: tenantToken,
+        }),
+      },
+    });
+    expect(run.status, run.output).toBe(0);
+    const repository = run.applied.find((object) => object.metadata.name === 'tenant-repository-acme') as
+      | { metadata: { labels: Record<string, string> }; stringData: Record<string, string> }
+      | undefined;
+    expect(repository?.metadata.labels).toMatchObject({ 'argocd.argoproj.io/secret-type': 'repository' });
+    expect(repository?.stringData).toEqual({
+      type: 'git',
+      url: 'https://github.com/acme/platform-gitops.git',
+      project: 'acme',
+      username: 'acme-reader',
+      password: tenantToken,
+    });
+    expect(run.output.includes(tenantToken)).toBe(false);
+    expect(run.calls.join('\n').includes(tenantToken)).toBe(false);
+    expect(existsSync(join(run.phaseDir, 'tenant-repository-credentials.json'))).toBe(false);
+  });
+
+  it('refuses a tenant credential secret that is not {username, password}, naming the secret', () => {
+    const run = runPhase('bad-tenant-secret', {
+      scenario: 'converges',
+      secrets: { 'slipway/acme/gitops-read-credentials': 'ghp_just-a-token' },
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(
+      /^ERROR - slipway\/acme\/gitops-read-credentials must hold \{"username": \.\.\., "password": \.\.\.\}$/m,
+    );
+    expect(run.stderr.includes('ghp_just-a-token')).toBe(false);
+    expect(head(run)).toBe(run.baseRevision);
+  });
+
+  it('retries /readyz with a bounded delay between attempts, and gives up after the last', () => {
+    const late = runPhase('readyz-late', { scenario: 'converges', overrides: { STUB_READYZ_FAILURES: '2' } });
+    expect(late.status, late.output).toBe(0);
+    expect(late.output).toMatch(/^INFO - API server ready through the SSM tunnel \(attempt 3\)$/m);
+    expect(late.output.match(/next attempt in 1s$/gm)).toHaveLength(2);
+    expect(late.seconds).toBeGreaterThanOrEqual(2);
+    const never = runPhase('readyz-never', {
+      scenario: 'converges',
+      overrides: { STUB_READYZ_FAILURES: '100', ARGOCD_READYZ_ATTEMPTS: '3' },
+    });
+    expect(never.status).not.toBe(0);
+    expect(never.calls.filter((call) => call.includes('get --raw /readyz'))).toHaveLength(3);
+    expect(never.stderr).toMatch(
+      /^ERROR - the API server did not answer \/readyz through the tunnel after 3 attempts$/m,
+    );
+    expect(kubectlApplies(never)).toEqual([]);
+  });
+
+  it('configures Argo CD single sign-on from the OIDC issuer kube-apiserver trusts, and refuses a bad issuer in pre_build', () => {
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example';
+    const run = runPhase('oidc', {
+      scenario: 'converges',
+      overrides: { SLIPWAY_OIDC_ISSUER_URL: issuer, SLIPWAY_OIDC_CLIENT_ID: 'argocd-client' },
+    });
+    expect(run.status, run.output).toBe(0);
+    const built = execFileSync(realKubectl, ['kustomize', join(run.phaseDir, 'kubernetes/argocd/offline')], {
+      encoding: 'utf8',
+    });
+    const configMaps = built
+      .split(/^---$/m)
+      .map(
+        (document) => parseYaml(document) as { metadata: { name: string }; data?: Record<string, string> },
+      );
+    const cm = configMaps.find((object) => object.metadata.name === 'argocd-cm')?.data ?? {};
+    expect(parseYaml(cm['oidc.config'] ?? '')).toEqual({
+      name: 'Slipway',
+      issuer,
+      clientID: 'argocd-client',
+      enablePKCEAuthentication: true,
+      requestedScopes: ['openid', 'profile', 'email'],
+    });
+    expect(cm.url).toBe('https://localhost:8080');
+    expect(configMaps.find((object) => object.metadata.name === 'argocd-rbac-cm')?.data?.scopes).toBe(
+      '[cognito:groups]',
+    );
+    const bad = runPhase('oidc-bad', {
+      scenario: 'converges',
+      overrides: {
+        SLIPWAY_OIDC_ISSUER_URL: 'http://issuer.example.com',
+        SLIPWAY_OIDC_CLIENT_ID: 'argocd-client',
+      },
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/^ERROR - SLIPWAY_OIDC_ISSUER_URL must be an https:\/\/ issuer URL/m);
+    expect(bad.stderr).toMatch(/^CODEBUILD - pre_build failed$/m);
   });
 
   it('refuses a read credential equal to the push credential, before any SSM session', () => {

@@ -15,6 +15,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/tunnel.sh"
 # shellcheck source=gitops.sh
 source "$(dirname "${BASH_SOURCE[0]}")/gitops.sh"
+# shellcheck source=hook-token.sh
+source "$(dirname "${BASH_SOURCE[0]}")/hook-token.sh"
 
 ARGOCD_NAMESPACE=argocd
 MONITORING_NAMESPACE=monitoring
@@ -23,11 +25,19 @@ ROLLOUT_TIMEOUT="${ARGOCD_ROLLOUT_TIMEOUT:-300}"
 SYNC_TIMEOUT="${ARGOCD_SYNC_TIMEOUT:-900}"
 # Longest single `kubectl wait` while slipway-managed catches up with our commit (see wait_for_managed_sync).
 WAIT_SLICE="${ARGOCD_WAIT_SLICE:-30}"
+# Server-side apply field managers. The install and the Secrets this script writes must NOT share
+# one: upstream install.yaml carries an empty argocd-notifications-secret, and a server-side apply
+# removes every field its manager set before but does not set again - a re-run of the install under
+# the Secrets' manager would strip the webhook token until the next step put it back (or for good,
+# if the run stopped in between).
+INSTALL_FIELD_MANAGER=slipway-argocd-install
+SECRETS_FIELD_MANAGER=slipway-bootstrap-secrets
+BOOTSTRAP_FIELD_MANAGER=slipway-bootstrap
 
 install_argocd() {
   info "installing Argo CD (server-side apply of $(manifests_dir)/argocd/install)"
   # Server-side: Argo CD's CRDs are too large for client-side apply's last-applied annotation.
-  kube apply --server-side --force-conflicts --field-manager slipway-bootstrap -k "$(manifests_dir)/argocd/install" >/dev/null
+  kube apply --server-side --force-conflicts --field-manager "${INSTALL_FIELD_MANAGER}" -k "$(manifests_dir)/argocd/install" >/dev/null
   kube wait --for condition=Established --timeout 120s \
     crd/applications.argoproj.io crd/applicationsets.argoproj.io crd/appprojects.argoproj.io
   local workload
@@ -38,10 +48,10 @@ install_argocd() {
   done
 }
 
-# Applies a manifest read from stdin, server-side, as the bootstrap's field manager. Secrets are
+# Applies a manifest read from stdin, server-side, as the Secrets' field manager. Secrets are
 # built with jq from the environment ($ENV), so no secret value ever appears in a command line.
 apply_stdin() {
-  kube apply --server-side --force-conflicts --field-manager slipway-bootstrap -f - >/dev/null
+  kube apply --server-side --force-conflicts --field-manager "${SECRETS_FIELD_MANAGER}" -f - >/dev/null
 }
 
 # The initial admin password goes to Secrets Manager (KMS-encrypted), then the in-cluster copy is
@@ -74,26 +84,74 @@ store_admin_credentials() {
   info "Argo CD admin credentials stored in Secrets Manager (${secret_id})"
 }
 
-# `$slipway-token` in argocd-notifications-cm resolves from this Secret.
+# `$slipway-token` in argocd-notifications-cm resolves from this Secret: THIS cluster's Argo CD
+# hook token (hook-token.sh), derived from the deployment's argocd hook secret, which never enters
+# the cluster.
 apply_notifications_secret() {
-  jq -n --arg namespace "${ARGOCD_NAMESPACE}" '{
+  local token
+  token="$(hook_token "${SLIPWAY_ARGOCD_TOKEN}" "$(hook_token_message)")"
+  SLIPWAY_CLUSTER_HOOK_TOKEN="${token}" jq -n --arg namespace "${ARGOCD_NAMESPACE}" '{
     apiVersion: "v1", kind: "Secret", type: "Opaque",
     metadata: {name: "argocd-notifications-secret", namespace: $namespace},
-    stringData: {"slipway-token": $ENV.SLIPWAY_ARGOCD_TOKEN}
+    stringData: {"slipway-token": $ENV.SLIPWAY_CLUSTER_HOOK_TOKEN}
   }' | apply_stdin
-  info "argocd-notifications-secret carries the Slipway webhook token"
+  info "argocd-notifications-secret carries the Argo CD hook token of $(hook_token_message)"
 }
 
-# Alertmanager reads its bearer token from this Secret, mounted as a file (credentials_file).
+# Alertmanager reads its bearer token from this Secret, mounted as a file (credentials_file):
+# THIS cluster's Alertmanager hook token, derived like the Argo CD one from its own secret.
 apply_alertmanager_secret() {
   jq -n --arg namespace "${MONITORING_NAMESPACE}" '{apiVersion: "v1", kind: "Namespace", metadata: {name: $namespace}}' |
     apply_stdin
-  jq -n --arg namespace "${MONITORING_NAMESPACE}" '{
+  local token
+  token="$(hook_token "${SLIPWAY_ALERTMANAGER_TOKEN}" "$(hook_token_message)")"
+  SLIPWAY_CLUSTER_HOOK_TOKEN="${token}" jq -n --arg namespace "${MONITORING_NAMESPACE}" '{
     apiVersion: "v1", kind: "Secret", type: "Opaque",
     metadata: {name: "slipway-alertmanager", namespace: $namespace},
-    stringData: {token: $ENV.SLIPWAY_ALERTMANAGER_TOKEN}
+    stringData: {token: $ENV.SLIPWAY_CLUSTER_HOOK_TOKEN}
   }' | apply_stdin
-  info "monitoring/slipway-alertmanager carries the Alertmanager webhook token"
+  info "monitoring/slipway-alertmanager carries the Alertmanager hook token of $(hook_token_message)"
+}
+
+# The organization's tenant repository (spec.gitops.repository), read by Argo CD with the
+# organization's READ-ONLY credential from Secrets Manager (slipway/<org>/gitops-read-credentials,
+# {"username", "password"}), as a repository Secret scoped to the organization's AppProject
+# (`project`): only that project's Applications and ApplicationSet use it. No such secret means a
+# public repository: the spec has no "private" flag, an organization with a public repository
+# needs to create nothing, and a private repository without it fails visibly - its Applications
+# are never generated and the wait below names the directory it could not read.
+apply_tenant_repository_secret() {
+  local secret_id repository file output status=0
+  secret_id="slipway/${SLIPWAY_ORGANIZATION}/gitops-read-credentials"
+  repository="$(spec_get '.gitops.repository')"
+  file="${PHASE_DIR}/tenant-repository-credentials.json"
+  output="$(
+    umask 077
+    aws secretsmanager get-secret-value --secret-id "${secret_id}" --query SecretString --output text 2>&1 >"${file}"
+  )" || status=$?
+  if ((status != 0)); then
+    rm -f "${file}"
+    if [[ "${output}" == *ResourceNotFoundException* ]]; then
+      info "no ${secret_id}: ${repository} is read as a public repository"
+      return 0
+    fi
+    error "could not read ${secret_id}: ${output}"
+    return 1
+  fi
+  if ! jq -e '(.username | type == "string" and length > 0) and (.password | type == "string" and length > 0)' \
+    "${file}" >/dev/null 2>&1; then
+    rm -f "${file}"
+    error "${secret_id} must hold {\"username\": ..., \"password\": ...}"
+    return 1
+  fi
+  jq --arg namespace "${ARGOCD_NAMESPACE}" --arg url "${repository}" --arg project "${SLIPWAY_ORGANIZATION}" '{
+    apiVersion: "v1", kind: "Secret", type: "Opaque",
+    metadata: {name: ("tenant-repository-" + $project), namespace: $namespace,
+      labels: {"argocd.argoproj.io/secret-type": "repository", "slipway.io/organization": $project}},
+    stringData: {type: "git", url: $url, project: $project, username: .username, password: .password}
+  }' "${file}" | apply_stdin
+  rm -f "${file}"
+  info "Argo CD reads ${repository} with ${secret_id}, for AppProject ${SLIPWAY_ORGANIZATION} only"
 }
 
 # Argo CD reads the Slipway GitOps repository with the READ-ONLY credential
@@ -145,7 +203,7 @@ apply_cluster_secret() {
 # The AppProject slipway-platform and the Application slipway-managed: the root of everything
 # Argo CD reconciles for this environment. Applied only after the bundle is in Git.
 apply_bootstrap_applications() {
-  kube apply --server-side --force-conflicts --field-manager slipway-bootstrap -k "$(manifests_dir)/argocd/bootstrap" >/dev/null
+  kube apply --server-side --force-conflicts --field-manager "${BOOTSTRAP_FIELD_MANAGER}" -k "$(manifests_dir)/argocd/bootstrap" >/dev/null
   # Ask for a refresh now instead of waiting for the next Git poll.
   kube -n "${ARGOCD_NAMESPACE}" annotate application slipway-managed --overwrite argocd.argoproj.io/refresh=normal >/dev/null
   info "Application slipway-managed reconciles $(managed_path) at ${SLIPWAY_GITOPS_BRANCH:-main}"
@@ -235,7 +293,8 @@ wait_for_application() {
 }
 
 # slipway-managed Synced at a revision that includes ours, then Healthy; then every Application the
-# bundle implies: kube-prometheus-stack (platform/monitoring.yaml) and one per tenant namespace, named
+# bundle implies: kube-prometheus-stack (platform/monitoring.yaml), aws-ebs-csi-driver
+# (platform/storage.yaml) and one per tenant namespace, named
 # by the renderer from the spec (expected-applications.json) - never read back from the cluster,
 # where the ApplicationSet controller may not have generated them yet. Bounded by SYNC_TIMEOUT in total.
 wait_for_applications() {
@@ -245,6 +304,7 @@ wait_for_applications() {
   wait_for_status slipway-managed health Healthy "${deadline}"
   info "slipway-managed: Healthy"
   wait_for_application kube-prometheus-stack "$(managed_path)/platform/monitoring.yaml" "${deadline}"
+  wait_for_application aws-ebs-csi-driver "$(managed_path)/platform/storage.yaml" "${deadline}"
   local repository branch entry
   repository="$(spec_get '.gitops.repository')"
   branch="$(spec_get '.gitops.branch')"
@@ -273,7 +333,7 @@ report_status() {
 }
 
 main() {
-  require_cmd jq aws git kubectl session-manager-plugin timeout
+  require_cmd jq aws git kubectl node session-manager-plugin timeout
   require_env SLIPWAY_ORGANIZATION SLIPWAY_ENVIRONMENT SLIPWAY_SPEC SLIPWAY_GITOPS_REPOSITORY SLIPWAY_ARGOCD_TOKEN \
     SLIPWAY_ALERTMANAGER_TOKEN SLIPWAY_GITOPS_USERNAME SLIPWAY_GITOPS_PASSWORD SLIPWAY_GITOPS_READ_USERNAME \
     SLIPWAY_GITOPS_READ_PASSWORD SLIPWAY_SECRETS_KMS_KEY_ID
@@ -286,6 +346,7 @@ main() {
   apply_notifications_secret
   apply_alertmanager_secret
   apply_repository_secret
+  apply_tenant_repository_secret
   apply_cluster_secret
   publish_bundle
   record_export TENANT_MANIFESTS_REVISION "${PUBLISHED_REVISION}"

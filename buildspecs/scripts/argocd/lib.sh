@@ -58,6 +58,16 @@ write_params() {
 # script calls this before it starts any tool: from then on the GitOps PUSH credential is a plain shell variable of the
 # script, so no command it starts (kubectl, aws, jq, node, the SSM session) inherits it; gitops.sh
 # hands it to git alone.
+#
+# The two hook secrets (slipway/webhooks) get the same treatment: every cluster's hook token is
+# derived from them, so they reach node alone, as hook-token.sh computes one cluster's token.
 protect_push_credential() {
-  export -n SLIPWAY_GITOPS_USERNAME SLIPWAY_GITOPS_PASSWORD
+  export -n SLIPWAY_GITOPS_USERNAME SLIPWAY_GITOPS_PASSWORD SLIPWAY_ARGOCD_TOKEN SLIPWAY_ALERTMANAGER_TOKEN
+}
+
+# This cluster's hook URLs: Slipway's hook base URLs (SLIPWAY_ARGOCD_WEBHOOK_URL,
+# SLIPWAY_ALERTMANAGER_WEBHOOK_URL, i.e. <callbackBaseUrl>/v1/hooks/<source>) plus /<org>/<env>.
+cluster_hook_url() {
+  local base="$1"
+  printf '%s/%s/%s' "${base%/}" "${SLIPWAY_ORGANIZATION}" "${SLIPWAY_ENVIRONMENT}"
 }

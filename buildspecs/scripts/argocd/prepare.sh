@@ -79,29 +79,101 @@ check_gitops_credentials() {
   fi
 }
 
-# A working copy of gitops/kubernetes with this environment's parameters in its env files.
+# Argo CD's single sign-on, from the same OpenID Connect issuer kube-apiserver trusts (the ansible
+# phase passes the same SLIPWAY_OIDC_ISSUER_URL / SLIPWAY_OIDC_CLIENT_ID to it), so one sign-in
+# carries the same groups to kubectl and to Argo CD. Prints nothing and changes nothing when OIDC
+# is off (SLIPWAY_OIDC_ISSUER_URL unset or "disabled": only the admin account then signs in).
+oidc_enabled() {
+  [[ -n "${SLIPWAY_OIDC_ISSUER_URL:-}" && "${SLIPWAY_OIDC_ISSUER_URL}" != disabled ]]
+}
+
+check_oidc_settings() {
+  if ! oidc_enabled; then
+    info "WARNING - Argo CD single sign-on is off (SLIPWAY_OIDC_ISSUER_URL ${SLIPWAY_OIDC_ISSUER_URL:-unset}): only the admin account can sign in" >&2
+    return 0
+  fi
+  if [[ ! "${SLIPWAY_OIDC_ISSUER_URL}" =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?$ ]]; then
+    error "SLIPWAY_OIDC_ISSUER_URL must be an https:// issuer URL, got '${SLIPWAY_OIDC_ISSUER_URL}'"
+    return 1
+  fi
+  if [[ ! "${SLIPWAY_OIDC_CLIENT_ID:-}" =~ ^[A-Za-z0-9._:-]+$ ]]; then
+    error "SLIPWAY_OIDC_CLIENT_ID must be set to the issuer's client id for Argo CD when SLIPWAY_OIDC_ISSUER_URL is"
+    return 1
+  fi
+  if [[ ! "${SLIPWAY_OIDC_GROUPS_CLAIM:-cognito:groups}" =~ ^[A-Za-z0-9._:/-]+$ ]]; then
+    error "SLIPWAY_OIDC_GROUPS_CLAIM must be a claim name, got '${SLIPWAY_OIDC_GROUPS_CLAIM}'"
+    return 1
+  fi
+}
+
+# argocd-cm's oidc.config as a patch of the component (oidc-argocd-cm.yaml; JSON is YAML). A public
+# client with PKCE, as Cognito app clients without a secret are: no client secret to distribute.
+# Argo CD has no public endpoint: people reach it through `kubectl port-forward`, so its URL (the
+# redirect URI registered with the issuer) is https://localhost:8080 unless SLIPWAY_ARGOCD_URL says.
+write_oidc_patch() {
+  local file="$1"
+  if ! oidc_enabled; then
+    return 0
+  fi
+  jq -n --arg issuer "${SLIPWAY_OIDC_ISSUER_URL}" --arg client "${SLIPWAY_OIDC_CLIENT_ID}" \
+    --arg url "${SLIPWAY_ARGOCD_URL:-https://localhost:8080}" '{
+    apiVersion: "v1", kind: "ConfigMap", metadata: {name: "argocd-cm"},
+    data: {
+      url: $url,
+      "oidc.config": ({
+        name: "Slipway", issuer: $issuer, clientID: $client, enablePKCEAuthentication: true,
+        requestedScopes: ["openid", "profile", "email"]
+      } | tojson)
+    }
+  }' >"${file}"
+}
+
+# The cluster's identity in every Argo CD notification: argocd-notifications-cm's template context
+# (notifications-context.yaml), read by the templates as .context.organization / .context.environment.
+write_notifications_context() {
+  local file="$1"
+  jq -n --arg organization "${SLIPWAY_ORGANIZATION}" --arg environment "${SLIPWAY_ENVIRONMENT}" '{
+    apiVersion: "v1", kind: "ConfigMap", metadata: {name: "argocd-notifications-cm"},
+    data: {context: ({argocdUrl: "https://argocd-server.argocd.svc", organization: $organization, environment: $environment} | tojson)}
+  }' >"${file}"
+}
+
+# A working copy of gitops/kubernetes with this environment's parameters in its env files and
+# generated patches. The hook URLs are this cluster's own: <base>/<org>/<env>.
 prepare_manifests() {
-  local copy branch
+  local copy branch component
   copy="$(manifests_dir)"
   branch="${SLIPWAY_GITOPS_BRANCH:-main}"
   rm -rf "${copy}"
   cp -R "${KUBERNETES_DIR}" "${copy}"
-  write_params "${copy}/argocd/components/slipway/params.env" \
-    "ARGOCD_WEBHOOK_URL=${SLIPWAY_ARGOCD_WEBHOOK_URL}"
+  component="${copy}/argocd/components/slipway"
+  write_params "${component}/params.env" \
+    "ARGOCD_WEBHOOK_URL=$(cluster_hook_url "${SLIPWAY_ARGOCD_WEBHOOK_URL}")" \
+    "OIDC_GROUPS_SCOPES=[${SLIPWAY_OIDC_GROUPS_CLAIM:-cognito:groups}]"
+  write_oidc_patch "${component}/oidc-argocd-cm.yaml"
+  write_notifications_context "${component}/notifications-context.yaml"
   write_params "${copy}/argocd/bootstrap/params.env" \
     "GITOPS_REPOSITORY=${SLIPWAY_GITOPS_REPOSITORY}" \
     "GITOPS_REVISION=${branch}" \
     "MANAGED_PATH=$(managed_path)"
   write_params "${copy}/monitoring/params.env" \
-    "ALERTMANAGER_WEBHOOK_URL=${SLIPWAY_ALERTMANAGER_WEBHOOK_URL}"
+    "ALERTMANAGER_WEBHOOK_URL=$(cluster_hook_url "${SLIPWAY_ALERTMANAGER_WEBHOOK_URL}")" \
+    "ORGANIZATION=${SLIPWAY_ORGANIZATION}" \
+    "ENVIRONMENT=${SLIPWAY_ENVIRONMENT}"
+  write_params "${copy}/storage/params.env" \
+    "CLUSTER_NAME=$(tf_output cluster_name)" \
+    "REGION=$(tf_output region)"
+  info "hooks of this cluster: $(cluster_hook_url "${SLIPWAY_ARGOCD_WEBHOOK_URL}"), $(cluster_hook_url "${SLIPWAY_ALERTMANAGER_WEBHOOK_URL}")"
 }
 
-# The bundle committed to slipway-managed/<org>/<env>/: tenants plus the monitoring Application.
+# The bundle committed to slipway-managed/<org>/<env>/: tenants plus the platform's Applications
+# (monitoring; storage: the EBS CSI driver and the default StorageClass).
 build_bundle() {
   local bundle
   bundle="$(bundle_dir)"
   mkdir -p "${bundle}/platform"
   kubectl kustomize "$(manifests_dir)/monitoring" >"${bundle}/platform/monitoring.yaml"
+  kubectl kustomize "$(manifests_dir)/storage" >"${bundle}/platform/storage.yaml"
   cat >"${bundle}/kustomization.yaml" <<'YAML'
 # Rendered by Slipway's argocd-bootstrap phase; reconciled by the slipway-managed Application.
 # Do not edit: the next run replaces this directory.
@@ -110,6 +182,7 @@ kind: Kustomization
 resources:
   - tenants
   - platform/monitoring.yaml
+  - platform/storage.yaml
 YAML
   info "bundle builds: $(kubectl kustomize "${bundle}" | grep -c '^kind:') objects"
   # Offline builds of what bootstrap applies, so a broken parameter fails here.
@@ -123,6 +196,7 @@ main() {
     SLIPWAY_ARTIFACT_BUCKET SLIPWAY_ARGOCD_WEBHOOK_URL SLIPWAY_ALERTMANAGER_WEBHOOK_URL SLIPWAY_GITOPS_REPOSITORY \
     SLIPWAY_GITOPS_PASSWORD SLIPWAY_GITOPS_READ_USERNAME SLIPWAY_GITOPS_READ_PASSWORD
   check_gitops_credentials
+  check_oidc_settings
   protect_push_credential
   ensure_phase_dir
   : >"$(exports_file)"

@@ -40,16 +40,33 @@ wait_for_listener() {
 }
 
 # Ready means the API server answers /readyz through the tunnel with our credentials, not merely
-# that the local port is open. Each attempt is bounded by the request timeout.
+# that the local port is open. Each attempt is bounded by the request timeout, and attempts are
+# READYZ_DELAY seconds apart: a refused or reset connection fails at once, and without a pause every
+# attempt would be spent within a second while the session is still settling. Worst case:
+# READYZ_ATTEMPTS x (20 s + READYZ_DELAY).
+READYZ_ATTEMPTS="${ARGOCD_READYZ_ATTEMPTS:-6}"
+READYZ_DELAY="${ARGOCD_READYZ_DELAY:-5}"
+
+# Blocks for SECONDS (a timed read on a pipe nobody writes to; the read's timeout status is expected).
+pause() {
+  local status=0
+  read -r -t "$1" <> <(:) || status=$?
+  ((status > 128))
+}
+
 wait_for_api_server() {
   local attempt
-  for attempt in 1 2 3 4 5; do
+  for ((attempt = 1; attempt <= READYZ_ATTEMPTS; attempt++)); do
     if kube get --raw /readyz --request-timeout 20s >/dev/null; then
       info "API server ready through the SSM tunnel (attempt ${attempt})"
       return 0
     fi
+    if ((attempt < READYZ_ATTEMPTS)); then
+      info "API server not ready through the tunnel (attempt ${attempt}/${READYZ_ATTEMPTS}); next attempt in ${READYZ_DELAY}s"
+      pause "${READYZ_DELAY}"
+    fi
   done
-  error "the API server did not answer /readyz through the tunnel"
+  error "the API server did not answer /readyz through the tunnel after ${READYZ_ATTEMPTS} attempts"
   return 1
 }
 

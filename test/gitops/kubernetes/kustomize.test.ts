@@ -135,11 +135,11 @@ describe('kustomizations under gitops/kubernetes', () => {
   });
 
   describe('Argo CD notifications (argocd/offline)', () => {
-    const url = 'https://api.example.com/prod/v1/hooks/argocd';
+    const url = 'https://api.example.com/prod/v1/hooks/argocd/acme/prod';
     let cm: Record<string, string>;
     beforeAll(() => {
       const copy = copyWithParams('notifications', {
-        'argocd/components/slipway/params.env': `ARGOCD_WEBHOOK_URL=${url}\n`,
+        'argocd/components/slipway/params.env': `ARGOCD_WEBHOOK_URL=${url}\nOIDC_GROUPS_SCOPES=[groups]\n`,
       });
       cm = byKind(kustomize(path.join(copy, 'argocd/offline')), 'ConfigMap', 'argocd-notifications-cm')
         .data as Record<string, string>;
@@ -156,7 +156,9 @@ describe('kustomizations under gitops/kubernetes', () => {
 
     it('keeps the committed placeholder in the reserved .invalid domain', () => {
       const committed = readFileSync(path.join(KUBERNETES, 'argocd/components/slipway/params.env'), 'utf8');
-      expect(committed).toMatch(/^ARGOCD_WEBHOOK_URL=https:\/\/slipway\.invalid\/v1\/hooks\/argocd$/m);
+      expect(committed).toMatch(
+        /^ARGOCD_WEBHOOK_URL=https:\/\/slipway\.invalid\/v1\/hooks\/argocd\/placeholder\/placeholder$/m,
+      );
     });
 
     it.each([
@@ -176,6 +178,8 @@ describe('kustomizations under gitops/kubernetes', () => {
         expect(Object.keys(body)).toEqual(
           expect.arrayContaining([
             'event',
+            'organization',
+            'environment',
             'app',
             'project',
             'namespace',
@@ -193,12 +197,35 @@ describe('kustomizations under gitops/kubernetes', () => {
       },
     );
 
-    it('sets deny-by-default RBAC with platform admins as Argo CD admins', () => {
+    it('sets deny-by-default RBAC with platform admins as Argo CD admins, groups read from the configured claim', () => {
       const copy = path.join(work, 'notifications');
       const rbac = byKind(kustomize(path.join(copy, 'argocd/offline')), 'ConfigMap', 'argocd-rbac-cm')
         .data as Record<string, string>;
       expect(rbac['policy.default']).toBe('');
       expect(rbac['policy.csv']).toContain('g, slipway:platform-admin, role:admin');
+      expect(rbac.scopes).toBe('[groups]');
+    });
+
+    it('turns sync impersonation on, and leaves single sign-on off as committed', () => {
+      const copy = path.join(work, 'notifications');
+      const cm = byKind(kustomize(path.join(copy, 'argocd/offline')), 'ConfigMap', 'argocd-cm')
+        .data as Record<string, string>;
+      expect(cm['application.sync.impersonation.enabled']).toBe('true');
+      expect(cm['oidc.config']).toBeUndefined();
+      expect(cm['exec.enabled']).toBe('false');
+    });
+
+    it('gives every notification the template context of its cluster (organization, environment)', () => {
+      const committed = byKind(
+        kustomize(path.join(KUBERNETES, 'argocd/offline')),
+        'ConfigMap',
+        'argocd-notifications-cm',
+      ).data as Record<string, string>;
+      expect(parse(committed.context ?? '')).toEqual({
+        argocdUrl: 'https://argocd-server.argocd.svc',
+        organization: 'placeholder',
+        environment: 'placeholder',
+      });
     });
   });
 
@@ -213,6 +240,21 @@ describe('kustomizations under gitops/kubernetes', () => {
       expect(project.sourceRepos).toEqual([
         'https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/slipway-gitops',
         'https://prometheus-community.github.io/helm-charts',
+        'https://kubernetes-sigs.github.io/aws-ebs-csi-driver',
+      ]);
+      // Impersonation is on for every Application: Slipway's own sync as the platform deployer.
+      expect(
+        (byKind(objects, 'AppProject', 'slipway-platform').spec as Record<string, unknown>)
+          .destinationServiceAccounts,
+      ).toEqual([
+        {
+          server: 'https://kubernetes.default.svc',
+          namespace: '*',
+          defaultServiceAccount: 'argocd:slipway-platform-deployer',
+        },
+      ]);
+      expect(byKind(objects, 'ClusterRoleBinding', 'slipway:platform-deployer').subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'slipway-platform-deployer', namespace: 'argocd' },
       ]);
       const app = byKind(objects, 'Application', 'slipway-managed').spec as {
         source: Record<string, string>;
@@ -228,12 +270,12 @@ describe('kustomizations under gitops/kubernetes', () => {
   });
 
   describe('monitoring (kube-prometheus-stack)', () => {
-    const url = 'https://api.example.com/prod/v1/hooks/alertmanager';
+    const url = 'https://api.example.com/prod/v1/hooks/alertmanager/acme/prod';
     let app: KubeObject;
     let values: Record<string, unknown>;
     beforeAll(() => {
       const copy = copyWithParams('monitoring', {
-        'monitoring/params.env': `ALERTMANAGER_WEBHOOK_URL=${url}\n`,
+        'monitoring/params.env': `ALERTMANAGER_WEBHOOK_URL=${url}\nORGANIZATION=acme\nENVIRONMENT=prod\n`,
       });
       app = byKind(kustomize(path.join(copy, 'monitoring')), 'Application', 'kube-prometheus-stack');
       const helm = (app.spec as { source: { helm: { values: string } } }).source.helm;
@@ -250,6 +292,8 @@ describe('kustomizations under gitops/kubernetes', () => {
       expect(values).toEqual(parse(readFileSync(path.join(KUBERNETES, 'monitoring/values.yaml'), 'utf8')));
       expect((source.helm as { parameters: unknown[] }).parameters).toEqual([
         { name: 'slipway.alertmanagerWebhookUrl', value: url, forceString: true },
+        { name: 'prometheus.prometheusSpec.externalLabels.organization', value: 'acme', forceString: true },
+        { name: 'prometheus.prometheusSpec.externalLabels.environment', value: 'prod', forceString: true },
       ]);
     });
 
@@ -287,7 +331,7 @@ describe('kustomizations under gitops/kubernetes', () => {
       expect(alertmanager.tplConfig).toBe(true);
       expect(webhook.url).toBe('{{ .Values.slipway.alertmanagerWebhookUrl }}');
       expect((values.slipway as { alertmanagerWebhookUrl: string }).alertmanagerWebhookUrl).toMatch(
-        /\/v1\/hooks\/alertmanager$/,
+        /\/v1\/hooks\/alertmanager\/placeholder\/placeholder$/,
       );
       expect(webhook.http_config.authorization).toEqual({
         type: 'Bearer',
