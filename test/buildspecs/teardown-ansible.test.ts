@@ -247,6 +247,9 @@ function runTeardown(w: World, options: Options = {}): Run {
     SLIPWAY_ARTIFACT_BUCKET: ARTIFACT_BUCKET,
     SLIPWAY_PHASE: 'ansible',
     SLIPWAY_SECRETS_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/stub',
+    // The ansible project's OIDC variables, which the provisioning phase's prepare.sh requires.
+    SLIPWAY_OIDC_ISSUER_URL: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Stub12345',
+    SLIPWAY_OIDC_CLIENT_ID: 'stub-app-client-id',
     ...variables,
     ...teardownOverrides(
       RUN_ID,
