@@ -265,6 +265,8 @@ export class LocalBuildRunner {
           const onFailure = spec?.onFailure ?? (name === 'build' ? 'CONTINUE' : 'ABORT');
           if (onFailure === 'ABORT') break;
         }
+        // Stopped between two phases (shutdown, or before the first one): not a success.
+        if (abort.signal.aborted && outcome.status === 'SUCCEEDED') outcome.status = 'STOPPED';
         // Exported variables are frozen where post_build ends (or where the build stopped).
         const values = await session.variables(buildspec.exportedVariables);
         exported = buildspec.exportedVariables.map((Name) => ({ Name, Value: values[Name] ?? '' }));

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseFailureCause } from '../../../functions/domain/failure-cause.js';
 import { PhaseFaultCounter, parseFaultSpec } from '../../../local/builds/faults.js';
@@ -108,5 +110,20 @@ describe('pace and timeout', () => {
       parseFailureCause('terraform', { Error: 'States.TaskFailed', Cause: JSON.stringify({ Build: build }) })
         .retryable,
     ).toBe(true);
+  });
+
+  it('stops running builds on shutdown, and ends later ones STOPPED without running them', async () => {
+    const runner = fixtureRunner(workspace, { phaseSeconds: 30 });
+    const running = failedBuild(runner.build('environment', parameters(workspace.trace)));
+    // The build holds its BUILD phase for 30 s; stop it once it has written its trace.
+    while (!existsSync(workspace.trace)) await sleep(20);
+    runner.shutdown();
+    const { build } = await running;
+    const later = await failedBuild(runner.build('phases', parameters(`${workspace.trace}.later`)));
+
+    expect(build.BuildStatus).toBe('STOPPED');
+    expect(build.EndTime - build.StartTime).toBeLessThan(10_000);
+    expect(later.build.BuildStatus).toBe('STOPPED');
+    expect(existsSync(`${workspace.trace}.later`)).toBe(false);
   });
 });
