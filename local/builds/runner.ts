@@ -113,6 +113,9 @@ export class LocalBuildRunner {
   constructor(private readonly options: LocalBuildRunnerOptions) {
     this.secrets = new LocalSecretStore(join(options.dataDir, 'secrets'));
     this.queue = new BuildQueue(options.concurrency ?? 4);
+    // Agent folders hold running builds' shell state, secrets included. Any found now belong to
+    // builds of a process that was killed: they will never finish, so their state goes.
+    rmSync(join(options.dataDir, 'builds', 'agent'), { recursive: true, force: true });
     for (const [name, value] of [
       ['phaseSeconds', options.phaseSeconds ?? 0],
       ['timeoutSeconds', options.timeoutSeconds ?? 3600],
@@ -207,7 +210,13 @@ export class LocalBuildRunner {
       timeline.end('SUCCEEDED');
 
       timeline.start('DOWNLOAD_SOURCE');
-      const prepared = this.prepare({ run, arn, region, workDir, agentDir, tempDir });
+      let prepared: ReturnType<LocalBuildRunner['prepare']>;
+      try {
+        prepared = this.prepare({ run, arn, region, workDir, agentDir, tempDir });
+      } catch (error) {
+        // The source copy itself failed (disk full, permissions): CodeBuild's CLIENT_ERROR.
+        prepared = { error: { StatusCode: 'CLIENT_ERROR', Message: (error as Error).message } };
+      }
       if ('error' in prepared) {
         log.agent(`Phase complete: DOWNLOAD_SOURCE State: FAILED`);
         log.agent(

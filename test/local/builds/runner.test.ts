@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseFailureCause } from '../../../functions/domain/failure-cause.js';
 import { localProjectVariables } from '../../../local/builds/project-variables.js';
@@ -288,5 +288,15 @@ describe('LocalBuildRunner', () => {
     expect(traceLines(workspace.trace)).toContain('FROM_BUILDSPEC');
     expect(byPath.Build.BuildStatus).toBe('SUCCEEDED');
     expect(inline.Build.ExportedEnvironmentVariables).toEqual([{ Name: 'WHO', Value: 'inline' }]);
+  });
+
+  it('removes the shell state a killed process left behind when it starts', () => {
+    const stale = `${workspace.dataDir}/builds/agent/Project:local-killed`;
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(`${stale}/state.env`, "declare -x SECRET='left by a killed build'\n");
+
+    fixtureRunner(workspace);
+
+    expect(existsSync(stale)).toBe(false);
   });
 });
