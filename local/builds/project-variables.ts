@@ -18,6 +18,13 @@ export interface LocalProjectSettings {
   readonly accountId?: string;
   /** @default 'us-east-1' */
   readonly region?: string;
+  /**
+   * The OpenID Connect issuer of kube-apiserver and Argo CD sign-in. @default 'disabled' (local
+   * mode signs its own tokens and runs no identity provider a cluster could use)
+   */
+  readonly oidcIssuerUrl?: string;
+  /** @default '' */
+  readonly oidcClientId?: string;
 }
 
 export const LOCAL_BUCKETS = {
@@ -47,6 +54,8 @@ export function localProjectVariables(
       SLIPWAY_STATE_BUCKET: LOCAL_BUCKETS.state,
       SLIPWAY_ARTIFACT_BUCKET: LOCAL_BUCKETS.artifacts,
       SLIPWAY_SECRETS_KMS_KEY_ID: `arn:aws:kms:${region}:${account}:key/00000000-0000-4000-8000-000000000000`,
+      SLIPWAY_OIDC_ISSUER_URL: settings.oidcIssuerUrl ?? 'disabled',
+      SLIPWAY_OIDC_CLIENT_ID: settings.oidcClientId ?? '',
     };
     if (build && phase === 'ansible') {
       variables.ANSIBLE_HOME = join(build.tempDir, 'ansible-home');
