@@ -50,8 +50,10 @@ export interface ApiStackOptions {
 
 /**
  * A stack holding only the API's constructs and what they depend on (key, state table, a one-state
- * machine standing in for the provisioning workflow), so the constructs can be asserted on before
- * the stack wires the real route table. Bundling is skipped, as in test/support/synth.ts.
+ * machine standing in for the provisioning workflow): each kind of grant and each variant (OIDC,
+ * CORS, MFA) is asserted on without synthesizing the whole Slipway stack each time. The stack
+ * itself, with the real route table, is tested in test/infra/http-api.test.ts too. Bundling is
+ * skipped, as in test/support/synth.ts.
  */
 export function synthApiStack(options: ApiStackOptions = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
