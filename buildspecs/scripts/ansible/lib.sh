@@ -32,3 +32,39 @@ run_playbook() {
       "$@"
   )
 }
+
+# kube-apiserver's OpenID Connect issuer and client id (the stack's Cognito user pool and app
+# client), as extra vars. Required to provision (provision.sh refuses to run site.yml without
+# them: every OIDC group binding would be inert); the teardown, which shares prepare.sh, needs
+# none, so an unset issuer gives no variables here. SLIPWAY_OIDC_ISSUER_URL=disabled builds the
+# cluster without OIDC on purpose (admin kubeconfig only), and says so.
+oidc_extra_vars() {
+  if [[ -z "${SLIPWAY_OIDC_ISSUER_URL:-}" ]]; then
+    jq -n '{}'
+    return 0
+  fi
+  if [[ "${SLIPWAY_OIDC_ISSUER_URL}" == "disabled" ]]; then
+    info "WARNING - OIDC disabled (SLIPWAY_OIDC_ISSUER_URL=disabled): only the admin kubeconfig can reach the API" >&2
+    jq -n '{slipway_oidc_enabled: false}'
+    return 0
+  fi
+  if [[ ! "${SLIPWAY_OIDC_ISSUER_URL}" =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?$ ]]; then
+    error "SLIPWAY_OIDC_ISSUER_URL must be an https:// issuer URL, got '${SLIPWAY_OIDC_ISSUER_URL}'"
+    return 1
+  fi
+  if [[ -z "${SLIPWAY_OIDC_CLIENT_ID:-}" ]]; then
+    error "SLIPWAY_OIDC_CLIENT_ID is not set: the audience of the ID tokens kube-apiserver accepts (the user pool's app client id)"
+    return 1
+  fi
+  jq -n --arg issuer "${SLIPWAY_OIDC_ISSUER_URL}" --arg client "${SLIPWAY_OIDC_CLIENT_ID}" \
+    '{slipway_oidc_enabled: true, slipway_oidc_issuer_url: $issuer, slipway_oidc_client_id: $client}'
+}
+
+# Fails, naming the variable, unless the OIDC settings are given or OIDC is disabled on purpose.
+require_oidc_settings() {
+  if [[ -z "${SLIPWAY_OIDC_ISSUER_URL:-}" ]]; then
+    error "SLIPWAY_OIDC_ISSUER_URL is not set: kube-apiserver needs an OpenID Connect issuer (https://cognito-idp.<region>.amazonaws.com/<user pool id>), or SLIPWAY_OIDC_ISSUER_URL=disabled to build without one"
+    return 1
+  fi
+  oidc_extra_vars >/dev/null
+}

@@ -21,31 +21,6 @@ build_inventory() {
   python3 "${ANSIBLE_DIR}/inventory/from-terraform.py" --outputs "$(tf_outputs_file)" --inventory "$(inventory_file)"
 }
 
-# kube-apiserver's OpenID Connect issuer and client id (the stack's Cognito user pool and app
-# client). Required: without them every OIDC group binding is inert. SLIPWAY_OIDC_ISSUER_URL=disabled
-# builds the cluster without OIDC on purpose (admin kubeconfig only), and says so.
-oidc_extra_vars() {
-  if [[ -z "${SLIPWAY_OIDC_ISSUER_URL:-}" ]]; then
-    error "SLIPWAY_OIDC_ISSUER_URL is not set: kube-apiserver needs an OpenID Connect issuer (https://cognito-idp.<region>.amazonaws.com/<user pool id>), or SLIPWAY_OIDC_ISSUER_URL=disabled to build without one"
-    return 1
-  fi
-  if [[ "${SLIPWAY_OIDC_ISSUER_URL}" == "disabled" ]]; then
-    info "WARNING - OIDC disabled (SLIPWAY_OIDC_ISSUER_URL=disabled): only the admin kubeconfig can reach the API" >&2
-    jq -n '{slipway_oidc_enabled: false}'
-    return 0
-  fi
-  if [[ ! "${SLIPWAY_OIDC_ISSUER_URL}" =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?$ ]]; then
-    error "SLIPWAY_OIDC_ISSUER_URL must be an https:// issuer URL, got '${SLIPWAY_OIDC_ISSUER_URL}'"
-    return 1
-  fi
-  if [[ -z "${SLIPWAY_OIDC_CLIENT_ID:-}" ]]; then
-    error "SLIPWAY_OIDC_CLIENT_ID is not set: the audience of the ID tokens kube-apiserver accepts (the user pool's app client id)"
-    return 1
-  fi
-  jq -n --arg issuer "${SLIPWAY_OIDC_ISSUER_URL}" --arg client "${SLIPWAY_OIDC_CLIENT_ID}" \
-    '{slipway_oidc_enabled: true, slipway_oidc_issuer_url: $issuer, slipway_oidc_client_id: $client}'
-}
-
 # The spec's versions and networks become --extra-vars (highest precedence, over group_vars).
 write_extra_vars() {
   local kubernetes_version cilium_version pod_cidr service_cidr oidc

@@ -14,6 +14,7 @@ run_site() {
 main() {
   require_cmd ansible-playbook session-manager-plugin
   require_env SLIPWAY_ORGANIZATION SLIPWAY_ENVIRONMENT
+  require_oidc_settings
   if [[ ! -s "$(inventory_file)" || ! -s "$(extra_vars_file)" ]]; then
     error "inventory or extra vars missing in ${PHASE_DIR}: pre_build did not complete"
     return 1
