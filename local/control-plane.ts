@@ -1,0 +1,177 @@
+/**
+ * Local mode: the whole control plane in one process, wired from the same parts as the deployed
+ * one. The HTTP API serves the very route functions Lambda runs (their AWS clients pointed at the
+ * local servers below through the SDK's endpoint variables); the workflow is the state machine
+ * the CDK app synthesizes, run by the local engine with the workflow's handlers in-process; builds
+ * run the real buildspecs with the local build runner; alerts go to alerts.jsonl and webhooks.
+ *
+ *   DynamoDB        dynalite, persisted under the data folder        (local/store)
+ *   Step Functions  aws-local-stepfunctions + StartExecution rules    (local/workflow)
+ *   CodeBuild       the local build runner, simulators on PATH        (local/builds, local/simulators)
+ *   SNS             alerts.jsonl + SLIPWAY_ALERT_WEBHOOKS             (local/alerts)
+ *   API Gateway     node:http → API Gateway v2 events, local JWTs     (local/http, local/auth)
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createRepository, type Repository } from '../functions/adapters/dynamodb/repository.js';
+import {
+  alertSubscriptionsFromEnv,
+  createLocalAlertPublisher,
+  type LocalAlertPublisher,
+} from './alerts/index.js';
+import { localTokenVerifier, resolveDevSecret } from './auth/index.js';
+import { prepareBuildSource } from './builds/build-source.js';
+import { PhaseFaultCounter, parseFaultSpec } from './builds/faults.js';
+import { localProjectVariables } from './builds/project-variables.js';
+import { LocalBuildRunner } from './builds/runner.js';
+import { findTerraformProviderMirror, localToolReport, type ToolStatus } from './builds/tools.js';
+import { faultsRoute } from './faults-route.js';
+import { type ApiServer, startApiServer } from './http/index.js';
+import { type RecoveredRun, recoverInterruptedRuns } from './recovery.js';
+import { seedLocalSecrets } from './secrets.js';
+import { IDEMPOTENCY_TABLE, type LocalDynamo, STATE_TABLE, startLocalDynamo } from './store/dynamo.js';
+import { loadDefinition } from './workflow/cached-definition.js';
+import { type LocalWorkflowEngine, openLocalWorkflowEngine } from './workflow/engine.js';
+import { inProcessHandlers } from './workflow/in-process-handlers.js';
+import { type LocalSfnEndpoint, startLocalSfnEndpoint } from './workflow/sfn-endpoint.js';
+
+export interface LocalSettings {
+  readonly dataDir: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Seconds each build's BUILD phase is held, so a demo is watchable. */
+  readonly phaseSeconds: number;
+  /** Builds at once (CodeBuild's concurrent-build limit); more wait in a queue. */
+  readonly buildConcurrency: number;
+  /** `ansible:1,terraform:2`: the next builds of those phases fail. */
+  readonly faults: string;
+}
+
+/** Settings from the environment, with the defaults the README gives. */
+export function localSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalSettings {
+  const number = (name: string, fallback: number, min: number) => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min)
+      throw new RangeError(`${name} must be a number ≥ ${min}, got '${raw}'`);
+    return value;
+  };
+  return {
+    dataDir: resolve(env.SLIPWAY_DATA_DIR?.trim() || '.slipway'),
+    port: number('PORT', 8787, 0),
+    phaseSeconds: number('SLIPWAY_LOCAL_PHASE_SECONDS', 1, 0),
+    buildConcurrency: number('SLIPWAY_LOCAL_BUILD_CONCURRENCY', 4, 1),
+    faults: env.SLIPWAY_LOCAL_FAULTS ?? '',
+  };
+}
+
+export interface LocalControlPlane {
+  readonly url: string;
+  readonly settings: LocalSettings;
+  readonly tools: readonly ToolStatus[];
+  readonly definitionCached: boolean;
+  readonly devSecretSource: string;
+  readonly recovered: readonly RecoveredRun[];
+  readonly repository: Repository;
+  readonly engine: LocalWorkflowEngine;
+  readonly alerts: LocalAlertPublisher;
+  stop(): Promise<void>;
+}
+
+/**
+ * What the route functions read from their environment, as a deployed function has it: table
+ * names, the state machine, and endpoints of the local servers instead of AWS. Set on this process
+ * only (builds get their own, minimal environment from the build runner).
+ */
+function pointFunctionsAtLocalServers(
+  dynamo: LocalDynamo,
+  sfn: LocalSfnEndpoint,
+  engine: LocalWorkflowEngine,
+) {
+  Object.assign(process.env, {
+    TABLE_NAME: STATE_TABLE,
+    IDEMPOTENCY_TABLE_NAME: IDEMPOTENCY_TABLE,
+    STATE_MACHINE_ARN: engine.stateMachineArn,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_DEV: 'false',
+  });
+}
+
+export async function startLocalControlPlane(settings: LocalSettings): Promise<LocalControlPlane> {
+  mkdirSync(settings.dataDir, { recursive: true });
+  const secret = await resolveDevSecret({ dataDir: settings.dataDir, create: true });
+  const tools = localToolReport();
+  const dynamo = await startLocalDynamo(settings.dataDir);
+  const stops: Array<() => Promise<void>> = [() => dynamo.close()];
+  try {
+    const { definition, cached } = await loadDefinition(settings.dataDir);
+    const repository = createRepository({ client: dynamo.client, tableName: STATE_TABLE });
+    const alerts = createLocalAlertPublisher({
+      dataDir: settings.dataDir,
+      subscriptions: alertSubscriptionsFromEnv(),
+    });
+    const faults = new PhaseFaultCounter();
+    for (const { phase, count } of parseFaultSpec(settings.faults)) faults.set(phase, count);
+    let callbackBaseUrl = '';
+    const projectVariables = (phase: string, project: string, build: { tempDir: string }) =>
+      localProjectVariables({ dataDir: settings.dataDir, callbackBaseUrl })(phase, project, build);
+    const mirror = findTerraformProviderMirror();
+    // The phase projects' source, as the CDK app ships it: buildspecs, gitops and the bundled renderer.
+    const sourceDir = await prepareBuildSource(settings.dataDir);
+    const runner = new LocalBuildRunner({
+      dataDir: settings.dataDir,
+      sourceDir,
+      concurrency: settings.buildConcurrency,
+      phaseSeconds: settings.phaseSeconds,
+      faults,
+      projectVariables,
+      ...(mirror ? { terraformProviderMirror: mirror } : {}),
+    });
+    // Builds still running at shutdown are stopped (no orphaned shells); their runs are found
+    // RUNNING at the next start and interrupted, as after a crash.
+    stops.unshift(async () => runner.shutdown());
+    seedLocalSecrets(runner.secrets);
+    const engine = await openLocalWorkflowEngine({
+      definition,
+      dataDir: settings.dataDir,
+      handlers: inProcessHandlers({ repository, publisher: alerts, build: runner.build }),
+    });
+    const recovered = await recoverInterruptedRuns({ engine, repository });
+    const sfn = await startLocalSfnEndpoint(engine);
+    stops.unshift(() => sfn.stop());
+    pointFunctionsAtLocalServers(dynamo, sfn, engine);
+    const api: ApiServer = await startApiServer({
+      verifyToken: localTokenVerifier(secret.key),
+      port: settings.port,
+      localRoutes: { 'POST /local/faults': faultsRoute(faults) },
+    });
+    stops.unshift(() => api.close());
+    callbackBaseUrl = api.url;
+    return {
+      url: api.url,
+      settings,
+      tools,
+      definitionCached: cached,
+      devSecretSource:
+        secret.source === 'env' ? 'SLIPWAY_DEV_JWT_SECRET' : (secret.path ?? 'the data folder'),
+      recovered,
+      repository,
+      engine,
+      alerts,
+      async stop() {
+        for (const stop of stops) await stop().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const stop of stops) await stop().catch(() => undefined);
+    throw error;
+  }
+}

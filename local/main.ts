@@ -1,0 +1,28 @@
+/**
+ * `npm start`: local mode in the foreground. Prints where the API listens, the data folder, how
+ * to get a token, and which tools run for real or are simulated; shuts down cleanly on SIGINT or
+ * SIGTERM (runs still in progress are found at the next start and marked INTERRUPTED, resumable).
+ */
+
+import { banner } from './banner.js';
+import { localSettingsFromEnv, startLocalControlPlane } from './control-plane.js';
+
+const settings = localSettingsFromEnv();
+const plane = await startLocalControlPlane(settings);
+process.stdout.write(`${banner(plane)}\n`);
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\nslipway local: ${signal} received, shutting down\n`);
+  plane.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`slipway local: shutdown failed: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGINT', () => stop('SIGINT'));
+process.once('SIGTERM', () => stop('SIGTERM'));
