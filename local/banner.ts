@@ -13,8 +13,11 @@ export function banner(plane: LocalControlPlane): string {
     `  builds          ${plane.settings.buildConcurrency} at once, BUILD phase held ${plane.settings.phaseSeconds} s (SLIPWAY_LOCAL_PHASE_SECONDS), logs in ${plane.settings.dataDir}/builds/`,
     '  tools in the local builds:',
   ];
+  const allSimulated = plane.settings.realTools === 'none';
+  if (allSimulated)
+    lines.push('    SLIPWAY_LOCAL_REAL_TOOLS=none: every tool below is [simulated], installed or not');
   for (const tool of plane.tools) {
-    if (tool.real) {
+    if (tool.real && !allSimulated) {
       lines.push(`    real       ${tool.tool.padEnd(24)} ${tool.runsForReal}; [simulated] ${tool.simulated}`);
     } else if (tool.runsForReal) {
       lines.push(

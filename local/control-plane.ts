@@ -11,6 +11,7 @@
  *   SNS             alerts.jsonl + SLIPWAY_ALERT_WEBHOOKS             (local/alerts)
  *   API Gateway     node:http → API Gateway v2 events, local JWTs     (local/http, local/auth)
  */
+import './function-environment.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createRepository, type Repository } from '../functions/adapters/dynamodb/repository.js';
@@ -45,6 +46,12 @@ export interface LocalSettings {
   readonly buildConcurrency: number;
   /** `ansible:1,terraform:2`: the next builds of those phases fail. */
   readonly faults: string;
+  /**
+   * `all` (default): the installed tools a build can use for real run for real (terraform
+   * validate, ansible-lint, kubectl kustomize, git …); `none`: every tool is simulated, for fast
+   * test runs whose subject is the control plane, not the payload.
+   */
+  readonly realTools: 'all' | 'none';
 }
 
 /** Settings from the environment, with the defaults the README gives. */
@@ -63,7 +70,16 @@ export function localSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Loca
     phaseSeconds: number('SLIPWAY_LOCAL_PHASE_SECONDS', 1, 0),
     buildConcurrency: number('SLIPWAY_LOCAL_BUILD_CONCURRENCY', 4, 1),
     faults: env.SLIPWAY_LOCAL_FAULTS ?? '',
+    realTools: realTools(env.SLIPWAY_LOCAL_REAL_TOOLS),
   };
+}
+
+function realTools(raw: string | undefined): 'all' | 'none' {
+  const value = raw?.trim() || 'all';
+  if (value !== 'all' && value !== 'none') {
+    throw new RangeError(`SLIPWAY_LOCAL_REAL_TOOLS must be all or none, got '${value}'`);
+  }
+  return value;
 }
 
 export interface LocalControlPlane {
@@ -93,15 +109,8 @@ function pointFunctionsAtLocalServers(
     TABLE_NAME: STATE_TABLE,
     IDEMPOTENCY_TABLE_NAME: IDEMPOTENCY_TABLE,
     STATE_MACHINE_ARN: engine.stateMachineArn,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_DEV: 'false',
   });
 }
 
@@ -133,6 +142,7 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
       phaseSeconds: settings.phaseSeconds,
       faults,
       projectVariables,
+      realTools: settings.realTools,
       ...(mirror ? { terraformProviderMirror: mirror } : {}),
     });
     // Builds still running at shutdown are stopped (no orphaned shells); their runs are found

@@ -4,6 +4,7 @@
  * SIGTERM (runs still in progress are found at the next start and marked INTERRUPTED, resumable).
  */
 
+import './function-environment.js';
 import { banner } from './banner.js';
 import { localSettingsFromEnv, startLocalControlPlane } from './control-plane.js';
 
