@@ -15,6 +15,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../functions/adapters/dynamodb/table-schema.js';
+import { idempotencyTableInput } from '../../functions/shared/http/idempotency.js';
 
 // dynalite ships no type declarations: describe the part used here.
 type Dynalite = (options: { createTableMs?: number; path?: string }) => Server;
@@ -50,13 +51,7 @@ export async function startLocalDynamo(dataDir: string): Promise<LocalDynamo> {
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoClient(endpoint);
   await ensureTable(client, createTableInput(STATE_TABLE));
-  // Powertools idempotency's default layout: partition key `id`, TTL attribute `expiration`.
-  await ensureTable(client, {
-    TableName: IDEMPOTENCY_TABLE,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-  });
+  await ensureTable(client, idempotencyTableInput(IDEMPOTENCY_TABLE));
   return {
     endpoint,
     client,
