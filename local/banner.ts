@@ -17,7 +17,11 @@ export function banner(plane: LocalControlPlane): string {
   if (allSimulated)
     lines.push('    SLIPWAY_LOCAL_REAL_TOOLS=none: every tool below is [simulated], installed or not');
   for (const tool of plane.tools) {
-    if (tool.real && !allSimulated) {
+    if (allSimulated) {
+      lines.push(
+        `    [simulated] ${tool.tool.padEnd(23)} entirely: ${tool.runsForReal ? `${tool.simulated}; also ${tool.runsForReal}` : tool.simulated}`,
+      );
+    } else if (tool.real) {
       lines.push(`    real       ${tool.tool.padEnd(24)} ${tool.runsForReal}; [simulated] ${tool.simulated}`);
     } else if (tool.runsForReal) {
       lines.push(

@@ -28,7 +28,7 @@ import { LocalBuildRunner } from './builds/runner.js';
 import { findTerraformProviderMirror, localToolReport, type ToolStatus } from './builds/tools.js';
 import { faultsRoute } from './faults-route.js';
 import { type ApiServer, startApiServer } from './http/index.js';
-import { type RecoveredRun, recoverInterruptedRuns } from './recovery.js';
+import { localRunWatchdog, type RecoveredRun, recoverInterruptedRuns } from './recovery.js';
 import { seedLocalSecrets } from './secrets.js';
 import { IDEMPOTENCY_TABLE, type LocalDynamo, STATE_TABLE, startLocalDynamo } from './store/dynamo.js';
 import { loadDefinition } from './workflow/cached-definition.js';
@@ -153,8 +153,9 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
       definition,
       dataDir: settings.dataDir,
       handlers: inProcessHandlers({ repository, publisher: alerts, build: runner.build }),
+      onEnded: localRunWatchdog({ repository, publisher: alerts }),
     });
-    const recovered = await recoverInterruptedRuns({ engine, repository });
+    const recovered = await recoverInterruptedRuns({ engine, repository, publisher: alerts });
     const sfn = await startLocalSfnEndpoint(engine);
     stops.unshift(() => sfn.stop());
     pointFunctionsAtLocalServers(dynamo, sfn, engine);

@@ -8,6 +8,14 @@ import './function-environment.js';
 import { banner } from './banner.js';
 import { localSettingsFromEnv, startLocalControlPlane } from './control-plane.js';
 
+// aws-local-stepfunctions needs Node 22; `npm start` runs the node@22 devDependency.
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  process.stderr.write(
+    `slipway local: Node ${process.versions.node} is too old; run it with npm start (Node 22 from node_modules)\n`,
+  );
+  process.exit(2);
+}
+
 const settings = localSettingsFromEnv();
 const plane = await startLocalControlPlane(settings);
 process.stdout.write(`${banner(plane)}\n`);
