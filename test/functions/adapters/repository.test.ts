@@ -682,3 +682,56 @@ describe('pagination', () => {
     expect([...names].sort()).toEqual(names);
   });
 });
+
+describe('guards a loosened condition would break', () => {
+  it('refuses to fail a phase that already SUCCEEDED in a running run, changing nothing', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run); // terraform and ansible SUCCEEDED, argocd-bootstrap RUNNING
+    const before = await repository.getRun(run.runId);
+
+    await expect(
+      repository.failRun({ ...run, phase: 'terraform', cause: 'late failure', retryable: false }),
+    ).rejects.toBeInstanceOf(TransitionRefusedError);
+
+    const after = await repository.getRun(run.runId);
+    expect(after).toEqual(before);
+    expect(after?.phases.terraform.status).toBe('SUCCEEDED');
+    expect(await repository.getEnvironment(run.organization, run.environment)).toMatchObject({
+      status: 'PROVISIONING',
+      activeRunId: run.runId,
+    });
+  });
+
+  it('refuses to interrupt a run that finished, leaving the run and the environment as they are', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run);
+    await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') });
+    const environment = await repository.getEnvironment(run.organization, run.environment);
+
+    await expect(repository.interruptRun({ ...run, reason: 'late watchdog event' })).rejects.toBeInstanceOf(
+      TransitionRefusedError,
+    );
+
+    const stored = await repository.getRun(run.runId);
+    expect(stored?.status).toBe('SUCCEEDED');
+    expect(stored?.history.map((entry) => entry.event)).not.toContain('run.interrupted');
+    expect(await repository.getEnvironment(run.organization, run.environment)).toEqual(environment);
+  });
+
+  it('records each succeeded phase with its fingerprint on the environment when the run ends', async () => {
+    const run = await seedRun(repository);
+    await runToLastPhase(run);
+    await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1', { SYNC: 'Synced' }) });
+    const environment = await repository.getEnvironment(run.organization, run.environment);
+    expect(Object.keys(environment?.successes ?? {}).sort()).toEqual([
+      'ansible',
+      'argocd-bootstrap',
+      'terraform',
+    ]);
+    expect(environment?.successes['argocd-bootstrap']).toMatchObject({
+      runId: run.runId,
+      outputs: { SYNC: 'Synced' },
+      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+});
