@@ -36,6 +36,9 @@ import { type LocalWorkflowEngine, openLocalWorkflowEngine } from './workflow/en
 import { inProcessHandlers } from './workflow/in-process-handlers.js';
 import { type LocalSfnEndpoint, startLocalSfnEndpoint } from './workflow/sfn-endpoint.js';
 
+/** The OIDC issuer local clusters are configured with (never contacted: the nodes are simulated). */
+export const LOCAL_OIDC = { issuer: 'https://slipway.local/oidc', clientId: 'slipway-local' } as const;
+
 export interface LocalSettings {
   readonly dataDir: string;
   /** 0 picks a free port. */
@@ -130,8 +133,13 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
     const faults = new PhaseFaultCounter();
     for (const { phase, count } of parseFaultSpec(settings.faults)) faults.set(phase, count);
     let callbackBaseUrl = '';
-    const projectVariables = (phase: string, project: string, build: { tempDir: string }) =>
-      localProjectVariables({ dataDir: settings.dataDir, callbackBaseUrl })(phase, project, build);
+    const projectVariables = (phase: string, project: string, build: { tempDir: string }) => ({
+      ...localProjectVariables({ dataDir: settings.dataDir, callbackBaseUrl })(phase, project, build),
+      // The identity provider clusters trust (the stack's Cognito pool in AWS). Locally a placeholder
+      // issuer: the simulated kube-apiserver and Argo CD never fetch its keys.
+      SLIPWAY_OIDC_ISSUER_URL: LOCAL_OIDC.issuer,
+      SLIPWAY_OIDC_CLIENT_ID: LOCAL_OIDC.clientId,
+    });
     const mirror = findTerraformProviderMirror();
     // The phase projects' source, as the CDK app ships it: buildspecs, gitops and the bundled renderer.
     const sourceDir = await prepareBuildSource(settings.dataDir);
