@@ -95,7 +95,14 @@ export interface LocalControlPlane {
   readonly repository: Repository;
   readonly engine: LocalWorkflowEngine;
   readonly alerts: LocalAlertPublisher;
+  /** Stops the API and the builds, then closes the store (for callers whose runs have ended). */
   stop(): Promise<void>;
+  /**
+   * Stops taking requests and kills the running builds, and nothing else: the caller exits right
+   * after, so no execution records anything more. Its runs are then found RUNNING at the next start
+   * and handled like an aborted execution in AWS (INTERRUPTED, lock released, one alert).
+   */
+  halt(): Promise<void>;
 }
 
 /**
@@ -187,6 +194,11 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
       alerts,
       async stop() {
         for (const stop of stops) await stop().catch(() => undefined);
+      },
+      async halt() {
+        await api.close().catch(() => undefined);
+        await sfn.stop().catch(() => undefined);
+        runner.shutdown();
       },
     };
   } catch (error) {

@@ -24,8 +24,10 @@ let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
-  process.stdout.write(`\nslipway local: ${signal} received, shutting down\n`);
-  plane.stop().then(
+  process.stdout.write(
+    `\nslipway local: ${signal} received, shutting down (runs in progress are resumable)\n`,
+  );
+  plane.halt().then(
     () => process.exit(0),
     (error: unknown) => {
       process.stderr.write(`slipway local: shutdown failed: ${String(error)}\n`);

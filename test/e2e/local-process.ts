@@ -25,9 +25,9 @@ export async function startLocalProcess(
   // The first start synthesizes the state machine and bundles the tenant renderer.
   readyWithinMs = 240_000,
 ): Promise<LocalProcess> {
-  // `npm start` is `tsx local/main.ts`; run it with this test's Node (22), whatever PATH holds.
-  const tsx = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const child = spawn(process.execPath, [tsx, join(REPO_ROOT, 'local', 'main.ts')], {
+  // `npm start` is `node --import tsx local/main.ts`: one process (a SIGKILL reaches the server
+  // itself), run with this test's Node (22) whatever PATH holds.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'local', 'main.ts')], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
