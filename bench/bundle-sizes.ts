@@ -2,7 +2,7 @@
  * Measures every Lambda bundle of the stack exactly as `cdk deploy` would upload it: synthesizes
  * the stack with bundling on (local esbuild, minified ESM, tree-shaken, AWS SDK v3 left to the
  * runtime), reads the size of every function's asset, and times its cold import against a bundle
- * holding only the DynamoDB client (bench/cold-import.ts). Budget (DESIGN.md): under 250 KB each,
+ * holding only the DynamoDB client (bench/cold-import.ts). Budget (docs/measurements.md): under 250 KB each,
  * cold import at most 1.5× the baseline's.
  *
  *   npm run bench -- bundles

@@ -8,7 +8,7 @@
  * resolves from /var/runtime/node_modules on Lambda (the same CommonJS packages; the version is the
  * lockfile's, not necessarily the runtime's). Samples are taken round-robin, every bundle and the
  * baseline once per round, so a machine slowing down mid-run slows all of them alike. Budget
- * (DESIGN.md): each bundle's median at most 1.5× the baseline's.
+ * (docs/measurements.md): each bundle's median at most 1.5× the baseline's.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Measures Slipway's budgets (DESIGN.md) and prints them as Markdown, side by side in one run:
+ * Measures Slipway's budgets (listed in docs/measurements.md) and prints them as Markdown, side by side in one run:
  *   - state transitions, DynamoDB writes and control-plane cost of one run (success and failure);
  *   - each Lambda bundle's size and cold import time (against a DynamoDB-client-only bundle);
  *   - `cdk synth` wall time.

@@ -6,7 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** The message attributes every alert carries; subscribers filter on these (REFERENCE.md, "SNS routing"). */
+/** The message attributes every alert carries; subscribers filter on these with SNS filter policies. */
 export type AlertAttribute = 'kind' | 'severity' | 'organization' | 'environment';
 
 /**

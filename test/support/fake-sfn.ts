@@ -1,6 +1,6 @@
 /**
  * A minimal Step Functions endpoint on 127.0.0.1 for StartExecution only, speaking the JSON
- * protocol the SDK uses, with the execution-name rules of a Standard workflow (REFERENCE.md):
+ * protocol the SDK uses, with the execution-name rules of a Standard workflow:
  * a name that exists answers the original execution when the input is the same and it is still
  * running, and ExecutionAlreadyExists otherwise. No Step Functions server runs here; this fake
  * keeps the SDK's real serialization in the test instead of mocking `send`.

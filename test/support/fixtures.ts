@@ -10,7 +10,7 @@ import { type PhasePlan, skippedPhases } from '../../functions/domain/phase-plan
 import { buildRunId } from '../../functions/domain/run-id.js';
 import { specHash } from '../../functions/domain/spec-hash.js';
 
-/** The environment spec of DESIGN.md: valid, one namespace, prod unless asked. A fresh copy on every call. */
+/** The sample environment spec (README, docs/api.md): valid, one namespace, prod unless asked. A fresh copy on every call. */
 export function validSpec(tier: Tier = 'prod'): EnvironmentSpec {
   return {
     tier,

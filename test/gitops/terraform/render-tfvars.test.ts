@@ -11,7 +11,7 @@ import { environmentDir, loadConfig, moduleDir, REPO_ROOT, requiredVariables } f
 
 const SCRIPTS = join(REPO_ROOT, 'buildspecs/scripts/terraform');
 
-/** The environment spec of DESIGN.md ("Domain"), as the API stores it. */
+/** The sample environment spec (docs/api.md), as the API stores it. */
 const SPEC = validSpec();
 /** A spec whose tier may be one the validator refuses (some tests need exactly that). */
 type Spec = Omit<EnvironmentSpec, 'tier'> & { tier: string };
