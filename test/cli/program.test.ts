@@ -180,6 +180,55 @@ describe('slipway (in-process)', () => {
     expect(requests[0]?.body).toBe('');
   });
 
+  it('lists alerts with their links and the audit trail as tables, and says where the next page starts', async () => {
+    answer('GET /v1/orgs/acme/alerts', {
+      status: 200,
+      body: {
+        items: [
+          {
+            kind: 'phase.failed',
+            severity: 'critical',
+            environment: 'prod',
+            summary: 'Phase ansible failed for acme/prod',
+            links: [{ label: 'build log', url: 'https://logs.example/b-2' }],
+            occurredAt: '2026-12-01T20:00:07.000Z',
+          },
+        ],
+        cursor: 'next-1',
+      },
+    });
+    answer('GET /v1/orgs/acme/audit', {
+      status: 200,
+      body: {
+        items: [
+          {
+            at: '2026-12-01T20:00:00.000Z',
+            actor: 'alice',
+            action: 'environment.provision-requested',
+            environment: 'prod',
+            detail: { specHash: '1a2b3c4d' },
+          },
+        ],
+      },
+    });
+
+    const alerts = await cli(['alerts', 'acme']);
+    const audit = await cli(['audit', 'acme', '--limit', '5']);
+
+    expect(alerts.stdout.split('\n')).toEqual([
+      'OCCURRED                  SEVERITY  KIND          ENVIRONMENT  SUMMARY',
+      '2026-12-01T20:00:07.000Z  critical  phase.failed  prod         Phase ansible failed for acme/prod',
+      '  2026-12-01T20:00:07.000Z build log: https://logs.example/b-2',
+      'more: add --cursor next-1',
+      '',
+    ]);
+    expect(audit.stdout).toContain('alice  environment.provision-requested  prod         specHash=1a2b3c4d');
+    expect(requests.map((request) => request.url)).toEqual([
+      '/v1/orgs/acme/alerts',
+      '/v1/orgs/acme/audit?limit=5',
+    ]);
+  });
+
   it('prints only JSON on stdout with --output json', async () => {
     answer('GET /v1/orgs', { status: 200, body: { items: [{ organization: 'acme' }], cursor: 'c2' } });
 

@@ -1,6 +1,6 @@
 /**
  * The real HTTP API served over HTTP on 127.0.0.1 for the CLI tests: every route of the route
- * table is the `make…` factory of its handler module (the one its Lambda entry point wraps),
+ * table is its handler module's factory (ROUTE_FACTORIES, what its Lambda entry point wraps),
  * over the real repository on dynalite, Powertools idempotency on a second dynalite table, and
  * a run starter whose StartExecution runs the synthesized state machine in-process with fake
  * builds (test/support/api-harness.ts). Requests go through local/http — route matching, the
@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createRepository } from '../../functions/adapters/dynamodb/repository.js';
-import type { ApiRoute } from '../../functions/handlers/api/routes.js';
-import { createIdempotency } from '../../functions/shared/http/idempotency.js';
+import { ROUTE_FACTORIES } from '../../functions/handlers/api/route-factories.js';
+import { createIdempotency, idempotencyTableInput } from '../../functions/shared/http/idempotency.js';
 import { localTokenVerifier, signLocalToken } from '../../local/auth/tokens.js';
 import { type ApiServer, type RouteHandler, startApiServer } from '../../local/http/server.js';
 import { IDEMPOTENCY_TABLE, LocalRunStarter } from '../support/api-harness.js';
@@ -24,21 +24,9 @@ export interface ServedApi {
   stop(): Promise<void>;
 }
 
-/** `list-organizations` → `makeListOrganizations`, the factory each handler module exports. */
-function factoryName(route: ApiRoute): string {
-  return `make${route.id.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}`;
-}
-
 export async function startServedApi(options: { buildDelayMs?: number } = {}): Promise<ServedApi> {
   const workflow = await startWorkflowHarness();
-  await workflow.dynamo.client.send(
-    new CreateTableCommand({
-      TableName: IDEMPOTENCY_TABLE,
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await workflow.dynamo.client.send(new CreateTableCommand(idempotencyTableInput(IDEMPOTENCY_TABLE)));
   const repository = createRepository({
     client: workflow.dynamo.documentClient,
     tableName: workflow.dynamo.tableName,
@@ -54,6 +42,11 @@ export async function startServedApi(options: { buildDelayMs?: number } = {}): P
     },
   });
   const deps = {
+    // Requests are not logged; a failure inside a handler is (its 500 hides the cause from the CLI).
+    logger: {
+      info: () => {},
+      warn: (...details: unknown[]) => process.stderr.write(`served API: ${JSON.stringify(details)}\n`),
+    },
     repository,
     runStarter: starter,
     now: () => new Date(),
@@ -62,12 +55,10 @@ export async function startServedApi(options: { buildDelayMs?: number } = {}): P
   const key = randomBytes(32);
   const server = await startApiServer({
     verifyToken: localTokenVerifier(key),
-    resolveHandler: async (route): Promise<RouteHandler> => {
-      const file = new URL(`../../functions/handlers/${route.handler}.ts`, import.meta.url);
-      const module: Record<string, unknown> = await import(file.href);
-      const factory = module[factoryName(route)];
-      if (typeof factory !== 'function') throw new Error(`${route.handler} exports no ${factoryName(route)}`);
-      return factory(deps) as RouteHandler;
+    resolveHandler: (route): RouteHandler => {
+      const make = ROUTE_FACTORIES[route.id];
+      if (!make) throw new Error(`route ${route.id} has no handler factory`);
+      return make(deps);
     },
   });
   return {
