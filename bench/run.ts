@@ -6,13 +6,20 @@
  * Exits 1 when a budget is broken.
  *
  *   npm run bench               # everything
- *   npm run bench -- workflow   # one part: workflow | bundles | synth
+ *   npm run bench -- workflow   # one part: workflow | bundles | synth | local
+ *   npm run bench -- local --envs 20   # local mode with fewer environments at once (default 50)
  */
 import { spawnSync } from 'node:child_process';
 import { reportBundles } from './bundle-sizes.js';
+import { localModeMarkdown, measureLocalMode } from './local-mode.js';
 import { measureWorkflow } from './workflow-budget.js';
 
-const parts = new Set(process.argv.slice(2).filter((arg) => !arg.startsWith('-')));
+const args = process.argv.slice(2);
+const envsAt = args.indexOf('--envs');
+const envs = envsAt === -1 ? 50 : Number(args[envsAt + 1]);
+if (!Number.isInteger(envs) || envs < 1 || envs > 100)
+  throw new Error('--envs must be an integer from 1 to 100');
+const parts = new Set(args.filter((arg, i) => !arg.startsWith('-') && (envsAt === -1 || i !== envsAt + 1)));
 const wants = (part: string) => parts.size === 0 || parts.has(part);
 let broken = false;
 
@@ -62,6 +69,13 @@ if (wants('synth')) {
   console.log(
     `\n## cdk synth\n\n\`npx cdk synth --quiet\` (with bundling and cdk-nag): ${seconds.toFixed(1)} s`,
   );
+}
+
+if (wants('local')) {
+  const report = await measureLocalMode(envs);
+  console.log('\n## Local mode (`npm start` as a child process, HTTP on 127.0.0.1)\n');
+  console.log(localModeMarkdown(report));
+  broken ||= !report.ok;
 }
 
 process.exitCode = broken ? 1 : 0;
