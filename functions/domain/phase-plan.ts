@@ -96,12 +96,16 @@ function planProvision(order: readonly PhaseName[], request: PlanRequest): Phase
   const phases = {} as Record<PhaseName, PlannedPhase>;
   let upstream: Record<string, string> = {};
   let startAt: PhaseName | undefined;
+  let previous: PhaseName | undefined;
   for (const phase of order) {
     const inputs = phaseInputs(phase, request.spec, request.commit ?? '');
     const recorded = request.successes[phase];
     const notApplicable = request.notApplicable?.[phase];
+    const before = previous;
+    previous = phase;
     if (startAt !== undefined) {
-      phases[phase] = { phase, action: 'run', inputs, reason: `runs after ${startAt}` };
+      // The phase before it runs, so the outputs this one consumes may change.
+      phases[phase] = { phase, action: 'run', inputs, reason: `runs after ${before ?? startAt}` };
       continue;
     }
     const fingerprint = phaseFingerprint(phase, inputs, upstream);
