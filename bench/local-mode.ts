@@ -33,6 +33,7 @@ export interface LocalModeReport {
   readonly firstStartSeconds: number;
   readonly secondStartSeconds: number;
   readonly environments: number;
+  readonly refused: number;
   readonly ready: number;
   readonly withOneRun: number;
   readonly provisionSeconds: number;
@@ -105,16 +106,22 @@ async function stopChild(local: LocalProcess): Promise<void> {
 async function provisionAtOnce(
   owner: Api,
   count: number,
-): Promise<{ ready: number; withOneRun: number; seconds: number }> {
+): Promise<{ refused: string[]; ready: number; withOneRun: number; seconds: number }> {
   const started = performance.now();
   const puts = await Promise.all(
     Array.from({ length: count }, (_, i) =>
       owner('PUT', `/v1/orgs/acme/environments/e${i}`, environmentSpec(i)),
     ),
   );
-  const rejected = puts.filter((put) => put.status !== 202 && put.status !== 200);
-  if (rejected.length > 0) throw new Error(`PUT environment refused: ${JSON.stringify(rejected[0])}`);
-  const pending = new Set(Array.from({ length: count }, (_, i) => i));
+  // A refused PUT is reported (and breaks the budget), not retried: it is what is being measured.
+  const refused = puts.flatMap((put, i) =>
+    put.status === 202 || put.status === 200 ? [] : [`e${i}: ${put.status} ${JSON.stringify(put.body)}`],
+  );
+  const pending = new Set(
+    Array.from({ length: count }, (_, i) => i).filter(
+      (i) => puts[i]?.status === 202 || puts[i]?.status === 200,
+    ),
+  );
   const statuses = new Map<number, string>();
   const deadline = Date.now() + 600_000;
   while (pending.size > 0 && Date.now() < deadline) {
@@ -133,7 +140,7 @@ async function provisionAtOnce(
     if (Array.isArray(body.items) && body.items.length === 1 && body.cursor === undefined) withOneRun++;
   }
   const ready = [...statuses.values()].filter((status) => status === 'READY').length;
-  return { ready, withOneRun, seconds };
+  return { refused, ready, withOneRun, seconds };
 }
 
 async function rawGetItem(): Promise<LatencyRow> {
@@ -179,6 +186,11 @@ export async function measureLocalMode(environments: number): Promise<LocalModeR
     if (org.status !== 200 && org.status !== 201) throw new Error(`PUT org: ${JSON.stringify(org)}`);
 
     const provisioned = await provisionAtOnce(owner, environments);
+    if (provisioned.refused.length > 0) {
+      // The server's own log says why (a 500 hides its cause from the client).
+      process.stderr.write(`${provisioned.refused.join('\n')}\n--- local mode output (last 60 lines) ---\n`);
+      process.stderr.write(`${local.output().split('\n').slice(-60).join('\n')}\n`);
+    }
 
     const getEnvironment = await underLoad('GET environment', async () => {
       const { status } = await owner('GET', '/v1/orgs/acme/environments/e0');
@@ -191,6 +203,7 @@ export async function measureLocalMode(environments: number): Promise<LocalModeR
     const getItem = await rawGetItem();
     const ratio = getEnvironment.p99Ms / getItem.p99Ms;
     const ok =
+      provisioned.refused.length === 0 &&
       provisioned.ready === environments &&
       provisioned.withOneRun === environments &&
       getEnvironment.errors === 0 &&
@@ -200,6 +213,7 @@ export async function measureLocalMode(environments: number): Promise<LocalModeR
       firstStartSeconds: first.seconds,
       secondStartSeconds: second.seconds,
       environments,
+      refused: provisioned.refused.length,
       ready: provisioned.ready,
       withOneRun: provisioned.withOneRun,
       provisionSeconds: provisioned.seconds,
@@ -220,7 +234,7 @@ export function localModeMarkdown(report: LocalModeReport): string {
     `| first \`npm start\` (fresh data folder: synthesis, bundling) | ${report.firstStartSeconds.toFixed(1)} |`,
     `| second start (same folder, cached definition) | ${report.secondStartSeconds.toFixed(1)} |`,
     '',
-    `${report.environments} environments provisioned at once: ${report.ready} READY, ${report.withOneRun} with exactly one run, ${report.provisionSeconds.toFixed(1)} s wall time`,
+    `${report.environments} environments provisioned at once: ${report.refused} PUTs refused, ${report.ready} READY, ${report.withOneRun} with exactly one run, ${report.provisionSeconds.toFixed(1)} s wall time`,
     '',
     `| ${CLIENTS} concurrent clients × ${REQUESTS_PER_CLIENT} requests | requests | errors | per second | p50 (ms) | p99 (ms) |`,
     '| --- | ---: | ---: | ---: | ---: | ---: |',
