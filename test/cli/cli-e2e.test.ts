@@ -127,8 +127,8 @@ describe('slipway against the served API', () => {
     expect(failed.stdout).toMatch(/ansible failed: .*ansible-playbook site\.yml/);
     expect(failed.stdout).toMatch(/log: https:\/\/console\.aws\.amazon\.com\/\S+fake/);
     expect(failed.stdout).toContain(`slipway resume ${target}`);
-    expect(failed.stdout).toMatch(/run FAILED in [\d.]+s/);
-    expect(failed.stdout.trimEnd()).toMatch(/FAILED$/);
+    // The run's last status line names the environment's end state; the resume hint follows it.
+    expect(failed.stdout).toMatch(/run FAILED in [\d.]+s, environment FAILED$/m);
 
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/terraform SKIPPED: \S/);
