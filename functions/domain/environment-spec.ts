@@ -3,7 +3,8 @@
  * the HTTP API, the run starter and the tenant renderer all use, so a spec accepted at the edge is
  * exactly a spec the phases can build. Every issue names its field by dotted path.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './spec/locale.js';
 import { TIERS } from './model.js';
 import { CLUSTER_NAME_MAX, clusterName, INSTANCE_TYPE, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from './spec/aws.js';
 import { cidrsOverlap, type Ipv4Cidr, parseIpv4Cidr } from './spec/cidr.js';
@@ -70,9 +71,8 @@ function isPrivate(cidr: Ipv4Cidr): boolean {
 }
 
 function cidr(what: string, minPrefix: number, maxPrefix: number) {
-  return z
-    .string({ error: 'must be an IPv4 CIDR block such as "10.20.0.0/16"' })
-    .superRefine((value, ctx) => {
+  return z.string({ error: 'must be an IPv4 CIDR block such as "10.20.0.0/16"' }).check(
+    z.superRefine((value, ctx) => {
       const parsed = parseIpv4Cidr(value);
       if (typeof parsed === 'string') {
         ctx.addIssue({ code: 'custom', message: parsed });
@@ -87,7 +87,8 @@ function cidr(what: string, minPrefix: number, maxPrefix: number) {
           message: `${what} '${value}' must be a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)`,
         });
       }
-    });
+    }),
+  );
 }
 
 function parsedOrUndefined(value: string): Ipv4Cidr | undefined {
@@ -104,66 +105,72 @@ export const Network = z
     // kube-apiserver refuses a service range larger than /12 (2^20 addresses).
     serviceCidr: cidr('the service CIDR', 12, 28),
   })
-  .superRefine((network, ctx) => {
-    // Pods, services and the VPC must be disjoint, or traffic is routed to the wrong place.
-    const ranges = {
-      vpcCidr: parsedOrUndefined(network.vpcCidr),
-      podCidr: parsedOrUndefined(network.podCidr),
-      serviceCidr: parsedOrUndefined(network.serviceCidr),
-    };
-    const pairs = [
-      ['podCidr', 'vpcCidr'],
-      ['serviceCidr', 'vpcCidr'],
-      ['serviceCidr', 'podCidr'],
-    ] as const;
-    for (const [field, other] of pairs) {
-      const a = ranges[field];
-      const b = ranges[other];
-      if (a && b && cidrsOverlap(a, b)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [field],
-          message: `${a.text} overlaps network.${other} (${b.text}); pod, service and VPC ranges must not overlap`,
-        });
+  .check(
+    z.superRefine((network, ctx) => {
+      // Pods, services and the VPC must be disjoint, or traffic is routed to the wrong place.
+      const ranges = {
+        vpcCidr: parsedOrUndefined(network.vpcCidr),
+        podCidr: parsedOrUndefined(network.podCidr),
+        serviceCidr: parsedOrUndefined(network.serviceCidr),
+      };
+      const pairs = [
+        ['podCidr', 'vpcCidr'],
+        ['serviceCidr', 'vpcCidr'],
+        ['serviceCidr', 'podCidr'],
+      ] as const;
+      for (const [field, other] of pairs) {
+        const a = ranges[field];
+        const b = ranges[other];
+        if (a && b && cidrsOverlap(a, b)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `${a.text} overlaps network.${other} (${b.text}); pod, service and VPC ranges must not overlap`,
+          });
+        }
       }
-    }
-  });
+    }),
+  );
 
-const InstanceType = z.string().regex(INSTANCE_TYPE, {
-  error: 'must be an EC2 instance type such as "m6i.large", "m7i-flex.large" or "m7i.metal-24xl"',
-});
+const InstanceType = z.string().check(
+  z.regex(INSTANCE_TYPE, {
+    error: 'must be an EC2 instance type such as "m6i.large", "m7i-flex.large" or "m7i.metal-24xl"',
+  }),
+);
 
 const NodeGroup = (min: number, max: number) =>
   z.strictObject({
     count: z
-      .number({ error: 'must be an integer' })
       .int({ error: 'must be an integer' })
-      .min(min, { error: `must be at least ${min}` })
-      .max(max, { error: `must be at most ${max}` }),
+      .check(
+        z.gte(min, { error: `must be at least ${min}` }),
+        z.lte(max, { error: `must be at most ${max}` }),
+      ),
     instanceType: InstanceType,
   });
 
 export const Cluster = z.strictObject({
-  controlPlane: NodeGroup(1, 5).superRefine((group, ctx) => {
-    // etcd needs an odd member count for a quorum: 1 (no HA), 3 or 5.
-    if (![1, 3, 5].includes(group.count)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['count'],
-        message: 'must be 1, 3 or 5 (an odd number, for an etcd quorum)',
-      });
-    }
-  }),
+  controlPlane: NodeGroup(1, 5).check(
+    z.superRefine((group, ctx) => {
+      // etcd needs an odd member count for a quorum: 1 (no HA), 3 or 5.
+      if (![1, 3, 5].includes(group.count)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['count'],
+          message: 'must be 1, 3 or 5 (an odd number, for an etcd quorum)',
+        });
+      }
+    }),
+  ),
   workers: NodeGroup(1, 100),
 });
 
 export const NamespaceSpec = z.strictObject({ name: NamespaceName, quota: ResourceQuota });
 
-const Namespaces = z
-  .array(NamespaceSpec)
-  .min(1, { error: 'must list at least one namespace' })
-  .max(50, { error: 'must list at most 50 namespaces' })
-  .superRefine((namespaces, ctx) => {
+const Namespaces = z.array(NamespaceSpec).check(
+  z.minLength(1, { error: 'must list at least one namespace' }),
+  z.maxLength(50, { error: 'must list at most 50 namespaces' }),
+  z.superRefine((namespaces, ctx) => {
     const seen = new Map<string, number>();
     namespaces.forEach((namespace, index) => {
       const first = seen.get(namespace.name);
@@ -177,28 +184,28 @@ const Namespaces = z
         });
       }
     });
-  });
+  }),
+);
 
 /** Git ref names (git check-ref-format, simplified): no "..", no "//", no leading "-" or "/", no ".lock". */
-const GitBranch = z
-  .string()
-  .min(1, { error: 'must not be empty' })
-  .max(255, { error: 'must be at most 255 characters' })
-  .regex(/^(?![-/])(?!.*\.\.)(?!.*\/\/)(?!.*(?:\.lock|\/|\.)$)[A-Za-z0-9._/-]+$/, {
+const GitBranch = z.string().check(
+  z.minLength(1, { error: 'must not be empty' }),
+  z.maxLength(255, { error: 'must be at most 255 characters' }),
+  z.regex(/^(?![-/])(?!.*\.\.)(?!.*\/\/)(?!.*(?:\.lock|\/|\.)$)[A-Za-z0-9._/-]+$/, {
     error: 'must be a Git branch name such as "main" or "release/1.2"',
-  });
+  }),
+);
 
 /** A path inside the repository: relative, no "." or ".." segments (it must not escape the repository). */
-const RepositoryPath = z
-  .string()
-  .max(200, { error: 'must be at most 200 characters' })
-  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, {
+const RepositoryPath = z.string().check(
+  z.maxLength(200, { error: 'must be at most 200 characters' }),
+  z.regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, {
     error: 'must be a relative path such as "tenants/acme/prod" (no leading "/", no "." or ".." segments)',
-  });
+  }),
+);
 
-const HttpsRepository = z
-  .url({ protocol: /^https$/, error: 'must be an https:// Git repository URL' })
-  .superRefine((value, ctx) => {
+const HttpsRepository = z.url({ protocol: /^https$/, error: 'must be an https:// Git repository URL' }).check(
+  z.superRefine((value, ctx) => {
     // Credentials never belong in a spec: it is stored, logged and sent to the phases in clear.
     // (This refinement runs even when the URL check above failed: an unparsable value has its issue.)
     if (!URL.canParse(value)) return;
@@ -206,7 +213,8 @@ const HttpsRepository = z
     if (url.username || url.password) {
       ctx.addIssue({ code: 'custom', message: 'must not contain credentials (user or password)' });
     }
-  });
+  }),
+);
 
 export const Gitops = z.strictObject({
   repository: HttpsRepository,
@@ -214,9 +222,11 @@ export const Gitops = z.strictObject({
   path: RepositoryPath,
 });
 
-export const Region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, {
-  error: 'must be an AWS region such as "eu-west-1"',
-});
+export const Region = z.string().check(
+  z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, {
+    error: 'must be an AWS region such as "eu-west-1"',
+  }),
+);
 
 export const EnvironmentSpec = z
   .strictObject({
@@ -233,31 +243,33 @@ export const EnvironmentSpec = z
     namespaces: Namespaces,
     gitops: Gitops,
   })
-  .superRefine((spec, ctx) => {
-    if (!isSupportedCombination(spec.kubernetesVersion, spec.ciliumVersion)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ciliumVersion'],
-        message: `Cilium ${spec.ciliumVersion} is not supported with kubernetesVersion ${spec.kubernetesVersion} (Cilium ${spec.ciliumVersion} supports Kubernetes ${SUPPORTED_COMBINATIONS[spec.ciliumVersion].join(', ')})`,
-      });
-    }
-    if (spec.tier === 'prod' && spec.cluster.controlPlane.count < 3) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cluster', 'controlPlane', 'count'],
-        message: 'a prod environment needs a highly available control plane: 3 or 5 nodes',
-      });
-    }
-    const pods = parsedOrUndefined(spec.network.podCidr);
-    const nodes = spec.cluster.controlPlane.count + spec.cluster.workers.count;
-    if (pods && pods.prefix <= POD_CIDR_NODE_MASK && 2 ** (POD_CIDR_NODE_MASK - pods.prefix) < nodes) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['network', 'podCidr'],
-        message: `${pods.text} holds ${2 ** (POD_CIDR_NODE_MASK - pods.prefix)} node ranges of /${POD_CIDR_NODE_MASK}, fewer than the ${nodes} nodes of the cluster`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((spec, ctx) => {
+      if (!isSupportedCombination(spec.kubernetesVersion, spec.ciliumVersion)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ciliumVersion'],
+          message: `Cilium ${spec.ciliumVersion} is not supported with kubernetesVersion ${spec.kubernetesVersion} (Cilium ${spec.ciliumVersion} supports Kubernetes ${SUPPORTED_COMBINATIONS[spec.ciliumVersion].join(', ')})`,
+        });
+      }
+      if (spec.tier === 'prod' && spec.cluster.controlPlane.count < 3) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster', 'controlPlane', 'count'],
+          message: 'a prod environment needs a highly available control plane: 3 or 5 nodes',
+        });
+      }
+      const pods = parsedOrUndefined(spec.network.podCidr);
+      const nodes = spec.cluster.controlPlane.count + spec.cluster.workers.count;
+      if (pods && pods.prefix <= POD_CIDR_NODE_MASK && 2 ** (POD_CIDR_NODE_MASK - pods.prefix) < nodes) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['network', 'podCidr'],
+          message: `${pods.text} holds ${2 ** (POD_CIDR_NODE_MASK - pods.prefix)} node ranges of /${POD_CIDR_NODE_MASK}, fewer than the ${nodes} nodes of the cluster`,
+        });
+      }
+    }),
+  );
 
 export type EnvironmentSpec = z.infer<typeof EnvironmentSpec>;
 export type NamespaceSpec = z.infer<typeof NamespaceSpec>;

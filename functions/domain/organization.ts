@@ -2,7 +2,8 @@
  * An organization: a tenant with a resource ceiling (the sum of all its namespace quotas) and a
  * maximum number of environments. Validated with the same field-named issues as the environment spec.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './spec/locale.js';
 import { fromZodIssues, type Validation } from './spec/issues.js';
 import { ResourceQuota } from './spec/quota.js';
 
@@ -17,15 +18,15 @@ export {
 export const Organization = z.strictObject({
   displayName: z
     .string({ error: 'must be a string' })
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(100, { error: 'must be at most 100 characters' }),
+    .check(
+      z.trim(),
+      z.minLength(1, { error: 'must not be empty' }),
+      z.maxLength(100, { error: 'must be at most 100 characters' }),
+    ),
   quota: ResourceQuota,
   maxEnvironments: z
-    .number({ error: 'must be an integer' })
     .int({ error: 'must be an integer' })
-    .min(1, { error: 'must be at least 1' })
-    .max(100, { error: 'must be at most 100' }),
+    .check(z.gte(1, { error: 'must be at least 1' }), z.lte(100, { error: 'must be at most 100' })),
 });
 
 export type Organization = z.infer<typeof Organization>;

@@ -3,7 +3,7 @@
  * lists the routes themselves). The handlers parse with these schemas and the OpenAPI document is
  * generated from them, so the two cannot disagree. Pure: schemas only.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ErrorCode } from './error-codes.js';
 import {
   AlertView,
@@ -27,11 +27,13 @@ export interface RouteContract {
   readonly summary: string;
   /** Who may call it (for the document; the rule itself is functions/domain/authorization.ts). */
   readonly roles: string;
-  readonly params: z.ZodObject;
+  readonly params: z.ZodMiniObject;
   readonly paginated?: boolean;
-  readonly body?: z.ZodType;
+  readonly body?: z.ZodMiniType;
   /** Success responses by status. */
-  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema: z.ZodType }>>;
+  readonly responses: Readonly<
+    Record<number, { readonly description: string; readonly schema: z.ZodMiniType }>
+  >;
   /** The refusals this route can answer beyond the ones every route can. */
   readonly errors: readonly ErrorCode[];
 }

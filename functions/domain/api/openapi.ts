@@ -3,14 +3,14 @@
  * handlers parse with. `npm run openapi` writes it to docs/openapi.json; a test fails when the
  * committed document differs from this one. Build-time only: no Lambda bundle imports it.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { API_ROUTES } from '../../handlers/api/routes.js';
 import { contractOf } from './contracts.js';
 import { ERROR_STATUS, type ErrorCode } from './error-codes.js';
 import { ErrorBody, IdempotencyKey, ListQuery } from './schemas.js';
 
-const IdempotencyHeaders = z.object({ 'Idempotency-Key': IdempotencyKey.optional() });
+const IdempotencyHeaders = z.object({ 'Idempotency-Key': z.optional(IdempotencyKey) });
 
 /** Refusals every route can answer; bodies add the ones of body parsing. */
 const COMMON: readonly ErrorCode[] = ['validation.failed', 'unauthorized', 'forbidden', 'internal'];

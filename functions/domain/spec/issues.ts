@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /** One problem with an input, always naming the field by its dotted path (`network.podCidr`, `namespaces.0.name`). */
 export interface SpecIssue {

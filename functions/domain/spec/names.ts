@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './locale.js';
 
 /** RFC 1123 label, as Kubernetes requires for namespace names: lower-case alphanumerics and '-', ≤ 63. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -9,12 +10,12 @@ export function isDns1123Label(value: string): boolean {
 }
 
 const dns1123Label = (what: string) =>
-  z
-    .string()
-    .max(DNS1123_LABEL_MAX, { error: `${what} must be at most ${DNS1123_LABEL_MAX} characters` })
-    .regex(DNS1123_LABEL, {
+  z.string().check(
+    z.maxLength(DNS1123_LABEL_MAX, { error: `${what} must be at most ${DNS1123_LABEL_MAX} characters` }),
+    z.regex(DNS1123_LABEL, {
       error: `${what} must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
-    });
+    }),
+  );
 
 export const OrganizationName = dns1123Label('an organization name');
 export const EnvironmentName = dns1123Label('an environment name');

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './locale.js';
 import { issue, type SpecIssue } from './issues.js';
 import {
   formatCpu,
@@ -13,15 +14,17 @@ function quantity(parse: (value: string) => number, what: string) {
     .string({
       error: `must be a ${what} quantity string such as ${what === 'CPU' ? '"4" or "500m"' : '"8Gi"'}`,
     })
-    .superRefine((value, ctx) => {
-      try {
-        if (parse(value) <= 0)
-          ctx.addIssue({ code: 'custom', message: `'${value}' must be greater than zero` });
-      } catch (error) {
-        if (!(error instanceof QuantityError)) throw error;
-        ctx.addIssue({ code: 'custom', message: error.message });
-      }
-    });
+    .check(
+      z.superRefine((value, ctx) => {
+        try {
+          if (parse(value) <= 0)
+            ctx.addIssue({ code: 'custom', message: `'${value}' must be greater than zero` });
+        } catch (error) {
+          if (!(error instanceof QuantityError)) throw error;
+          ctx.addIssue({ code: 'custom', message: error.message });
+        }
+      }),
+    );
 }
 
 /** CPU as Kubernetes writes it: cores ("4", "1.5") or millicores ("500m"). */
@@ -29,27 +32,29 @@ export const CpuQuantity = quantity(parseCpuMillicores, 'CPU');
 /** Memory as Kubernetes writes it: "8Gi", "512Mi", "1G", "1e3" (bytes). */
 export const MemoryQuantity = quantity(parseMemoryBytes, 'memory');
 export const PodCount = z
-  .number({ error: 'must be a positive integer' })
   .int({ error: 'must be a positive integer' })
-  .positive({ error: 'must be a positive integer' })
-  .max(10_000, { error: 'must be at most 10000' });
+  .check(
+    z.positive({ error: 'must be a positive integer' }),
+    z.lte(10_000, { error: 'must be at most 10000' }),
+  );
 
 /** Persistent storage as Kubernetes writes it ("20Gi"); zero is allowed and means none. */
-export const StorageQuantity = z
-  .string({ error: 'must be a storage quantity string such as "20Gi"' })
-  .superRefine((value, ctx) => {
+export const StorageQuantity = z.string({ error: 'must be a storage quantity string such as "20Gi"' }).check(
+  z.superRefine((value, ctx) => {
     try {
       parseMemoryBytes(value);
     } catch (error) {
       if (!(error instanceof QuantityError)) throw error;
       ctx.addIssue({ code: 'custom', message: error.message });
     }
-  });
+  }),
+);
 export const PersistentVolumeClaimCount = z
-  .number({ error: 'must be a non-negative integer' })
   .int({ error: 'must be a non-negative integer' })
-  .nonnegative({ error: 'must be a non-negative integer' })
-  .max(10_000, { error: 'must be at most 10000' });
+  .check(
+    z.nonnegative({ error: 'must be a non-negative integer' }),
+    z.lte(10_000, { error: 'must be at most 10000' }),
+  );
 
 /**
  * `storage` (the sum of the PersistentVolumeClaims' requests) and `persistentVolumeClaims` (how many)
@@ -59,8 +64,8 @@ export const ResourceQuota = z.strictObject({
   cpu: CpuQuantity,
   memory: MemoryQuantity,
   pods: PodCount,
-  storage: StorageQuantity.optional(),
-  persistentVolumeClaims: PersistentVolumeClaimCount.optional(),
+  storage: z.optional(StorageQuantity),
+  persistentVolumeClaims: z.optional(PersistentVolumeClaimCount),
 });
 export type ResourceQuota = z.infer<typeof ResourceQuota>;
 

@@ -4,7 +4,8 @@
  * exceed the ceiling, nor the environments their maximum. A refusal names each resource with the
  * amount this environment asks for and the amount the ceiling leaves.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../spec/locale.js';
 import { ApiError, type QuotaIssue } from '../api/error-codes.js';
 import type { EnvironmentSpec } from '../environment-spec.js';
 import { checkOrganizationQuota } from '../organization.js';

@@ -3,12 +3,13 @@
  * what a route needs. Local mode's HTTP adapter builds the same event shape, so both doors share
  * this parser. Header names arrive lower-case; a base64 body (`isBase64Encoded`) is decoded here.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../../domain/spec/locale.js';
 import { ApiError, fieldIssue, validationFailed } from '../../domain/api/error-codes.js';
 import { MAX_BODY_BYTES } from '../../domain/api/schemas.js';
 import type { Claims } from './claims.js';
 
-const StringMap = z.record(z.string(), z.string().optional()).nullish();
+const StringMap = z.nullish(z.record(z.string(), z.optional(z.string())));
 
 /** The members of APIGatewayProxyEventV2WithJWTAuthorizer that the API reads; the rest is ignored. */
 const HttpApiEvent = z.object({
@@ -16,11 +17,11 @@ const HttpApiEvent = z.object({
   headers: StringMap,
   pathParameters: StringMap,
   queryStringParameters: StringMap,
-  body: z.string().nullish(),
-  isBase64Encoded: z.boolean().optional(),
+  body: z.nullish(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
   requestContext: z.object({
     http: z.object({ method: z.string() }),
-    authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) }).nullish(),
+    authorizer: z.nullish(z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) })),
   }),
 });
 

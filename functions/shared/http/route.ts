@@ -5,7 +5,7 @@
  * Logs carry the route, status, duration and caller subject; never a body, a header or a token.
  */
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { contractOf } from '../../domain/api/contracts.js';
 import { toApiError } from '../../domain/api/domain-errors.js';
 import { ApiError, fieldIssue, validationFailed } from '../../domain/api/error-codes.js';
@@ -42,13 +42,13 @@ export interface RouteDefinition<P> {
   /** The route's id in functions/handlers/api/routes.ts. */
   readonly id: string;
   /** Schema of the path parameters: the one of the route's contract (checked), typed. */
-  readonly params: z.ZodType<P>;
+  readonly params: z.ZodMiniType<P>;
   readonly handle: (input: RouteInput<P>) => Promise<RouteResult>;
 }
 
 export type ApiHandler = (event: unknown, context?: Context) => Promise<HttpResult>;
 
-function issuesOf(error: z.ZodError, where?: string) {
+function issuesOf(error: z.core.$ZodError, where?: string) {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => fieldIssue(key, `is not a known ${where ?? 'field'}`));
@@ -59,7 +59,7 @@ function issuesOf(error: z.ZodError, where?: string) {
   });
 }
 
-function parseOrRefuse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+function parseOrRefuse<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationFailed(issuesOf(parsed.error, where), `the ${where}`);
   return parsed.data;
