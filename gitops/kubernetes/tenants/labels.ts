@@ -26,8 +26,22 @@ export function tenantLabels(identity: TenantIdentity): Record<string, string> {
 }
 
 /**
- * RBAC groups, as the cluster's authenticator (OIDC: kube-apiserver and Argo CD read the same
- * groups claim) must present them. The roles are the HTTP API's (platform-admin, org-admin,
+ * kube-apiserver's `--oidc-groups-prefix` (the ansible role's `k8s_control_plane_oidc_groups_prefix`,
+ * kept equal by a test): every group of an OIDC token reaches RBAC as `oidc:<group>`, so a group the
+ * issuer lets someone create - `system:masters`, `system:nodes` - is never the built-in group of
+ * that name. Kubernetes RoleBinding subjects therefore name `kubernetesGroup(...)`; Argo CD reads
+ * the claim itself and names the groups unprefixed (argocd-rbac-cm, AppProject roles).
+ */
+export const OIDC_GROUPS_PREFIX = 'oidc:';
+
+/** A group of the issuer as kube-apiserver presents it to RBAC. */
+export function kubernetesGroup(issuerGroup: string): string {
+  return `${OIDC_GROUPS_PREFIX}${issuerGroup}`;
+}
+
+/**
+ * RBAC groups, as the cluster's issuer (OIDC: kube-apiserver and Argo CD read the same groups
+ * claim) presents them; kube-apiserver prefixes them (kubernetesGroup). The roles are the HTTP API's (platform-admin, org-admin,
  * developer, viewer); a developer or viewer is assigned to namespaces one by one, by short name.
  */
 export const groups = {

@@ -6,7 +6,7 @@ import {
   RoleBinding,
 } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ServiceAccount } from 'kubernetes-models/v1';
-import { deployerServiceAccount, groups } from './labels.js';
+import { deployerServiceAccount, groups, kubernetesGroup } from './labels.js';
 import { TENANT_KINDS } from './tenant-kinds.js';
 
 const READ = ['get', 'list', 'watch'];
@@ -89,8 +89,13 @@ export const ROLES = {
   deployer: 'slipway:deployer',
 } as const;
 
-function groupSubjects(names: readonly string[]) {
-  return names.map((name) => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name }));
+/** Subjects for groups of the issuer, named as kube-apiserver presents them (OIDC groups prefix). */
+function groupSubjects(issuerGroups: readonly string[]) {
+  return issuerGroups.map((name) => ({
+    kind: 'Group',
+    apiGroup: 'rbac.authorization.k8s.io',
+    name: kubernetesGroup(name),
+  }));
 }
 
 /**

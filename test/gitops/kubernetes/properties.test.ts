@@ -253,18 +253,18 @@ describe('tenant renderer properties', () => {
           for (const subject of binding.subjects as { kind: string; name: string }[]) {
             if (subject.kind === 'ServiceAccount')
               expect(subject.name).toBe(`slipway-deployer-${organization}`);
-            else expect(subject.name.startsWith(`slipway:${organization}:`)).toBe(true);
+            else expect(subject.name.startsWith(`oidc:slipway:${organization}:`)).toBe(true);
           }
         }
         // Cluster-wide grants to an organization name only its own namespaces.
         for (const binding of objects.filter((object) => object.kind === 'ClusterRoleBinding')) {
           const subjects = binding.subjects as { name: string }[];
-          if (subjects.some((subject) => subject.name === 'slipway:platform-admin')) continue;
+          if (subjects.some((subject) => subject.name === 'oidc:slipway:platform-admin')) continue;
           const organization = tenants.find((tenant) =>
-            subjects[0]?.name.startsWith(`slipway:${tenant.organization}:`),
+            subjects[0]?.name.startsWith(`oidc:slipway:${tenant.organization}:`),
           )?.organization;
           for (const subject of subjects)
-            expect(subject.name.startsWith(`slipway:${organization}:`)).toBe(true);
+            expect(subject.name.startsWith(`oidc:slipway:${organization}:`)).toBe(true);
           const role = objects.find(
             (object) =>
               object.kind === 'ClusterRole' &&

@@ -168,9 +168,13 @@ describe('renderTenant', () => {
       (find(objects, 'RoleBinding', name, 'acme-prod-ledger').subjects as { name: string }[]).map(
         (s) => s.name,
       );
-    expect(subjects('slipway:namespace-admin')).toEqual(['slipway:acme:org-admin']);
-    expect(subjects('slipway:developer')).toEqual(['slipway:acme:ledger:developer']);
-    expect(subjects('slipway:viewer')).toEqual(['slipway:acme:developer', 'slipway:acme:ledger:viewer']);
+    // kube-apiserver presents OIDC groups with its --oidc-groups-prefix (oidc:).
+    expect(subjects('slipway:namespace-admin')).toEqual(['oidc:slipway:acme:org-admin']);
+    expect(subjects('slipway:developer')).toEqual(['oidc:slipway:acme:ledger:developer']);
+    expect(subjects('slipway:viewer')).toEqual([
+      'oidc:slipway:acme:developer',
+      'oidc:slipway:acme:ledger:viewer',
+    ]);
     expect(find(objects, 'RoleBinding', 'slipway:deployer', 'acme-prod-ledger').subjects).toEqual([
       { kind: 'ServiceAccount', namespace: 'argocd', name: 'slipway-deployer-acme' },
     ]);
