@@ -61,7 +61,7 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
     return 1;
   }
   const tenant = { organization, environment, spec: checked.spec };
-  const files = [...renderTenant(tenant), ...renderPlatform()];
+  const files = [...renderTenant(tenant), ...renderPlatform(checked.spec.kubernetesVersion)];
   let written: string[];
   try {
     written = writeBundle(out, files);

@@ -73,8 +73,16 @@ export const PLATFORM_PODS_EXCEPT_DNS = [
 export const PLATFORM_ENTITIES = ['host', 'remote-node', 'kube-apiserver'] as const;
 
 /**
+ * The EC2 instance metadata service. Nodes allow a hop limit of 2, so that the platform's pods
+ * (EBS CSI controller, External Secrets) reach the node role's credentials; tenant pods must not,
+ * and neither must Argo CD, whose repo-server renders tenant repositories.
+ */
+export const INSTANCE_METADATA_CIDR = '169.254.169.254/32';
+
+/**
  * The platform's fence, cluster-wide and independent of any tenant namespace's own policy: tenant
- * pods are denied egress to every platform pod but kube-dns and to the platform entities, and
+ * pods are denied egress to every platform pod but kube-dns, to the platform entities and to the
+ * instance metadata service (Argo CD's pods are denied the metadata service too), and
  * platform pods but kube-dns are denied ingress from tenant pods. Deny-only rules with
  * `enableDefaultDeny` off: they take nothing away from platform components (which no other policy
  * selects, so they keep reaching what they need) and change nothing else for tenants.
@@ -88,7 +96,21 @@ export function platformFencePolicies(labels: Record<string, string>): CiliumClu
         description: 'Tenant pods reach no platform pod but kube-dns, and neither nodes nor the API server',
         endpointSelector: TENANT_PODS,
         enableDefaultDeny: noDefaultDeny,
-        egressDeny: [{ toEndpoints: PLATFORM_PODS_EXCEPT_DNS }, { toEntities: [...PLATFORM_ENTITIES] }],
+        egressDeny: [
+          { toEndpoints: PLATFORM_PODS_EXCEPT_DNS },
+          { toEntities: [...PLATFORM_ENTITIES] },
+          { toCIDR: [INSTANCE_METADATA_CIDR] },
+        ],
+      },
+    }),
+    new CiliumClusterwideNetworkPolicy({
+      metadata: { name: 'slipway-argocd-metadata-fence', labels },
+      spec: {
+        description:
+          'Argo CD (which renders tenant repositories) never reaches the instance metadata service',
+        endpointSelector: { matchLabels: { [POD_NAMESPACE]: 'argocd' } },
+        enableDefaultDeny: noDefaultDeny,
+        egressDeny: [{ toCIDR: [INSTANCE_METADATA_CIDR] }],
       },
     }),
     new CiliumClusterwideNetworkPolicy({

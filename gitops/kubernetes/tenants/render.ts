@@ -12,6 +12,7 @@ import {
   tenantNamespace,
   validateEnvironmentSpec,
 } from '../../../functions/domain/environment-spec.js';
+import { tenantServicePolicy } from './admission.js';
 import { applicationSet, appProject, type ExpectedApplication, expectedApplications } from './argocd.js';
 import { LABEL_MANAGED_BY, tenantLabels } from './labels.js';
 import { limitRange, namespace, resourceQuota } from './namespaces.js';
@@ -125,17 +126,29 @@ export function renderTenants(inputs: readonly TenantInput[]): ManifestFile[] {
       owners.set(name, owner);
     }
   }
-  return [...inputs.flatMap((input) => renderTenant(input)), ...renderPlatform()];
+  const versions = new Set(inputs.map((input) => input.spec.kubernetesVersion));
+  if (versions.size > 1) {
+    throw new TenantRenderError(
+      `tenants of one cluster name different Kubernetes versions: ${[...versions].join(', ')}`,
+    );
+  }
+  const [version] = versions;
+  return [
+    ...inputs.flatMap((input) => renderTenant(input)),
+    ...(version === undefined ? [] : renderPlatform(version)),
+  ];
 }
 
 /**
- * Cluster-wide objects that belong to no organization: the platform team's cluster-admin binding and
- * the Cilium fence between tenant and platform namespaces.
+ * Cluster-wide objects that belong to no organization: the platform team's cluster-admin binding,
+ * the Cilium fence between tenant and platform namespaces, and the admission policy on tenant
+ * Services (its API version depends on the cluster's Kubernetes version).
  */
-export function renderPlatform(): ManifestFile[] {
+export function renderPlatform(kubernetesVersion: string): ManifestFile[] {
   const labels = { [LABEL_MANAGED_BY]: 'slipway' };
   return [
     { file: 'platform-rbac.yaml', objects: [platformRbac(labels)] },
     { file: 'platform-network-fence.yaml', objects: platformFencePolicies(labels) },
+    { file: 'platform-admission.yaml', objects: tenantServicePolicy(kubernetesVersion, labels) },
   ];
 }

@@ -5,7 +5,8 @@
  * kube-apiserver, world). Selectors follow Kubernetes label-selector semantics (matchLabels, and
  * matchExpressions In / NotIn / Exists / DoesNotExist; NotIn holds when the key is absent), and a
  * deny rule that matches wins over any allow rule, as Cilium documents. Allow rules, ports and
- * CIDRs are not modelled: this answers "does the fence deny A -> B", nothing more.
+ * are not modelled; CIDR peers (toCIDR / fromCIDR) match an endpoint outside the cluster by its IPv4
+ * address: this answers "does the fence deny A -> B", nothing more.
  */
 
 export type Labels = Readonly<Record<string, string>>;
@@ -19,6 +20,18 @@ export interface Endpoint {
   readonly labels: Labels;
   /** The reserved entity the endpoint is, if it is not a pod. */
   readonly entity?: string;
+  /** An address outside the cluster (world), matched by CIDR rules. */
+  readonly ip?: string;
+}
+
+const ipv4 = (address: string): number =>
+  address.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+
+/** Whether the IPv4 ADDRESS lies in CIDR (a.b.c.d/n). */
+export function inCidr(address: string, cidr: string): boolean {
+  const [base = '', bits = '32'] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipv4(address) / size) === Math.floor(ipv4(base) / size);
 }
 
 export function selects(selector: Selector, labels: Labels): boolean {
@@ -44,8 +57,8 @@ export function selects(selector: Selector, labels: Labels): boolean {
 
 interface Rule {
   endpointSelector?: Selector;
-  egressDeny?: { toEndpoints?: Selector[]; toEntities?: string[] }[];
-  ingressDeny?: { fromEndpoints?: Selector[]; fromEntities?: string[] }[];
+  egressDeny?: { toEndpoints?: Selector[]; toEntities?: string[]; toCIDR?: string[] }[];
+  ingressDeny?: { fromEndpoints?: Selector[]; fromEntities?: string[]; fromCIDR?: string[] }[];
 }
 
 /** The rules of CiliumClusterwideNetworkPolicy objects (`spec` and every `specs` entry). */
@@ -56,9 +69,16 @@ export function rulesOf(policies: readonly { spec?: unknown; specs?: unknown }[]
   ]);
 }
 
-const peerMatches = (endpoint: Endpoint, selectors: Selector[] = [], entities: string[] = []) =>
+const peerMatches = (
+  endpoint: Endpoint,
+  selectors: Selector[] = [],
+  entities: string[] = [],
+  cidrs: string[] = [],
+) =>
   endpoint.entity !== undefined
-    ? entities.includes(endpoint.entity) || entities.includes('all')
+    ? entities.includes(endpoint.entity) ||
+      entities.includes('all') ||
+      (endpoint.ip !== undefined && cidrs.some((cidr) => inCidr(endpoint.ip ?? '', cidr)))
     : selectors.some((selector) => selects(selector, endpoint.labels));
 
 /** Whether some rule denies FROM -> TO, either as FROM's egress or as TO's ingress. */
@@ -70,9 +90,13 @@ export function isDenied(rules: readonly Rule[], from: Endpoint, to: Endpoint): 
   return rules.some(
     (rule) =>
       (applies(rule, from) &&
-        (rule.egressDeny ?? []).some((deny) => peerMatches(to, deny.toEndpoints, deny.toEntities))) ||
+        (rule.egressDeny ?? []).some((deny) =>
+          peerMatches(to, deny.toEndpoints, deny.toEntities, deny.toCIDR),
+        )) ||
       (applies(rule, to) &&
-        (rule.ingressDeny ?? []).some((deny) => peerMatches(from, deny.fromEndpoints, deny.fromEntities))),
+        (rule.ingressDeny ?? []).some((deny) =>
+          peerMatches(from, deny.fromEndpoints, deny.fromEntities, deny.fromCIDR),
+        )),
   );
 }
 
@@ -92,3 +116,10 @@ export function podEndpoint(namespace: string, namespaceLabels: Labels, podLabel
 }
 
 export const entity = (name: string): Endpoint => ({ labels: { [`reserved:${name}`]: '' }, entity: name });
+
+/** An address outside the cluster: Cilium gives it the world identity (and CIDR labels). */
+export const worldAddress = (ip: string): Endpoint => ({
+  labels: { 'reserved:world': '' },
+  entity: 'world',
+  ip,
+});

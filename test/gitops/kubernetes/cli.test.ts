@@ -82,6 +82,7 @@ describe('render-tenants CLI', () => {
         'cluster-rbac-acme.yaml',
         'kustomization.yaml',
         'namespace-acme-prod-payments.yaml',
+        'platform-admission.yaml',
         'platform-network-fence.yaml',
         'platform-rbac.yaml',
       ].sort(),

@@ -5,7 +5,7 @@ import { toYaml } from '../../../gitops/kubernetes/tenants/bundle.js';
 import { renderTenants, type TenantInput } from '../../../gitops/kubernetes/tenants/render.js';
 import { validSpec } from '../../support/fixtures.js';
 import { isResourcePermitted, type ManifestObject, type ProjectSpec } from './argocd-project-rules.js';
-import { entity, isDenied, podEndpoint, rulesOf } from './cilium-rules.js';
+import { entity, inCidr, isDenied, podEndpoint, rulesOf, worldAddress } from './cilium-rules.js';
 import { type KubeObject, parseYamlObjects } from './models.js';
 import { isAllowed } from './rbac-rules.js';
 
@@ -214,11 +214,26 @@ describe('the cluster-wide Cilium fence', () => {
     expect(isDenied(rules, tenant, entity(name))).toBe(true);
   });
 
+  const metadataService = worldAddress('169.254.169.254');
+
+  it('denies tenant pods and Argo CD the instance metadata service, and leaves it to the EBS CSI controller', () => {
+    expect(inCidr('169.254.169.254', '169.254.169.254/32')).toBe(true);
+    expect(inCidr('169.254.169.253', '169.254.169.254/32')).toBe(false);
+    expect(inCidr('10.20.3.4', '10.20.0.0/16')).toBe(true);
+    expect(isDenied(rules, tenant, metadataService)).toBe(true);
+    expect(isDenied(rules, platform['argocd-repo-server'], metadataService)).toBe(true);
+    expect(isDenied(rules, platform['argocd-server'], metadataService)).toBe(true);
+    expect(isDenied(rules, platform['ebs-csi-controller'], metadataService)).toBe(false);
+    expect(isDenied(rules, tenant, worldAddress('203.0.113.7'))).toBe(false);
+  });
+
   it('leaves tenants kube-dns and the outside world (their own namespace policy decides), and platform pods everything', () => {
     expect(isDenied(rules, tenant, kubeDns)).toBe(false);
     expect(isDenied(rules, tenant, entity('world'))).toBe(false);
     expect(isDenied(rules, tenant, otherTenant)).toBe(false);
+    const argocd = [platform['argocd-server'], platform['argocd-repo-server']];
     for (const source of [...Object.values(platform), kubeDns]) {
+      if (!argocd.includes(source)) expect(isDenied(rules, source, metadataService)).toBe(false);
       for (const target of [
         ...Object.values(platform),
         kubeDns,

@@ -1,6 +1,10 @@
 import { Application, ApplicationSet, AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { CiliumClusterwideNetworkPolicy, CiliumNetworkPolicy } from '@kubernetes-models/cilium/cilium.io/v2';
 import {
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+} from 'kubernetes-models/admissionregistration.k8s.io/v1';
+import {
   ClusterRole,
   ClusterRoleBinding,
   Role,
@@ -38,6 +42,10 @@ const MODELS: Record<string, ModelConstructor> = {
   'cilium.io/v2/CiliumNetworkPolicy': CiliumNetworkPolicy as unknown as ModelConstructor,
   'cilium.io/v2/CiliumClusterwideNetworkPolicy':
     CiliumClusterwideNetworkPolicy as unknown as ModelConstructor,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy':
+    ValidatingAdmissionPolicy as unknown as ModelConstructor,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding':
+    ValidatingAdmissionPolicyBinding as unknown as ModelConstructor,
   'argoproj.io/v1alpha1/AppProject': AppProject as unknown as ModelConstructor,
   'argoproj.io/v1alpha1/Application': Application as unknown as ModelConstructor,
   'argoproj.io/v1alpha1/ApplicationSet': ApplicationSet as unknown as ModelConstructor,
@@ -57,6 +65,11 @@ export interface KubeObject {
 
 /** Constructs the kubernetes-models class of a plain object and validates it; throws on a schema error. */
 export function validateWithModel(object: KubeObject): void {
+  // The beta admission API (Kubernetes 1.29) has the v1 schema; kubernetes-models only ships v1.
+  if (object.apiVersion === 'admissionregistration.k8s.io/v1beta1') {
+    validateWithModel({ ...object, apiVersion: 'admissionregistration.k8s.io/v1' });
+    return;
+  }
   const Model = MODELS[`${object.apiVersion}/${object.kind}`];
   if (!Model) throw new Error(`no kubernetes-models class for ${object.apiVersion} ${object.kind}`);
   new Model(object).validate();

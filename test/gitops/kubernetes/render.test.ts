@@ -306,6 +306,7 @@ describe('renderTenants', () => {
     const objects = renderTenants([acme(), other]).flatMap((file) => parseYamlObjects(toYaml(file)));
     const fences = objects.filter((object) => object.kind === 'CiliumClusterwideNetworkPolicy');
     expect(fences.map((fence) => fence.metadata.name).sort()).toEqual([
+      'slipway-argocd-metadata-fence',
       'slipway-platform-ingress-fence',
       'slipway-tenant-egress-fence',
     ]);

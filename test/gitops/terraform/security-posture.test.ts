@@ -158,6 +158,9 @@ describe('terraform security posture', () => {
       const metadata = nestedBlocks(node.body, 'metadata_options');
       expect(metadata, `${node.type}.${node.name}`).toHaveLength(1);
       expect(metadata[0]?.http_tokens, `${node.type}.${node.name}`).toBe('required');
+      // One hop for platform pods (EBS CSI controller, External Secrets take the node role); never
+      // more, and tenants are denied the address by the Cilium fence (hostile-tenant.test.ts).
+      expect(metadata[0]?.http_put_response_hop_limit, `${node.type}.${node.name}`).toBe(2);
     }
   });
 

@@ -226,8 +226,8 @@ run "compute" {
   }
 
   assert {
-    condition     = alltrue([for node in aws_instance.this : node.metadata_options[0].http_tokens == "required" && node.metadata_options[0].http_put_response_hop_limit == 1])
-    error_message = "Every node must require IMDSv2 with a hop limit of 1."
+    condition     = alltrue([for node in aws_instance.this : node.metadata_options[0].http_tokens == "required" && node.metadata_options[0].http_put_response_hop_limit == 2 && node.metadata_options[0].http_protocol_ipv6 == "disabled"])
+    error_message = "Every node must require IMDSv2 with a hop limit of 2 (platform pods one hop away, tenants fenced by Cilium) and no IPv6 metadata endpoint."
   }
 
   assert {

@@ -229,12 +229,19 @@ resource "aws_instance" "this" {
     role         = each.value.role
   })
 
-  # IMDSv2 only. Hop limit 1 keeps the instance credentials away from pods: a container is one
-  # network hop further and cannot reach the metadata service.
+  # IMDSv2 only (a token from a PUT with a header, so no GET-only request forgery reaches it),
+  # with a hop limit of 2: a pod is one network hop behind its node, and on this kubeadm cluster
+  # (no EKS Pod Identity, no IRSA webhook) the platform's own pods take their AWS credentials from
+  # the node role through the metadata service - the EBS CSI controller (whose chart has no
+  # host-network option) and External Secrets. With hop limit 1 their token request is dropped and
+  # no volume is ever created. Tenant pods are kept away from 169.254.169.254 by the cluster-wide
+  # Cilium fence (a deny rule no tenant policy can outweigh) and cannot use the host network
+  # (restricted Pod Security), so the wider limit opens the metadata service to platform pods only.
   metadata_options {
     http_endpoint               = "enabled"
     http_tokens                 = "required"
-    http_put_response_hop_limit = 1
+    http_put_response_hop_limit = 2
+    http_protocol_ipv6          = "disabled"
   }
 
   root_block_device {
