@@ -472,6 +472,26 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
       );
     });
 
+    it('tags every EBS volume with the cluster (k8sTagClusterId) and gives the driver the region from the Terraform outputs', () => {
+      const storage = git([
+        '--git-dir',
+        run.bare,
+        'show',
+        `${head(run)}:slipway-managed/acme/prod/platform/storage.yaml`,
+      ])
+        .split(/^---$/m)
+        .map((document) => parseYaml(document) as { kind?: string; spec?: unknown })
+        .find((object) => object?.kind === 'Application') as {
+        spec: { source: { helm: { parameters: { name: string; value: string }[] } } };
+      };
+      // The node role may only touch volumes tagged kubernetes.io/cluster/<cluster name> = owned,
+      // which the driver writes from --k8s-tag-cluster-id: the two must name the same cluster.
+      expect(storage.spec.source.helm.parameters).toEqual([
+        { name: 'controller.k8sTagClusterId', value: 'acme-prod', forceString: true },
+        { name: 'controller.region', value: 'eu-west-1', forceString: true },
+      ]);
+    });
+
     it('reads the tenant repository as public when slipway/acme/gitops-read-credentials does not exist', () => {
       expect(run.calls).toContainEqual(
         expect.stringMatching(

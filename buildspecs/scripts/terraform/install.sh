@@ -28,14 +28,18 @@ release_arch() {
 }
 
 # HashiCorp signs every release's SHA256SUMS with this key (security@hashicorp.com); the key is
-# fetched at build time, but only a key with exactly this fingerprint is accepted.
+# fetched at build time, but only a key with exactly this fingerprint is accepted. The fingerprint is
+# the one HashiCorp publishes on https://www.hashicorp.com/trust/security (C874 011F 0AB4 0511 0D02
+# 1055 3436 5D94 72D7 468F), as HashiCorp's own Dockerfiles and provider tooling pin it.
 HASHICORP_KEY_URL="${HASHICORP_KEY_URL:-https://www.hashicorp.com/.well-known/pgp-key.txt}"
 HASHICORP_KEY_FINGERPRINT="${HASHICORP_KEY_FINGERPRINT:-C874011F0AB405110D02105534365D9472D7468F}"
 
-# Verifies SHA256SUMS against its detached signature with a throwaway keyring holding only the
-# pinned HashiCorp key: a SHA256SUMS file that HashiCorp did not sign is refused.
+# Verifies SHA256SUMS against its detached signature in a throwaway keyring, and accepts the
+# signature only if gpg reports it valid AND made by the pinned key (VALIDSIG's primary-key
+# fingerprint, so a signing subkey of it counts): a key file that carries HashiCorp's key next to
+# another key cannot slip in a SHA256SUMS signed by the other one.
 verify_sums_signature() {
-  local workdir="$1" sums="$2" keyring fingerprints
+  local workdir="$1" sums="$2" keyring fingerprints status signer
   keyring="${workdir}/gnupg"
   mkdir -m 0700 "${keyring}"
   curl -fsSL --retry 3 -o "${workdir}/hashicorp.asc" "${HASHICORP_KEY_URL}"
@@ -45,9 +49,16 @@ verify_sums_signature() {
     error "the key from ${HASHICORP_KEY_URL} is not HashiCorp's release key ${HASHICORP_KEY_FINGERPRINT}"
     return 1
   fi
-  if ! GNUPGHOME="${keyring}" gpg --batch --quiet --trust-model always \
-    --verify "${workdir}/${sums}.sig" "${workdir}/${sums}" 2>/dev/null; then
+  if ! status="$(GNUPGHOME="${keyring}" gpg --batch --quiet --trust-model always --status-fd 1 \
+    --verify "${workdir}/${sums}.sig" "${workdir}/${sums}" 2>/dev/null)"; then
     error "${sums} does not carry a valid signature of HashiCorp's release key"
+    return 1
+  fi
+  # [GNUPG:] VALIDSIG <signing key fpr> <date> <timestamp> <expiry> <version> <reserved> <pk algo>
+  #          <hash algo> <class> <primary key fpr>
+  signer="$(awk '$1 == "[GNUPG:]" && $2 == "VALIDSIG" { print $NF }' <<<"${status}")"
+  if [[ "${signer}" != "${HASHICORP_KEY_FINGERPRINT}" ]]; then
+    error "${sums} is signed by ${signer:-no valid key}, not by HashiCorp's release key ${HASHICORP_KEY_FINGERPRINT}"
     return 1
   fi
   info "verified the signature of ${sums} (key ${HASHICORP_KEY_FINGERPRINT})"

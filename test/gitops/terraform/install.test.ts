@@ -31,7 +31,7 @@ function gpg(home: string, args: readonly string[]) {
 }
 
 /** A releases folder for VERSION: the zip, SHA256SUMS (optionally tampered) and its signature. */
-function releases(name: string, options: { tamper?: boolean } = {}): string {
+function releases(name: string, options: { tamper?: boolean; signer?: string } = {}): string {
   const dir = join(workdir, name);
   const release = join(dir, VERSION);
   mkdirSync(release, { recursive: true });
@@ -45,7 +45,7 @@ function releases(name: string, options: { tamper?: boolean } = {}): string {
     .update(readFileSync(join(release, zip)))
     .digest('hex');
   writeFileSync(join(release, sums), `${digest}  ${zip}\n`);
-  gpg(join(workdir, 'signer'), [
+  gpg(join(workdir, options.signer ?? 'signer'), [
     '--detach-sign',
     '--output',
     join(release, `${sums}.sig`),
@@ -92,6 +92,22 @@ beforeAll(() => {
   writeFileSync(join(workdir, 'signer.asc'), gpg(signer, ['--armor', '--export']));
   fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(gpg(signer, ['--with-colons', '--fingerprint']))?.[1] ?? '';
   expect(fingerprint).toMatch(/^[0-9A-F]{40}$/);
+  // A second key, and a key file that carries it next to the pinned one.
+  const intruder = join(workdir, 'intruder');
+  mkdirSync(intruder, { mode: 0o700 });
+  gpg(intruder, [
+    '--passphrase',
+    '',
+    '--quick-gen-key',
+    'Intruder <x@example.test>',
+    'ed25519',
+    'sign',
+    'never',
+  ]);
+  writeFileSync(
+    join(workdir, 'both.asc'),
+    `${gpg(signer, ['--armor', '--export'])}\n${gpg(intruder, ['--armor', '--export'])}`,
+  );
 });
 
 afterAll(() => {
@@ -116,6 +132,15 @@ describe('buildspecs/scripts/terraform/install.sh', () => {
     const run = install(releases('tampered', { tamper: true }));
     expect(run.status).not.toBe(0);
     expect(run.stderr).toMatch(/does not carry a valid signature/);
+    expect(run.installed).toBe(false);
+  });
+
+  it('refuses a SHA256SUMS signed by another key that came in the same key file as the pinned one', () => {
+    const run = install(releases('intruder', { signer: 'intruder' }), {
+      HASHICORP_KEY_URL: `file://${join(workdir, 'both.asc')}`,
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/is signed by [0-9A-F]{40}, not by HashiCorp's release key/);
     expect(run.installed).toBe(false);
   });
 
