@@ -94,8 +94,8 @@ describe('the tenant Service admission policy', () => {
     expect(policies.map((policy) => policy.metadata.name)).toEqual(['slipway-tenant-services']);
     expect(bindings).toHaveLength(1);
     for (const object of [...policies, ...bindings]) validateWithModel(object);
-    expect((policies[0]?.spec as PolicySpec).failurePolicy).toBe('Fail');
-    expect((bindings[0]?.spec as BindingSpec).validationActions).toEqual(['Deny']);
+    expect((policies[0]?.spec as PolicySpec | undefined)?.failurePolicy).toBe('Fail');
+    expect((bindings[0]?.spec as BindingSpec | undefined)?.validationActions).toEqual(['Deny']);
   });
 
   it.each(fixture('hostile-fields.yaml').map((object) => [object.metadata.name, object] as const))(
