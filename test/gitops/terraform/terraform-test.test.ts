@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,32 +11,113 @@ import { ENVIRONMENT_ROOT, TERRAFORM_ROOT } from './terraform-config.js';
  * environment root, offline: the provider comes from a filesystem mirror of hashicorp/aws
  * (`SLIPWAY_TF_PLUGIN_DIR`, else the image's /opt/tf-plugins). Without the mirror the tests fail
  * and say so; they never fall back to the registry.
+ *
+ * Terraform loads the 700 MB provider for every command and every run block, so each command
+ * runs once: one init of one copy; validate and test side by side; and ONE `terraform test` that
+ * runs the committed tests/graph.tftest.hcl over the real modules next to a mutant test file whose
+ * only run block is graph.tftest.hcl's own "compute" block (copied from the file, not retyped),
+ * pointed at a copy of modules/compute that stops requiring IMDSv2. The committed file must pass
+ * as a whole, and the mutant must fail on exactly that assertion.
  */
 const PROVIDER_PATH = 'registry.terraform.io/hashicorp/aws';
 const MIRROR = process.env.SLIPWAY_TF_PLUGIN_DIR ?? '/opt/tf-plugins';
+const GRAPH_TESTS = 'tests/graph.tftest.hcl';
+const MUTANT_TESTS = 'tests/mutant-compute-without-imdsv2.tftest.hcl';
+const MUTANT_MODULE = 'compute-without-imdsv2';
+const MUTANT_RUN = 'compute_without_imdsv2';
+const IMDSV2_REQUIRED = 'http_tokens                 = "required"';
+
+interface Result {
+  readonly status: number | null;
+  readonly output: string;
+}
 
 let terraform = '';
 let workdir = '';
 let root = '';
+let validate: Result;
+let test: Result;
 
-function tf(args: readonly string[], cwd = root) {
-  const result = spawnSync(terraform, args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH,
-      HOME: workdir,
-      CHECKPOINT_DISABLE: '1',
-      TF_IN_AUTOMATION: '1',
-      TF_INPUT: '0',
-      // No user CLI configuration: nothing may point Terraform at a registry or another mirror.
-      TF_CLI_CONFIG_FILE: '/dev/null',
-    },
-  });
+function tfEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: workdir,
+    CHECKPOINT_DISABLE: '1',
+    TF_IN_AUTOMATION: '1',
+    TF_INPUT: '0',
+    // No user CLI configuration: nothing may point Terraform at a registry or another mirror.
+    TF_CLI_CONFIG_FILE: '/dev/null',
+  };
+}
+
+function tf(args: readonly string[], cwd = root): Result {
+  const result = spawnSync(terraform, args, { cwd, encoding: 'utf8', env: tfEnv() });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
-beforeAll(() => {
+/** The same as tf(), without blocking: validate and test share the one initialised copy. */
+function tfAsync(args: readonly string[], cwd = root): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(terraform, args, { cwd, env: tfEnv() });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, output }));
+  });
+}
+
+/** The text of one top-level `run "<name>" { ... }` block of a .tftest.hcl file. */
+function runBlock(source: string, name: string): string {
+  const start = source.indexOf(`\nrun "${name}" {`);
+  expect(start, `run "${name}" in ${GRAPH_TESTS}`).toBeGreaterThanOrEqual(0);
+  const end = source.indexOf('\n}\n', start);
+  return source.slice(start + 1, end < 0 ? source.length : end + 3);
+}
+
+/** Writes the mutant module and the mutant test file into the copy (before init installs them). */
+function writeMutant(terraformCopy: string): void {
+  const compute = join(terraformCopy, 'modules/compute');
+  const mutantModule = join(terraformCopy, 'modules', MUTANT_MODULE);
+  cpSync(compute, mutantModule, { recursive: true });
+  const original = readFileSync(join(compute, 'main.tf'), 'utf8');
+  const mutated = original.replace(IMDSV2_REQUIRED, 'http_tokens = "optional"');
+  expect(mutated, `modules/compute/main.tf no longer holds ${IMDSV2_REQUIRED}`).not.toBe(original);
+  writeFileSync(join(mutantModule, 'main.tf'), mutated);
+
+  const graph = readFileSync(join(terraformCopy, ENVIRONMENT_ROOT, GRAPH_TESTS), 'utf8');
+  // The file's own provider mock and variables (everything before its first run block) ...
+  const header = graph.slice(0, graph.indexOf('\nrun "') + 1);
+  // ... and its compute run block, renamed and pointed at the mutant module.
+  const computeRun = runBlock(graph, 'compute');
+  const mutantRun = computeRun
+    .replace('run "compute" {', `run "${MUTANT_RUN}" {`)
+    .replace('"./../modules/compute"', `"./../modules/${MUTANT_MODULE}"`);
+  expect(mutantRun).toContain(`./../modules/${MUTANT_MODULE}`);
+  writeFileSync(join(terraformCopy, ENVIRONMENT_ROOT, MUTANT_TESTS), `${header}${mutantRun}`);
+}
+
+/** The lines terraform test printed between "<file>... in progress" and "<file>... <verdict>". */
+function fileSection(output: string, file: string): { runs: string[]; verdict: string } {
+  const runs: string[] = [];
+  let inside = false;
+  let verdict = '';
+  for (const line of output.split('\n')) {
+    if (line === `${file}... in progress`) inside = true;
+    else if (inside && /^ {2}run "/.test(line)) runs.push(line.trim());
+    else if (inside && line.startsWith(`${file}... `) && !line.endsWith('tearing down')) {
+      verdict = line.slice(`${file}... `.length);
+      inside = false;
+    }
+  }
+  return { runs, verdict };
+}
+
+beforeAll(async () => {
   terraform = requireTool('terraform', 'terraform >= 1.11 from releases.hashicorp.com');
   if (!existsSync(join(MIRROR, PROVIDER_PATH))) {
     throw new Error(
@@ -51,9 +132,12 @@ beforeAll(() => {
     filter: (path) => !/(\/\.terraform|slipway\.auto\.tfvars\.json|tfplan)$/.test(path),
   });
   root = join(workdir, 'terraform', ENVIRONMENT_ROOT);
+  writeMutant(join(workdir, 'terraform'));
   const init = tf(['init', '-backend=false', `-plugin-dir=${MIRROR}`, '-lockfile=readonly', '-no-color']);
   expect(init.status, init.output).toBe(0);
-});
+  // validate reads the root only, so the mutant test file does not change what it checks.
+  [validate, test] = await Promise.all([tfAsync(['validate', '-no-color']), tfAsync(['test', '-no-color'])]);
+}, 600_000);
 
 afterAll(() => {
   if (workdir) rmSync(workdir, { recursive: true, force: true });
@@ -66,35 +150,38 @@ describe('the environment root with the offline provider', () => {
     );
   });
 
-  // Terraform loads the 700 MB provider for each command: generous limits for a loaded machine.
-  it('passes terraform validate', { timeout: 180_000 }, () => {
-    const result = tf(['validate', '-no-color']);
-    expect(result.status, result.output).toBe(0);
-    expect(result.output).toContain('The configuration is valid');
+  it('passes terraform validate', () => {
+    expect(validate.status, validate.output).toBe(0);
+    expect(validate.output).toContain('The configuration is valid');
   });
 
-  it('passes terraform test over the planned graph (no port 22, IMDSv2, tags, private subnets, internal NLB, boundary)', {
-    timeout: 240_000,
-  }, () => {
-    const tests = readdirSync(join(root, 'tests')).filter((name) => name.endsWith('.tftest.hcl'));
-    expect(tests.length).toBeGreaterThan(0);
-    const result = tf(['test', '-no-color']);
-    expect(result.status, result.output).toBe(0);
-    const passed = /Success! (\d+) passed, 0 failed/.exec(result.output);
-    expect(Number(passed?.[1])).toBeGreaterThanOrEqual(8);
+  it('passes terraform test over the planned graph (no port 22, IMDSv2, tags, private subnets, internal NLB, boundary)', () => {
+    const committed = readdirSync(join(TERRAFORM_ROOT, ENVIRONMENT_ROOT, 'tests'))
+      .filter((name) => name.endsWith('.tftest.hcl'))
+      .map((name) => `tests/${name}`);
+    expect(committed).toContain(GRAPH_TESTS);
+    let runs = 0;
+    for (const file of committed) {
+      const section = fileSection(test.output, file);
+      expect(section.verdict, `${file}\n${test.output}`).toBe('pass');
+      expect(
+        section.runs.filter((line) => !line.endsWith('... pass')),
+        test.output,
+      ).toEqual([]);
+      runs += section.runs.length;
+    }
+    expect(runs, test.output).toBeGreaterThanOrEqual(8);
   });
 
-  it('fails terraform test when a node stops requiring IMDSv2', { timeout: 240_000 }, () => {
-    const original = readFileSync(join(workdir, 'terraform/modules/compute/main.tf'), 'utf8');
-    const broken = join(workdir, 'broken');
-    // The initialised copy, .terraform included (it only links the mirror's provider): no second init.
-    cpSync(join(workdir, 'terraform'), broken, { recursive: true });
-    const text = original.replace('http_tokens                 = "required"', 'http_tokens = "optional"');
-    expect(text).not.toBe(original);
-    writeFileSync(join(broken, 'modules/compute/main.tf'), text);
-    const result = tf(['test', '-no-color'], join(broken, ENVIRONMENT_ROOT));
-    expect(result.status).not.toBe(0);
-    expect(result.output).toContain('Every node must require IMDSv2');
+  it('fails terraform test when a node stops requiring IMDSv2', () => {
+    const mutant = fileSection(test.output, MUTANT_TESTS);
+    expect(mutant.verdict, test.output).toBe('fail');
+    expect(mutant.runs, test.output).toEqual([`run "${MUTANT_RUN}"... fail`]);
+    // Exactly one assertion failed in the whole run: the IMDSv2 one, on the mutant.
+    expect(test.status).not.toBe(0);
+    expect(test.output.match(/Error: Test assertion failed/g), test.output).toHaveLength(1);
+    expect(test.output).toContain('Every node must require IMDSv2');
+    expect(test.output).toMatch(/Failure! \d+ passed, 1 failed\./);
   });
 
   it('commits linux_amd64 h1: (as computed from the mirror) and zh: archive hashes for the other platforms', () => {
