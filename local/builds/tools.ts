@@ -24,8 +24,9 @@ export interface ToolStatus {
 const TOOLS: ReadonlyArray<Omit<ToolStatus, 'real'>> = [
   {
     tool: 'terraform',
-    runsForReal: 'fmt, init -backend=false with the provider mirror, validate',
-    simulated: 'plan/apply/output: the AWS API is not reachable',
+    runsForReal:
+      'fmt, init -backend=false with the provider mirror, validate, plan+apply of the root against mock_provider "aws" (terraform test)',
+    simulated: 'the AWS API: ids AWS assigns are deterministic stand-ins, state lives in a local folder',
     install: 'terraform 1.11 from releases.hashicorp.com',
   },
   {

@@ -1,37 +1,76 @@
 /**
  * The state machine local mode runs is the one the CDK app synthesizes — never a hand-written copy.
  * Synthesizing takes seconds, so the resolved definition is cached in the data folder, keyed by a
- * hash of everything that shapes it (the CDK app, the workflow's domain contracts and the locked
- * dependency versions): change the CDK app and the next start synthesizes again.
+ * hash of everything that shapes it: the CDK app (infra/), every repository file it imports,
+ * directly or not (the workflow's domain contracts, the API route table that wires handlers, the
+ * table schema), cdk.json and the locked dependency versions. Change any of them and the next
+ * start synthesizes again.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { REPO_ROOT } from '../builds/build-source.js';
 import { type CfnTemplate, definitionFromTemplate } from './definition.js';
 
-const INPUTS = ['infra', 'functions/domain', 'cdk.json', 'package-lock.json'];
+/** Where the CDK app lives, and the files outside it that shape every synthesis. */
+const APP_DIR = 'infra';
+const SETTINGS = ['cdk.json', 'package-lock.json'];
 const CACHE_FILE = 'state-machine.json';
+
+/** Relative module specifiers of static imports, re-exports and dynamic imports. */
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
 
 function filesUnder(path: string): string[] {
   if (!existsSync(path)) return [];
   const entries = readdirSync(path, { withFileTypes: true, recursive: true });
   return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
+    .filter((entry) => entry.isFile() && /\.[cm]?ts$/.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name));
 }
 
-/** Hash of the files the definition is synthesized from. */
+/** The source file a relative import names (`./x.js` is written for `./x.ts`), inside the root. */
+function resolveImport(root: string, from: string, specifier: string): string | undefined {
+  const target = resolve(dirname(from), specifier);
+  if (!target.startsWith(root + sep) || target.includes(`${sep}node_modules${sep}`)) return undefined;
+  const candidates = [
+    target.replace(/\.([cm]?)js$/, '.$1ts'),
+    target,
+    `${target}.ts`,
+    join(target, 'index.ts'),
+  ];
+  return candidates.find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
+}
+
+/**
+ * The files the definition is synthesized from, sorted: every TypeScript file under infra/, every
+ * repository file those import (followed transitively), and the settings files that exist.
+ */
+export function definitionSources(root = REPO_ROOT): string[] {
+  const seen = new Set<string>();
+  const pending = filesUnder(join(root, APP_DIR));
+  while (pending.length > 0) {
+    const file = pending.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const imported = resolveImport(root, file, match[1] as string);
+      if (imported && !seen.has(imported)) pending.push(imported);
+    }
+  }
+  const settings = SETTINGS.map((name) => join(root, name)).filter(existsSync);
+  return [...seen, ...settings].map((file) => relative(root, file)).sort();
+}
+
+/** Hash of the files the definition is synthesized from (names and contents). */
 export function definitionSourceHash(root = REPO_ROOT): string {
   const hash = createHash('sha256');
-  for (const input of INPUTS) {
-    const absolute = join(root, input);
-    const files = existsSync(absolute) && !absolute.endsWith('.json') ? filesUnder(absolute) : [absolute];
-    for (const file of files.filter(existsSync)) {
-      hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
-    }
+  for (const file of definitionSources(root)) {
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(root, file)))
+      .update('\0');
   }
   return hash.digest('hex');
 }
@@ -54,9 +93,19 @@ export interface LoadedDefinition {
   readonly cached: boolean;
 }
 
-export async function loadDefinition(dataDir: string): Promise<LoadedDefinition> {
+export interface LoadDefinitionOptions {
+  /** The checkout whose CDK app is hashed (tests point it at a small copy). */
+  readonly sourceRoot?: string;
+  /** Produces the definition when the cache misses (default: synthesize the CDK app). */
+  readonly synthesize?: () => Promise<StateMachineDefinition>;
+}
+
+export async function loadDefinition(
+  dataDir: string,
+  options: LoadDefinitionOptions = {},
+): Promise<LoadedDefinition> {
   const file = join(dataDir, CACHE_FILE);
-  const key = definitionSourceHash();
+  const key = definitionSourceHash(options.sourceRoot ?? REPO_ROOT);
   if (existsSync(file)) {
     try {
       const stored = JSON.parse(readFileSync(file, 'utf8')) as { key?: unknown; definition?: unknown };
@@ -67,7 +116,7 @@ export async function loadDefinition(dataDir: string): Promise<LoadedDefinition>
       // An unreadable cache is synthesized again.
     }
   }
-  const definition = await synthesize();
+  const definition = await (options.synthesize ?? synthesize)();
   writeFileSync(file, JSON.stringify({ key, definition }));
   return { definition, cached: false };
 }

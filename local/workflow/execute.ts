@@ -56,6 +56,23 @@ export function localTaskHandlers(handlers: WorkflowTaskHandlers): Record<string
   return map;
 }
 
+const machines = new WeakMap<StateMachineDefinition, StateMachine>();
+
+/**
+ * The interpreter of a definition, built (and its ASL validated, which costs far more than a short
+ * run) once per definition object. Sharing it between executions, concurrent ones included, is
+ * safe: `run` keeps everything of an execution (input, context, events, abort signal) in its own
+ * objects and only reads the definition and the validation options from the instance.
+ */
+export function stateMachineFor(definition: StateMachineDefinition): StateMachine {
+  let machine = machines.get(definition);
+  if (!machine) {
+    machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    machines.set(definition, machine);
+  }
+  return machine;
+}
+
 /**
  * Executes the synthesized definition with aws-local-stepfunctions. Every Task state must have a
  * local handler: a state without one would call real AWS, so it is refused before the run starts.
@@ -89,9 +106,7 @@ export async function executeWorkflow(
       (input: Json) => handle(input) as Promise<Json>,
     ]),
   );
-  const machine = new StateMachine(definition, {
-    validationOptions: { checkArn: true, checkPaths: true },
-  });
+  const machine = stateMachineFor(definition);
   // A round trip through JSON: the execution sees exactly what StartExecution would have carried.
   const name = options.executionName ?? String(input.runId ?? 'local-execution');
   const execution = machine.run(JSON.parse(JSON.stringify(input)) as Json, {

@@ -14,9 +14,11 @@ import { logOf, plain } from './harness.js';
 
 /**
  * The REAL buildspecs/terraform.yml and its scripts, run by the local build runner with the
- * simulators on PATH: fmt, init (provider mirror, no backend) and validate run on the real
- * terraform; plan/apply/output are simulated. Checks the phase contract's exports
- * (docs/phase-contract.md) over two runs of one environment.
+ * simulators on PATH: fmt, init (provider mirror, no backend), validate and a plan+apply of the
+ * whole root against mock_provider "aws" (`terraform test`) run on the real terraform; the state
+ * and the ids only AWS assigns are simulated. Checks the phase contract's exports
+ * (docs/phase-contract.md) over two runs of one environment: the first with the real tools, the
+ * second fully simulated (SLIPWAY_LOCAL_REAL_TOOLS=none).
  */
 const SPEC = {
   tier: 'prod',
@@ -56,12 +58,25 @@ beforeAll(async () => {
     terraformProviderMirror: mirror,
   };
   // Two runs of one environment: the second finds the state the first left and backs it up. The
-  // first runs fmt/init/validate on the real terraform; the second, fully simulated, is faster.
+  // first runs fmt/init/validate and the mock-provider plan+apply on the real terraform; the
+  // second, fully simulated, is faster.
   first = await run(new LocalBuildRunner(options), 'acme.prod.000001.1a2b3c4d');
   second = await run(new LocalBuildRunner({ ...options, realTools: 'none' }), 'acme.prod.000002.5e6f7a8b');
-}, 240_000);
+}, 420_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function outputsPath(runId: string): string {
+  return join(root, 'data', 's3', LOCAL_BUCKETS.artifacts, `acme/prod/runs/${runId}/terraform-outputs.json`);
+}
+
+/** What a run published for the next phases (`terraform output -json`). */
+function publishedOutputs(runId: string): Record<string, { value: unknown; type: unknown }> {
+  return JSON.parse(readFileSync(outputsPath(runId), 'utf8')) as Record<
+    string,
+    { value: unknown; type: unknown }
+  >;
+}
 
 function run(runner: LocalBuildRunner, runId: string): Promise<BuildResult> {
   return runner.build('terraform', {
@@ -101,15 +116,61 @@ describe('buildspecs/terraform.yml in the local build runner', () => {
     // Real terraform ran what works offline (the committed lock file checked against the mirror);
     // the rest says it is simulated.
     expect(log).toContain('Success! The configuration is valid.');
+    expect(log).toContain('the real terraform plans and applies the root against mock_provider "aws"');
+    expect(log).toMatch(/"local_apply"\.\.\. pass/);
+    expect(log).toMatch(
+      /Saved the plan to: tfplan \((\d{2,}) resources planned and applied against mock_provider "aws"\)/,
+    );
     expect(log).toContain('[simulated] terraform apply');
     expect(log).toContain('[simulated] aws s3 cp');
     expect(logOf(second.Build)).toContain('[simulated] terraform validate: not run');
   });
 
+  it('publishes the outputs the mock-provider run computed from the real graph, with distinct ids', () => {
+    const outputs = publishedOutputs('acme.prod.000001.1a2b3c4d');
+    const values = Object.fromEntries(Object.entries(outputs).map(([name, { value }]) => [name, value]));
+    // Every output of outputs.tf, each as the real graph typed it.
+    const declared = [
+      ...readFileSync(join(REPO_ROOT, 'gitops/terraform/environment/outputs.tf'), 'utf8').matchAll(
+        /^output "([^"]+)"/gm,
+      ),
+    ].map((match) => match[1]);
+    expect(Object.keys(outputs).sort()).toEqual(declared.sort());
+    expect(outputs.control_plane_instance_ids?.type).toEqual(['tuple', ['string', 'string', 'string']]);
+    // prod: one NAT gateway in each of 3 zones (tiers.tf) — a count only the evaluated graph
+    // knows (the fully simulated apply reports a single address).
+    const ipv4 = z.string().regex(/^203\.0\.113\.\d{1,3}$/);
+    expect(z.array(ipv4).length(3).parse(values.nat_public_ips)).toHaveLength(3);
+    expect(z.array(z.string().startsWith('subnet-')).length(3).parse(values.private_subnet_ids)).toHaveLength(
+      3,
+    );
+    // The mock provider gives every instance one id; the published ones are distinct and shaped.
+    const instances = z.array(z.string().regex(/^i-[0-9a-f]{17}$/));
+    const nodes = [
+      ...instances.length(3).parse(values.control_plane_instance_ids),
+      ...instances.length(2).parse(values.worker_instance_ids),
+    ];
+    expect(new Set(nodes).size).toBe(5);
+    expect(values).toMatchObject({
+      cluster_name: 'acme-prod',
+      region: 'eu-west-1',
+      kubernetes_version: '1.30',
+      cilium_version: '1.16',
+      pod_cidr: '10.244.0.0/16',
+      service_cidr: '10.96.0.0/12',
+      api_port: 6443,
+      ansible_inventory: { control_plane: nodes.slice(0, 3), workers: nodes.slice(3) },
+    });
+    expect(values.node_role_name).toMatch(/^acme-prod-node-[0-9a-f]{26}$/);
+    // The ids are the simulator's deterministic ones: the fully simulated second run has the same.
+    const simulated = publishedOutputs('acme.prod.000002.5e6f7a8b');
+    expect(simulated.control_plane_instance_ids?.value).toEqual(values.control_plane_instance_ids);
+    expect(simulated.vpc_id?.value).toEqual(values.vpc_id);
+  });
+
   it('publishes outputs the ansible phase can build its inventory from', () => {
-    const s3 = join(root, 'data', 's3', LOCAL_BUCKETS.artifacts);
-    const outputsFile = join(s3, 'acme/prod/runs/acme.prod.000002.5e6f7a8b/terraform-outputs.json');
-    const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, { value: unknown }>;
+    const outputsFile = outputsPath('acme.prod.000002.5e6f7a8b');
+    const outputs = publishedOutputs('acme.prod.000002.5e6f7a8b');
     const contract = JSON.parse(
       readFileSync(join(REPO_ROOT, 'gitops/terraform/ansible-outputs.json'), 'utf8'),
     ) as {

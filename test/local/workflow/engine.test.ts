@@ -14,13 +14,14 @@ import {
   type LocalWorkflowEngineOptions,
   openLocalWorkflowEngine,
 } from '../../../local/workflow/engine.js';
+import { stateMachineFor } from '../../../local/workflow/execute.js';
 import { EXECUTIONS_FILE } from '../../../local/workflow/execution-journal.js';
 import { inProcessHandlers } from '../../../local/workflow/in-process-handlers.js';
 import { localRunStarter, localSfnClient } from '../../../local/workflow/local-sfn-client.js';
 import { executionStatusChangeEvent } from '../../../local/workflow/status-change-event.js';
 import { FakeBuilds } from '../../support/fake-builds.js';
 import { type SeededRun, seedRun, startSeeded, workflowInput } from '../../support/fixtures.js';
-import { startWorkflowHarness, type WorkflowHarness } from '../../support/workflow-harness.js';
+import { runWorkflow, startWorkflowHarness, type WorkflowHarness } from '../../support/workflow-harness.js';
 
 /** Holds every build until opened, so a test can act while an execution is RUNNING. */
 class Gate {
@@ -380,5 +381,81 @@ describe('local run starter (the API handlers’ RunStarter on the local engine)
     ).rejects.toMatchObject({
       name: 'ExecutionDoesNotExist',
     });
+  });
+});
+
+/**
+ * One aws-local-stepfunctions StateMachine per definition (its ASL validated once), shared by
+ * every execution: concurrent executions of the synthesized workflow, held at their terraform
+ * builds until all of them are there and let go in reverse order, each end as its own run says,
+ * with its own builds and records.
+ */
+/** Holds builds until `size` of them wait, then lets them go last first. */
+class Barrier {
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly size: number) {}
+  arrive(): Promise<void> {
+    const passed = new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.waiting.length === this.size) for (const release of [...this.waiting].reverse()) release();
+    return passed;
+  }
+}
+
+describe('the state machine shared by executions', () => {
+  it('runs several executions at once, each with its own input, builds and outcome', async () => {
+    const count = 6;
+    const failing = 2;
+    const runs: SeededRun[] = [];
+    for (let i = 0; i < count; i++)
+      runs.push(await startSeeded(harness.observer, await seedRun(harness.observer)));
+    const barrier = new Barrier(count);
+    const builds = runs.map(() => new FakeBuilds());
+    builds[failing]?.failNext('ansible');
+    const seen = runs.map(() => [] as Array<{ phase: PhaseName; runId: string | undefined }>);
+
+    const executions = await Promise.all(
+      runs.map((run, i) => {
+        const own = builds[i] as FakeBuilds;
+        return runWorkflow(harness, workflowInput(run), own, {
+          build: async (phase, parameters) => {
+            if (phase === 'terraform') await barrier.arrive();
+            const overrides = (
+              parameters as { EnvironmentVariablesOverride: Array<{ Name: string; Value: string }> }
+            ).EnvironmentVariablesOverride;
+            seen[i]?.push({ phase, runId: overrides.find((v) => v.Name === 'SLIPWAY_RUN_ID')?.Value });
+            return own.build(phase, parameters);
+          },
+        });
+      }),
+    );
+
+    for (const [i, execution] of executions.entries()) {
+      const run = runs[i] as SeededRun;
+      const expected = i === failing ? 'FAILED' : 'SUCCEEDED';
+      expect(execution.status, `execution ${i}`).toBe(expected);
+      // Every build an execution started carried its own run id, in phase order.
+      expect(seen[i]?.every((build) => build.runId === run.runId)).toBe(true);
+      expect(seen[i]?.map((build) => build.phase)).toEqual(
+        i === failing ? ['terraform', 'ansible'] : ['terraform', 'ansible', 'argocd-bootstrap'],
+      );
+      // Each execution's history is its own: one start, one end.
+      expect(execution.events.filter((event) => event.type === 'ExecutionStarted')).toHaveLength(1);
+      expect(
+        execution.events.filter(
+          (event) => event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed',
+        ),
+      ).toHaveLength(1);
+      const stored = await harness.observer.getRun(run.runId);
+      expect(stored?.status, `run ${i}`).toBe(expected);
+      expect(stored?.phases.ansible?.status).toBe(i === failing ? 'FAILED' : 'SUCCEEDED');
+    }
+  }, 120_000);
+
+  // After the executions: building a second machine validates its ASL synchronously for a while.
+  it('is built once per definition', () => {
+    expect(stateMachineFor(harness.definition)).toBe(stateMachineFor(harness.definition));
+    expect(stateMachineFor(structuredClone(harness.definition))).not.toBe(
+      stateMachineFor(harness.definition),
+    );
   });
 });

@@ -1,0 +1,17 @@
+# The outputs of the environment root whose values only AWS assigns (ids, DNS names, addresses),
+# for the terraform simulator: deterministic stand-ins of the right shape, from the root's tfvars
+# ($vars) and the ids the simulator derived from them ($ids, see simulated_ids).
+def aws_assigned($vars; $ids):
+  ($vars.organization + "-" + $vars.environment) as $cluster
+  | {
+      vpc_id: ("vpc-" + $ids.vpc),
+      api_endpoint: ("internal-" + $cluster + "-api-" + $ids.nlb + ".elb." + $vars.region + ".amazonaws.com"),
+      api_nlb_arn: ("arn:aws:elasticloadbalancing:" + $vars.region + ":123456789012:loadbalancer/net/" + $cluster + "-api/" + $ids.nlb),
+      control_plane_instance_ids: $ids.control_plane,
+      worker_instance_ids: $ids.workers,
+      ansible_inventory: {control_plane: $ids.control_plane, workers: $ids.workers},
+      private_subnet_ids: $ids.subnets,
+      nat_public_ips: $ids.nat_ips,
+      # The node role's name_prefix (modules/compute) plus the 26 characters AWS appends.
+      node_role_name: ($cluster + "-node-" + $ids.role)
+    };
