@@ -8,7 +8,7 @@
  * Every loop is bounded in count and time; the child process is killed by its pid at the end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_DEFINITION } from '../functions/adapters/dynamodb/table-schema.js';
@@ -22,6 +22,8 @@ const LOAD_DEADLINE_MS = 120_000;
 
 export interface LatencyRow {
   readonly name: string;
+  /** The machine's 1-minute load average when the loop ended. */
+  readonly load: number;
   readonly requests: number;
   readonly errors: number;
   readonly perSecond: number;
@@ -31,6 +33,8 @@ export interface LatencyRow {
 
 export interface LocalModeReport {
   readonly firstStartSeconds: number;
+  /** 1-minute load averages when each step ended (first start, second start, provisioning). */
+  readonly loads: { readonly firstStart: number; readonly secondStart: number; readonly provision: number };
   readonly secondStartSeconds: number;
   readonly environments: number;
   readonly refused: number;
@@ -51,6 +55,10 @@ function environmentSpec(index: number): Record<string, unknown> {
     network: { ...(spec.network as object), vpcCidr: `10.30.${index}.0/24` },
     namespaces: [{ name: 'payments', quota: { cpu: '100m', memory: '128Mi', pods: 5 } }],
   };
+}
+
+function loadNow(): number {
+  return loadavg()[0] ?? Number.NaN;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -78,6 +86,7 @@ async function underLoad(name: string, request: () => Promise<boolean>): Promise
   latencies.sort((a, b) => a - b);
   return {
     name,
+    load: loadNow(),
     requests: latencies.length,
     errors,
     perSecond: latencies.length / seconds,
@@ -86,10 +95,10 @@ async function underLoad(name: string, request: () => Promise<boolean>): Promise
   };
 }
 
-async function timedStart(dataDir: string): Promise<{ local: LocalProcess; seconds: number }> {
+async function timedStart(dataDir: string): Promise<{ local: LocalProcess; seconds: number; load: number }> {
   const started = performance.now();
   const local = await startLocalProcess(dataDir);
-  return { local, seconds: (performance.now() - started) / 1000 };
+  return { local, seconds: (performance.now() - started) / 1000, load: loadNow() };
 }
 
 async function stopChild(local: LocalProcess): Promise<void> {
@@ -106,7 +115,7 @@ async function stopChild(local: LocalProcess): Promise<void> {
 async function provisionAtOnce(
   owner: Api,
   count: number,
-): Promise<{ refused: string[]; ready: number; withOneRun: number; seconds: number }> {
+): Promise<{ refused: string[]; ready: number; withOneRun: number; seconds: number; load: number }> {
   const started = performance.now();
   const puts = await Promise.all(
     Array.from({ length: count }, (_, i) =>
@@ -134,13 +143,14 @@ async function provisionAtOnce(
     if (pending.size > 0) await new Promise((wait) => setTimeout(wait, 500));
   }
   const seconds = (performance.now() - started) / 1000;
+  const load = loadNow();
   let withOneRun = 0;
   for (let i = 0; i < count; i++) {
     const { body } = await owner('GET', `/v1/orgs/acme/environments/e${i}/runs`);
     if (Array.isArray(body.items) && body.items.length === 1 && body.cursor === undefined) withOneRun++;
   }
   const ready = [...statuses.values()].filter((status) => status === 'READY').length;
-  return { refused, ready, withOneRun, seconds };
+  return { refused, ready, withOneRun, seconds, load };
 }
 
 async function rawGetItem(): Promise<LatencyRow> {
@@ -211,6 +221,7 @@ export async function measureLocalMode(environments: number): Promise<LocalModeR
       ratio <= 3;
     return {
       firstStartSeconds: first.seconds,
+      loads: { firstStart: first.load, secondStart: second.load, provision: provisioned.load },
       secondStartSeconds: second.seconds,
       environments,
       refused: provisioned.refused.length,
@@ -229,18 +240,18 @@ export async function measureLocalMode(environments: number): Promise<LocalModeR
 
 export function localModeMarkdown(report: LocalModeReport): string {
   const lines = [
-    '| start | to "ready at" (s) |',
-    '| --- | ---: |',
-    `| first \`npm start\` (fresh data folder: synthesis, bundling) | ${report.firstStartSeconds.toFixed(1)} |`,
-    `| second start (same folder, cached definition) | ${report.secondStartSeconds.toFixed(1)} |`,
+    '| start | to "ready at" (s) | load average (1 min) |',
+    '| --- | ---: | ---: |',
+    `| first \`npm start\` (fresh data folder: synthesis, bundling) | ${report.firstStartSeconds.toFixed(1)} | ${report.loads.firstStart.toFixed(1)} |`,
+    `| second start (same folder, cached definition) | ${report.secondStartSeconds.toFixed(1)} | ${report.loads.secondStart.toFixed(1)} |`,
     '',
-    `${report.environments} environments provisioned at once: ${report.refused} PUTs refused, ${report.ready} READY, ${report.withOneRun} with exactly one run, ${report.provisionSeconds.toFixed(1)} s wall time`,
+    `${report.environments} environments provisioned at once: ${report.refused} PUTs refused, ${report.ready} READY, ${report.withOneRun} with exactly one run, ${report.provisionSeconds.toFixed(1)} s wall time (load average ${report.loads.provision.toFixed(1)})`,
     '',
-    `| ${CLIENTS} concurrent clients × ${REQUESTS_PER_CLIENT} requests | requests | errors | per second | p50 (ms) | p99 (ms) |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    `| ${CLIENTS} concurrent clients × ${REQUESTS_PER_CLIENT} requests | requests | errors | per second | p50 (ms) | p99 (ms) | load average (1 min) |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...report.latency.map(
       (row) =>
-        `| ${row.name} | ${row.requests} | ${row.errors} | ${row.perSecond.toFixed(0)} | ${row.p50Ms.toFixed(1)} | ${row.p99Ms.toFixed(1)} |`,
+        `| ${row.name} | ${row.requests} | ${row.errors} | ${row.perSecond.toFixed(0)} | ${row.p50Ms.toFixed(1)} | ${row.p99Ms.toFixed(1)} | ${row.load.toFixed(1)} |`,
     ),
     '',
     `Budget (all READY, one run each, p99 GET environment ≤ 3 × p99 GetItem): ratio ${report.ratio.toFixed(2)}× — ${report.ok ? 'met' : 'BROKEN'}`,

@@ -2,15 +2,17 @@
  * Measures Slipway's budgets (listed in docs/measurements.md) and prints them as Markdown, side by side in one run:
  *   - state transitions, DynamoDB writes and control-plane cost of one run (success and failure);
  *   - each Lambda bundle's size and cold import time (against a DynamoDB-client-only bundle);
- *   - `cdk synth` wall time.
- * Exits 1 when a budget is broken.
+ *   - `cdk synth` wall time;
+ *   - local mode (`npm start` over HTTP), `npm ci` in a fresh clone and a full `npm run demo`.
+ * Exits 1 when a budget is broken (or the demo or `npm ci` fails).
  *
  *   npm run bench               # everything
- *   npm run bench -- workflow   # one part: workflow | bundles | synth | local
+ *   npm run bench -- workflow   # one part: workflow | bundles | synth | local | install | demo
  *   npm run bench -- local --envs 20   # local mode with fewer environments at once (default 50)
  */
 import { spawnSync } from 'node:child_process';
 import { reportBundles } from './bundle-sizes.js';
+import { measureDemo, measureNpmCi, type TimedStep, timedStepsMarkdown } from './install-and-demo.js';
 import { localModeMarkdown, measureLocalMode } from './local-mode.js';
 import { measureWorkflow } from './workflow-budget.js';
 
@@ -76,6 +78,18 @@ if (wants('local')) {
   console.log('\n## Local mode (`npm start` as a child process, HTTP on 127.0.0.1)\n');
   console.log(localModeMarkdown(report));
   broken ||= !report.ok;
+}
+
+const steps: TimedStep[] = [];
+if (wants('install')) steps.push(await measureNpmCi());
+if (wants('demo')) steps.push(await measureDemo());
+if (steps.length > 0) {
+  console.log("\n## A new user's first steps\n");
+  console.log(timedStepsMarkdown(steps));
+  for (const step of steps.filter((failed) => failed.exitCode !== 0)) {
+    broken = true;
+    console.error(`\n${step.command} exited ${step.exitCode ?? 'killed'}; its last lines:\n${step.tail}`);
+  }
 }
 
 process.exitCode = broken ? 1 : 0;
