@@ -134,9 +134,22 @@ export const tenantInput: fc.Arbitrary<TenantInput> = tenantIdentity.chain(({ or
   validSpec(organization, environment).map((spec) => ({ organization, environment, spec })),
 );
 
-/** 2..4 tenants of distinct organizations sharing one cluster. */
-export const tenantsOfOneCluster: fc.Arbitrary<TenantInput[]> = fc.uniqueArray(tenantInput, {
-  minLength: 2,
-  maxLength: 4,
-  selector: (tenant) => tenant.organization,
-});
+/**
+ * 2..4 tenants of distinct organizations sharing one cluster, so running one Kubernetes version
+ * and Cilium (the first tenant's pair; renderTenants refuses a mix).
+ */
+export const tenantsOfOneCluster: fc.Arbitrary<TenantInput[]> = fc
+  .uniqueArray(tenantInput, {
+    minLength: 2,
+    maxLength: 4,
+    selector: (tenant) => tenant.organization,
+  })
+  .map((tenants) => {
+    const first = tenants[0]?.spec;
+    if (!first) return tenants;
+    const { kubernetesVersion, ciliumVersion } = first;
+    return tenants.map((tenant) => ({
+      ...tenant,
+      spec: { ...tenant.spec, kubernetesVersion, ciliumVersion },
+    }));
+  });
