@@ -4,7 +4,7 @@
  * refuse bodies over the gateway's 10 MB limit (413), verify the bearer token like the JWT
  * authorizer (missing, invalid or expired → 401 `{"message":"Unauthorized"}`, the function is
  * never called), build the payload-2.0 event and write the function's result back. A function
- * that throws or runs past the integration timeout is the gateway's 500 or 503.
+ * that throws is the gateway's 500; one that runs past the integration timeout, its 503.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +30,14 @@ export interface LocalRoute {
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** API Gateway's maximum integration timeout for HTTP APIs. */
 export const GATEWAY_TIMEOUT_MS = 30_000;
+/**
+ * How much longer than the integration timeout a function's context says it may run. The route
+ * functions stop themselves a few milliseconds before their context's deadline (middy's early
+ * timeout, a 500); with the same deadline as the gateway's timer, a slow request got a 500 or a
+ * 503 depending on which timer fired first. Deployed, a request that outlives the integration is
+ * the gateway's 503 while the function keeps running: so it is here, always.
+ */
+const FUNCTION_DEADLINE_MARGIN_MS = 1_000;
 
 export interface AccessLogEntry {
   readonly requestId: string;
@@ -179,9 +187,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       { routeKey, pathParameters: match.pathParameters, claims, requestId, now: now() },
     );
     try {
-      const context = localLambdaContext(target.functionName, timeoutMs);
+      const context = localLambdaContext(target.functionName, timeoutMs + FUNCTION_DEADLINE_MARGIN_MS);
       const result = await withTimeout(target.handler(event, context), timeoutMs);
-      if (result === 'timed-out') return { reply: gatewayMessage(503, 'Service Unavailable'), routeKey };
+      if (result === 'timed-out') {
+        onError(
+          new Error(`ran past the ${timeoutMs} ms integration timeout: answered 503, the function runs on`),
+          routeKey,
+        );
+        return { reply: gatewayMessage(503, 'Service Unavailable'), routeKey };
+      }
       return { reply: toHttpReply(result), routeKey };
     } catch (error) {
       onError(error, routeKey);

@@ -81,7 +81,9 @@ async function synthesize(): Promise<StateMachineDefinition> {
     import('aws-cdk-lib'),
     import('../../infra/slipway-stack.js'),
   ]);
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // No bundling and none of the CDK's own template validation (about 20 s of CPU on a loaded
+  // 2-core machine): `cdk synth` and the infra tests validate the template; this needs its ASL.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   const stack = new SlipwayStack(app, 'Slipway', { env: { account: '123456789012', region: 'us-east-1' } });
   const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   return definitionFromTemplate(template);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API_ROUTES, type ApiRoute } from '../../../functions/handlers/api/routes.js';
@@ -316,6 +317,28 @@ describe('local HTTP API server limits', () => {
       });
       expect(response.status).toBe(503);
       expect(response.json()).toEqual({ message: 'Service Unavailable' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers 503, not 500, when a middy function would stop itself at its deadline', async () => {
+    const errors: string[] = [];
+    // middy stops a handler just before its context's deadline (a TimeoutError, a 500 deployed):
+    // the gateway's own timeout must win, as it does in front of a deployed function.
+    const slow = middy(() => new Promise((resolve) => setTimeout(() => resolve({ statusCode: 200 }), 2_000)));
+    const server = await startApiServer({
+      verifyToken: async () => ({ sub: 'x' }),
+      resolveHandler: () => (event, context) => slow(event, context),
+      timeoutMs: 100,
+      onError: (error) => errors.push(String(error)),
+    });
+    try {
+      const response = await send(server.url, 'GET', '/v1/orgs', {
+        headers: [['Authorization', 'Bearer t']],
+      });
+      expect(response.status).toBe(503);
+      expect(errors).toEqual([expect.stringContaining('ran past the 100 ms integration timeout')]);
     } finally {
       await server.close();
     }
