@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -64,17 +64,17 @@ function minimumsOf(capacity: Capacity): Record<string, number> {
   };
 }
 
+const BASE_VARS = {
+  slipway_api_endpoint: 'acme-prod-api-0123456789abcdef.elb.eu-west-1.amazonaws.com',
+  slipway_cluster_name: 'acme-prod',
+  // Outside a cluster inventory the controller itself stands in for the init node.
+  k8s_control_plane_init_host: 'localhost',
+  slipway_oidc_issuer_url: OIDC_ISSUER,
+  slipway_oidc_client_id: '4a5b6c7d8e9f0a1b2c3d4e5f6a',
+};
+
 /** Runs preflight-check.yml against this machine in check mode with the given extra variables. */
 function preflight(sandbox: Sandbox, overrides: Record<string, string | number> = {}): RunResult {
-  const extraVars = {
-    slipway_api_endpoint: 'acme-prod-api-0123456789abcdef.elb.eu-west-1.amazonaws.com',
-    slipway_cluster_name: 'acme-prod',
-    // Outside a cluster inventory the controller itself stands in for the init node.
-    k8s_control_plane_init_host: 'localhost',
-    slipway_oidc_issuer_url: OIDC_ISSUER,
-    slipway_oidc_client_id: '4a5b6c7d8e9f0a1b2c3d4e5f6a',
-    ...overrides,
-  };
   return run(
     'ansible-playbook',
     [
@@ -84,11 +84,54 @@ function preflight(sandbox: Sandbox, overrides: Record<string, string | number> 
       'local',
       '--check',
       '--extra-vars',
-      JSON.stringify(extraVars),
+      JSON.stringify({ ...BASE_VARS, ...overrides }),
       PREFLIGHT,
     ],
     sandbox,
   );
+}
+
+/**
+ * One preflight-check.yml run for many cases: each case is an inventory host (this machine, over a
+ * local connection, standing in for its own init node) whose host variables carry the base inputs
+ * plus the case's own; host variables beat the playbook's group_vars, as the extra vars of
+ * preflight() do. `extraVars` (the role's minimums, which only extra vars beat) apply to every case.
+ * ansible.cfg's any_errors_fatal would stop every host at the first failure: here each host is
+ * judged on its own (ANSIBLE_ANY_ERRORS_FATAL=False), which is the point of one host per case.
+ */
+function preflightCases(
+  sandbox: Sandbox,
+  cases: Record<string, Record<string, string | number>>,
+  extraVars: Record<string, number>,
+): RunResult {
+  const hosts = Object.fromEntries(
+    Object.entries(cases).map(([host, overrides]) => [
+      host,
+      {
+        ansible_connection: 'local',
+        ansible_python_interpreter: '{{ ansible_playbook_python }}',
+        ...BASE_VARS,
+        k8s_control_plane_init_host: host,
+        ...overrides,
+      },
+    ]),
+  );
+  const inventory = join(sandbox.dir, 'preflight-cases.json');
+  writeFileSync(inventory, JSON.stringify({ all: { hosts } }));
+  return run(
+    'ansible-playbook',
+    ['--inventory', inventory, '--check', '--extra-vars', JSON.stringify(extraVars), PREFLIGHT],
+    { ...sandbox, env: { ...sandbox.env, ANSIBLE_ANY_ERRORS_FATAL: 'False' } },
+  );
+}
+
+/** What the run printed about one host: its failures, and its PLAY RECAP line. */
+function hostReport(result: RunResult, host: string): { failures: string; recap: string } {
+  // The default callback prints each host's result as one block, starting at column 0.
+  const blocks = result.stdout.split(/\n(?=\S)/);
+  const failures = blocks.filter((block) => block.startsWith(`fatal: [${host}]`)).join('\n');
+  const recap = blocks.find((block) => new RegExp(`^${host}\\s+: ok=`).test(block)) ?? '';
+  return { failures, recap };
 }
 
 describe('playbooks/preflight-check.yml on localhost in check mode', () => {
@@ -118,15 +161,6 @@ describe('playbooks/preflight-check.yml on localhost in check mode', () => {
     }
   });
 
-  it('passes every role preflight and dry-runs the sysctl and swap settings on a node at exactly the minimums', () => {
-    const result = preflight(sandbox, minimumsOf(host));
-    expect(result.status, result.output).toBe(0);
-    expect(result.stdout).toMatch(/localhost\s+: ok=\d+ .*failed=0/);
-    expect(result.stdout).toMatch(
-      /TASK \[k8s-common : Set the kernel parameters Kubernetes networking needs\]/,
-    );
-  });
-
   it.each([
     ['one vCPU', { vcpus: 1, memoryMb: 0 }],
     ['one MB of memory', { vcpus: 0, memoryMb: 1 }],
@@ -140,7 +174,9 @@ describe('playbooks/preflight-check.yml on localhost in check mode', () => {
     expect(result.stdout).toMatch(CAPACITY_FAILURE);
   });
 
-  it.each([
+  // Every case at this machine's minimums, so the case's own input is the only thing wrong;
+  // plus one host with nothing wrong, which passes and reaches the sysctl and swap dry run.
+  const INPUT_CASES: [string, Record<string, string>, RegExp][] = [
     [
       'a pod CIDR that is not a CIDR',
       { slipway_pod_cidr: 'not-a-cidr' },
@@ -173,12 +209,44 @@ describe('playbooks/preflight-check.yml on localhost in check mode', () => {
       { slipway_api_endpoint: 'https://nlb:6443' },
       /k8s_control_plane_endpoint\s+must\s+be/,
     ],
-  ])('fails on %s', (_case, overrides, message) => {
-    // The yaml callback folds long messages over several lines: the patterns match any whitespace.
-    // The minimums are this machine's, so the case's own input is the only thing wrong.
-    const result = preflight(sandbox, { ...minimumsOf(host), ...overrides });
-    expect(result.status, result.output).not.toBe(0);
-    expect(result.stdout).toMatch(/failed=1/);
-    expect(result.stdout).toMatch(message);
+  ];
+
+  describe('one run, one inventory host per case', () => {
+    let result: RunResult;
+    const hostOf = (index: number) => `case-${index}`;
+
+    beforeAll(() => {
+      result = preflightCases(
+        sandbox,
+        {
+          'at-minimums': {},
+          ...Object.fromEntries(INPUT_CASES.map(([, overrides], index) => [hostOf(index), overrides])),
+        },
+        minimumsOf(host),
+      );
+    });
+
+    it('passes every role preflight and dry-runs the sysctl and swap settings on a node at exactly the minimums', () => {
+      const report = hostReport(result, 'at-minimums');
+      expect(report.failures, result.output).toBe('');
+      expect(report.recap, result.output).toMatch(/failed=0/);
+      const sysctl = result.stdout
+        .split(/\n(?=TASK \[)/)
+        .find((block) =>
+          block.startsWith('TASK [k8s-common : Set the kernel parameters Kubernetes networking needs]'),
+        );
+      expect(sysctl, result.output).toMatch(/^(ok|changed): \[at-minimums\]/m);
+    });
+
+    it.each(INPUT_CASES.map(([name, , message], index) => [name, index, message] as const))(
+      'fails on %s',
+      (_case, index, message) => {
+        // The yaml callback folds long messages over several lines: the patterns match any whitespace.
+        expect(result.status).not.toBe(0);
+        const report = hostReport(result, hostOf(index));
+        expect(report.recap, result.output).toMatch(/failed=1/);
+        expect(report.failures, result.output).toMatch(message);
+      },
+    );
   });
 });
