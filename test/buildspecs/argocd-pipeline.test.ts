@@ -542,7 +542,7 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
   it('accepts slipway-managed Synced at a later commit of another environment that includes ours', () => {
     const run = runPhase('later', {
       scenario: 'later',
-      overrides: { ARGOCD_SYNC_TIMEOUT: '30', ARGOCD_WAIT_SLICE: '2' },
+      overrides: { ARGOCD_SYNC_TIMEOUT: '30', ARGOCD_WAIT_SLICE: '1' },
     });
     expect(run.status, run.output).toBe(0);
     const ours = run.exports.TENANT_MANIFESTS_REVISION ?? '';
@@ -656,15 +656,33 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     expect(head(run)).toBe(run.baseRevision);
   });
 
+  it('keeps the production waits the tests shorten: 6 /readyz attempts 5 s apart, 30 s wait slices, 900 s in all', () => {
+    const script = (name: string) => readFileSync(join(REPO_ROOT, 'buildspecs/scripts/argocd', name), 'utf8');
+    /** The default of a `NAME="$` + `{VARIABLE:-default}"` line. */
+    const defaultOf = (text: string, variable: string) =>
+      new RegExp(`="\\$\\{${variable}:-([^}]*)\\}"$`, 'm').exec(text)?.[1];
+    expect(defaultOf(script('tunnel.sh'), 'ARGOCD_READYZ_ATTEMPTS')).toBe('6');
+    expect(defaultOf(script('tunnel.sh'), 'ARGOCD_READYZ_DELAY')).toBe('5');
+    expect(defaultOf(script('bootstrap.sh'), 'ARGOCD_WAIT_SLICE')).toBe('30');
+    expect(defaultOf(script('bootstrap.sh'), 'ARGOCD_SYNC_TIMEOUT')).toBe('900');
+    expect(buildspec.env.variables).toMatchObject({ ARGOCD_SYNC_TIMEOUT: '900', ARGOCD_WAIT_SLICE: '30' });
+    expect(buildspec.env.variables).not.toHaveProperty('ARGOCD_READYZ_DELAY');
+  });
+
   it('retries /readyz with a bounded delay between attempts, and gives up after the last', () => {
-    const late = runPhase('readyz-late', { scenario: 'converges', overrides: { STUB_READYZ_FAILURES: '2' } });
+    // ARGOCD_READYZ_DELAY takes fractions (the pause is a timed `read`): 0.4 s here, not 5 s.
+    const delay = { ARGOCD_READYZ_DELAY: '0.4' };
+    const late = runPhase('readyz-late', {
+      scenario: 'converges',
+      overrides: { ...delay, STUB_READYZ_FAILURES: '2' },
+    });
     expect(late.status, late.output).toBe(0);
     expect(late.output).toMatch(/^INFO - API server ready through the SSM tunnel \(attempt 3\)$/m);
-    expect(late.output.match(/next attempt in 1s$/gm)).toHaveLength(2);
-    expect(late.seconds).toBeGreaterThanOrEqual(2);
+    expect(late.output.match(/next attempt in 0\.4s$/gm)).toHaveLength(2);
+    expect(late.seconds).toBeGreaterThanOrEqual(0.8);
     const never = runPhase('readyz-never', {
       scenario: 'converges',
-      overrides: { STUB_READYZ_FAILURES: '100', ARGOCD_READYZ_ATTEMPTS: '3' },
+      overrides: { ...delay, STUB_READYZ_FAILURES: '100', ARGOCD_READYZ_ATTEMPTS: '3' },
     });
     expect(never.status).not.toBe(0);
     expect(never.calls.filter((call) => call.includes('get --raw /readyz'))).toHaveLength(3);
