@@ -85,6 +85,12 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
   },
   {
     pattern:
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):secretsmanager:<AWS::Region>:(?:<AWS::AccountId>|\d{12}):secret:slipway\/\*\/\*\/\*$/,
+    reason:
+      "An environment's own secrets (slipway/<org>/<env>/<name>, tagged managed-by=slipway), which its teardown deletes; names exist only at run time.",
+  },
+  {
+    pattern:
       /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):ssm:\*::document\/(SSM-SessionManagerRunShell|AWS-StartPortForwardingSessionToRemoteHost)$/,
     reason:
       "The one AWS-owned session document a phase uses, in whichever allowed region the environment's nodes run.",
@@ -114,6 +120,11 @@ const WILDCARD_RESOURCE_ACTIONS: ReadonlyArray<{
   {
     actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
     reason: 'X-Ray tracing calls take no resource ARN.',
+  },
+  {
+    actions: /^secretsmanager:ListSecrets$/,
+    reason:
+      "ListSecrets supports no resource-level permission (names and metadata only, never values); the ArgoCD teardown lists the environment's secrets by name prefix.",
   },
   {
     actions:

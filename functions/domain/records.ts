@@ -30,7 +30,7 @@ export interface EnvironmentRecord {
   readonly specHash: string;
   /** The lock: present while a run is in progress. */
   readonly activeRunId?: string;
-  /** Last sequence number handed out by `allocateRunSeq`. */
+  /** Sequence number of the last run that took the lock (the next run is `runSeq + 1`). */
   readonly runSeq: number;
   /** The run that took the lock last (kept after release: a finished run never locks again). */
   readonly lastRunId?: string;

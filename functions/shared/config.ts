@@ -21,3 +21,19 @@ export function lazy<T>(build: () => T): () => T {
     return built.value;
   };
 }
+
+/**
+ * Loads a value on first use, once: for an SDK client only a rarer path needs (`await import()`
+ * of its package, so a cold start does not evaluate it). A failed load is not kept: the next
+ * call tries again.
+ */
+export function lazyAsync<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+}

@@ -1,20 +1,18 @@
 /**
  * Wraps a plain handler function in middy with Powertools: the Lambda context in every log
- * line, metrics flushed per invocation, the handler traced. Handlers stay plain functions so
+ * line, metrics flushed per invocation (traces: X-Ray active tracing, see powertools.ts). Handlers stay plain functions so
  * local mode and tests call them directly.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { lazy } from './config.js';
-import { logger, metrics, tracer } from './powertools.js';
+import { logger, metrics } from './powertools.js';
 
 export function lambdaHandler<TEvent, TResult>(handle: (event: TEvent) => Promise<TResult>) {
   const base = async (event: TEvent): Promise<TResult> => handle(event);
   return middy<TEvent, TResult>(base)
     .use(injectLambdaContext(logger, { clearState: true }))
-    .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics));
 }
 

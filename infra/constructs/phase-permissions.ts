@@ -5,6 +5,11 @@ import type { PhaseName } from '../../functions/domain/model.js';
 /** Tag every Slipway-provisioned resource carries (gitops/terraform sets it through default_tags). */
 const MANAGED_BY = { 'aws:ResourceTag/managed-by': 'slipway' };
 const SECRETS_PREFIX = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:slipway/*`;
+/**
+ * An environment's own secrets, `slipway/<org>/<env>/<name>`: at least three segments under
+ * slipway/, so the shared ones (slipway/gitops-credentials, the hook keys) never match.
+ */
+const ENVIRONMENT_SECRETS = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:slipway/*/*/*`;
 // Nodes live in the environment's region (any of environmentRegions): region-wildcard ARNs, and a
 // RequestedRegion condition that limits them to those regions.
 const INSTANCES = `arn:${Aws.PARTITION}:ec2:*:${Aws.ACCOUNT_ID}:instance/*`;
@@ -33,7 +38,9 @@ export interface PhasePermissionsOptions {
  * resource that already has it, so an unrelated resource cannot be adopted by tagging it.
  *
  * Ansible and ArgoCD reach nodes only through SSM sessions on Slipway-tagged instances. Only the
- * ArgoCD phase reads secrets (kubeconfig, webhook tokens, Git credentials).
+ * ArgoCD phase reads secrets (kubeconfig, webhook tokens, Git credentials), and only its teardown
+ * (buildspecs/scripts/teardown/secrets-delete.sh) deletes them: the environment's own secrets,
+ * tagged managed-by=slipway, found by listing names under slipway/<org>/<env>/.
  */
 export function phaseStatements(phase: PhaseName, options: PhasePermissionsOptions): iam.PolicyStatement[] {
   const { environmentRegions } = options;
@@ -50,6 +57,18 @@ export function phaseStatements(phase: PhaseName, options: PhasePermissionsOptio
           sid: 'ReadSlipwaySecrets',
           actions: ['secretsmanager:GetSecretValue'],
           resources: [SECRETS_PREFIX],
+        }),
+        // ListSecrets supports no resource-level permission; it returns names and metadata, never values.
+        new iam.PolicyStatement({
+          sid: 'ListSecretsForTeardown',
+          actions: ['secretsmanager:ListSecrets'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DeleteEnvironmentSecrets',
+          actions: ['secretsmanager:DeleteSecret'],
+          resources: [ENVIRONMENT_SECRETS],
+          conditions: { StringEquals: { 'secretsmanager:ResourceTag/managed-by': 'slipway' } },
         }),
       ];
   }

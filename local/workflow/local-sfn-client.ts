@@ -6,7 +6,6 @@
  * serialized or sent, and no credentials are needed. Other commands are refused by name.
  */
 import { type ServiceOutputTypes, SFNClient } from '@aws-sdk/client-sfn';
-import type { Repository } from '../../functions/adapters/dynamodb/repository.js';
 import { createRunStarter, type RunStarter } from '../../functions/adapters/sfn/run-starter.js';
 import type { LocalWorkflowEngine } from './engine.js';
 import { answerSfnOperation, SFN_OPERATIONS } from './sfn-operations.js';
@@ -28,15 +27,8 @@ export function localSfnClient(engine: LocalWorkflowEngine): SFNClient {
 }
 
 /** The run starter of the API handlers, starting executions on the local engine (name = run id). */
-export function localRunStarter(
-  engine: LocalWorkflowEngine,
-  repository: Pick<Repository, 'allocateRunSeq'>,
-): RunStarter {
-  return createRunStarter({
-    client: localSfnClient(engine),
-    stateMachineArn: engine.stateMachineArn,
-    repository,
-  });
+export function localRunStarter(engine: LocalWorkflowEngine): RunStarter {
+  return createRunStarter({ client: localSfnClient(engine), stateMachineArn: engine.stateMachineArn });
 }
 
 async function answer(

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthSlipway } from '../support/synth.js';
 
@@ -5,6 +7,53 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown;
 type Policy = { Properties: { PolicyDocument: { Statement: Statement[] }; Roles: Array<{ Ref: string }> } };
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
+
+/**
+ * The scripts a buildspec runs (`bash buildspecs/scripts/...`) and, transitively, the ones they
+ * `source` ("$(dirname "${BASH_SOURCE[0]}")/x.sh").
+ */
+function scriptsOf(buildspec: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const [, relative] of text.matchAll(
+      /^\s*source "\$\(dirname "\$\{BASH_SOURCE\[0\]\}"\)\/([^"]+)"/gm,
+    )) {
+      visit(path.normalize(path.join(path.dirname(file), relative ?? '')));
+    }
+  };
+  for (const [script] of readFileSync(buildspec, 'utf8').matchAll(/buildspecs\/scripts\/[\w/.-]+\.sh/g))
+    visit(script);
+  return [...seen];
+}
+
+/** `aws secretsmanager list-secrets` → `secretsmanager:ListSecrets`; `aws s3 cp s3://… file` → `s3:GetObject`. */
+function iamActionsOfCalls(script: string): string[] {
+  // Continuation lines joined; comments and `require_cmd aws jq …` (a list of tools) are no calls.
+  const text = readFileSync(script, 'utf8')
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line) && !/\brequire_cmd\b/.test(line))
+    .join('\n');
+  const actions: string[] = [];
+  for (const [, service = '', command = '', rest = ''] of text.matchAll(
+    /\baws ([a-z0-9-]+) ([a-z][a-z0-9-]*)([^\n]*)/g,
+  )) {
+    if (service === 's3' && command === 'cp') {
+      actions.push(/^\s*"?s3:\/\//.test(rest) ? 's3:GetObject' : 's3:PutObject');
+    } else {
+      const operation = command.replace(/(^|-)([a-z])/g, (_m, _dash, letter: string) => letter.toUpperCase());
+      actions.push(`${service}:${operation}`);
+    }
+  }
+  return actions;
+}
+
+/** An Allow statement's action pattern (`ec2:Describe*`, `s3:GetObject*`) covers `action`. */
+const covers = (pattern: string, action: string) =>
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(action);
 const resourcesOf = (statement: Statement) => [statement.Resource].flat();
 
 describe('IAM scoping', () => {
@@ -187,5 +236,45 @@ describe('IAM scoping', () => {
       .flatMap(actionsOf)
       .filter((a) => a.startsWith('dynamodb:'));
     expect(alertActions.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+  });
+
+  it('lets only the ArgoCD phase delete secrets: its environment-shaped, Slipway-tagged ones, listed on * (no resource scoping exists)', () => {
+    for (const prefix of ['PhaseProjectsterraformRole', 'PhaseProjectsansibleRole']) {
+      const actions = statementsOfRole(prefix).flatMap(actionsOf);
+      expect(actions, prefix).not.toContain('secretsmanager:DeleteSecret');
+      expect(actions, prefix).not.toContain('secretsmanager:ListSecrets');
+    }
+    const argocd = statementsOfRole('PhaseProjectsargocdbootstrapRole');
+    const deletes = argocd.filter((s) => actionsOf(s).includes('secretsmanager:DeleteSecret'));
+    expect(deletes).toHaveLength(1);
+    expect(actionsOf(deletes[0] as Statement)).toEqual(['secretsmanager:DeleteSecret']);
+    expect(JSON.stringify(deletes[0]?.Resource)).toMatch(/:secret:slipway\/\*\/\*\/\*"/);
+    expect(deletes[0]?.Condition).toEqual({
+      StringEquals: { 'secretsmanager:ResourceTag/managed-by': 'slipway' },
+    });
+    const onStar = argocd.filter(
+      (s) => resourcesOf(s).includes('*') && actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(onStar.flatMap(actionsOf)).toEqual(['secretsmanager:ListSecrets']);
+  });
+
+  it.each([
+    ['terraform', 'PhaseProjectsterraformRole'],
+    ['ansible', 'PhaseProjectsansibleRole'],
+    ['argocd-bootstrap', 'PhaseProjectsargocdbootstrapRole'],
+  ])('allows every AWS CLI call of the %s teardown build on that phase role', (phase, prefix) => {
+    const scripts = scriptsOf(`buildspecs/teardown/${phase}.yml`);
+    expect(scripts.length).toBeGreaterThan(1);
+    const calls = [...new Set(scripts.flatMap(iamActionsOfCalls))];
+    const allowed = statementsOfRole(prefix)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
+    const missing = calls.filter((action) => !allowed.some((pattern) => covers(pattern, action)));
+    expect(missing, `${phase} teardown calls ${calls.join(', ')}`).toEqual([]);
+    if (phase === 'argocd-bootstrap') {
+      expect(calls).toEqual(
+        expect.arrayContaining(['secretsmanager:ListSecrets', 'secretsmanager:DeleteSecret']),
+      );
+    }
   });
 });

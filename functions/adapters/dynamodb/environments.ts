@@ -1,8 +1,4 @@
-import {
-  EnvironmentLockedError,
-  EnvironmentNotFoundError,
-  TransitionRefusedError,
-} from '../../domain/errors.js';
+import { EnvironmentLockedError, TransitionRefusedError } from '../../domain/errors.js';
 import { TIERS, type Tier } from '../../domain/model.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
 import { statusesAllowingSpecChange } from '../../domain/transitions.js';
@@ -117,32 +113,5 @@ export async function listEnvironments(
     },
     options,
     toEnvironment,
-  );
-}
-
-/**
- * Hands out the next run sequence number (atomic counter) without starting a run. Refused while a
- * run holds the lock, so a busy environment is reported (409) before any execution is started.
- */
-export async function allocateRunSeq(
-  ctx: RepositoryContext,
-  organization: string,
-  environment: string,
-): Promise<number> {
-  const update = new UpdateBuilder();
-  update
-    .increment(['runSeq'])
-    .increment(['version'])
-    .set(['updatedAt'], ctx.now().toISOString())
-    .condition(`attribute_exists(pk) AND attribute_not_exists(${update.path('activeRunId')})`);
-  const result = await ctx.store.update(keys.environment(organization, environment), update.build());
-  if (result.ok) return toEnvironment(result.item).runSeq;
-
-  const current = await getEnvironment(ctx, organization, environment);
-  if (!current)
-    throw new EnvironmentNotFoundError(`environment ${organization}/${environment} does not exist`);
-  throw new EnvironmentLockedError(
-    `environment ${organization}/${environment} is busy with run ${current.activeRunId}`,
-    current.activeRunId,
   );
 }

@@ -11,13 +11,7 @@ import type { RunRecord } from '../../domain/run.js';
 import { forgetAlert, listAlerts, recordAlert } from './alerts.js';
 import { type AppendAuditInput, appendAudit, listAudit } from './audit.js';
 import type { RepositoryContext } from './context.js';
-import {
-  allocateRunSeq,
-  getEnvironment,
-  listEnvironments,
-  type RecordSpecInput,
-  recordSpec,
-} from './environments.js';
+import { getEnvironment, listEnvironments, type RecordSpecInput, recordSpec } from './environments.js';
 import {
   getOrganization,
   listOrganizations,
@@ -77,7 +71,6 @@ export interface Repository {
   recordSpec(input: RecordSpecInput): Promise<EnvironmentRecord>;
   getEnvironment(organization: string, environment: string): Promise<EnvironmentRecord | undefined>;
   listEnvironments(organization: string, options?: PageOptions): Promise<Page<EnvironmentRecord>>;
-  allocateRunSeq(organization: string, environment: string): Promise<number>;
   /** The API's start of a run: run item, then spec + lock on the environment. */
   startRun(input: StartRunInput): Promise<StartRunResult>;
   /** The workflow's AcquireLock: checks the execution is the run the API started, opens its first phase. */
@@ -117,7 +110,6 @@ export function createRepository(options: RepositoryOptions): Repository {
     recordSpec: (input) => recordSpec(ctx, input),
     getEnvironment: (organization, environment) => getEnvironment(ctx, organization, environment),
     listEnvironments: (organization, list) => listEnvironments(ctx, organization, list),
-    allocateRunSeq: (organization, environment) => allocateRunSeq(ctx, organization, environment),
     startRun: (input) => startRun(ctx, input),
     verifyRunStart: (input) => verifyRunStart(ctx, input),
     abandonRun: (input) => abandonRun(ctx, input),

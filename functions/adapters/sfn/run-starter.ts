@@ -1,31 +1,20 @@
 /**
- * Starts provisioning runs. The run id is the Step Functions execution name, built from the
- * environment, the run's sequence number and the spec hash: the same spec can run again after a
- * failure (a new sequence number, so a new name), while a duplicated start of the same run is
- * refused by Step Functions itself (a name is never reused for another input or after it ended).
+ * Starts the execution of a run the API has already recorded (the repository's `startRun` wrote
+ * the run and took the environment's lock). The run id is the execution name: a duplicated start
+ * of the same run is refused by Step Functions itself (a name is never reused for another input
+ * or after it ended).
  */
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { validateEnvironmentSpec } from '../../domain/environment-spec.js';
-import { RunAlreadyStartedError, ValidationError } from '../../domain/errors.js';
-import type { RunTrigger } from '../../domain/model.js';
-import { buildRunId } from '../../domain/run-id.js';
-import { specHash } from '../../domain/spec-hash.js';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { RunAlreadyStartedError } from '../../domain/errors.js';
 import type { WorkflowInput } from '../../domain/workflow-events.js';
-import type { Repository } from '../dynamodb/repository.js';
 
 export interface RunStarterOptions {
-  readonly client: SFNClient;
+  /**
+   * The client, or how to build it on first use: in Lambda, the SDK package is imported when the
+   * first run starts rather than at cold start (functions/shared/http/lambda-run-starter.ts).
+   */
+  readonly client: SFNClient | (() => Promise<SFNClient>);
   readonly stateMachineArn: string;
-  readonly repository: Pick<Repository, 'allocateRunSeq'>;
-}
-
-export interface RunRequest {
-  readonly organization: string;
-  readonly environment: string;
-  readonly trigger: RunTrigger;
-  /** Git commit the run provisions; empty for API-triggered runs. */
-  readonly commit?: string;
-  readonly spec: Record<string, unknown>;
 }
 
 export interface StartedRun {
@@ -36,59 +25,39 @@ export interface StartedRun {
 
 export interface RunStarter {
   /**
-   * Validates the spec with the shared validator (the one the API and the tenant renderer use),
-   * then allocates the next run of the environment and starts it. A bad spec is a ValidationError
-   * naming each field, and nothing is written or started.
-   */
-  startRun(request: RunRequest): Promise<StartedRun>;
-  /**
-   * Starts an already planned run (a retried delivery): the same input while it runs returns the
-   * original execution; anything else is a RunAlreadyStartedError.
+   * Starts a recorded run: the same input while it runs returns the original execution (a retried
+   * delivery); anything else under the same name is a RunAlreadyStartedError.
    */
   startExecution(input: WorkflowInput): Promise<StartedRun>;
 }
 
-export function createRunStarter({ client, stateMachineArn, repository }: RunStarterOptions): RunStarter {
-  const startExecution = async (input: WorkflowInput): Promise<StartedRun> => {
-    try {
-      const output = await client.send(
-        new StartExecutionCommand({ stateMachineArn, name: input.runId, input: JSON.stringify(input) }),
-      );
-      return { runId: input.runId, executionArn: output.executionArn ?? '', input };
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
-        throw new RunAlreadyStartedError(`run ${input.runId} was already started`, { cause: error });
-      }
+export function createRunStarter({ client, stateMachineArn }: RunStarterOptions): RunStarter {
+  let built: Promise<SFNClient> | undefined;
+  const sfn = () => {
+    built ??= typeof client === 'function' ? client() : Promise.resolve(client);
+    return built.catch((error: unknown) => {
+      built = undefined;
       throw error;
-    }
+    });
   };
   return {
-    startExecution,
-    async startRun(request) {
-      const validation = validateEnvironmentSpec(request.spec, request);
-      if (!validation.ok) {
-        const messages = validation.issues.map((issue) => issue.message);
-        throw new ValidationError(`environment spec is invalid: ${messages.join('; ')}`, messages);
+    async startExecution(input) {
+      // Loaded with the client: the package is in memory once the client exists.
+      const [sfnClient, { StartExecutionCommand }] = await Promise.all([
+        sfn(),
+        import('@aws-sdk/client-sfn'),
+      ]);
+      try {
+        const output = await sfnClient.send(
+          new StartExecutionCommand({ stateMachineArn, name: input.runId, input: JSON.stringify(input) }),
+        );
+        return { runId: input.runId, executionArn: output.executionArn ?? '', input };
+      } catch (error) {
+        if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
+          throw new RunAlreadyStartedError(`run ${input.runId} was already started`, { cause: error });
+        }
+        throw error;
       }
-      const hash = specHash(request.spec);
-      const seq = await repository.allocateRunSeq(request.organization, request.environment);
-      const runId = buildRunId({
-        organization: request.organization,
-        environment: request.environment,
-        seq,
-        specHash: hash,
-      });
-      return startExecution({
-        organization: request.organization,
-        environment: request.environment,
-        runId,
-        seq,
-        trigger: request.trigger,
-        commit: request.commit ?? '',
-        specHash: hash,
-        spec: request.spec,
-        skipPhases: [],
-      });
     },
   };
 }

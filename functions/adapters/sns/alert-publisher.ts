@@ -2,7 +2,7 @@
  * Publishes alerts to the SNS topic with the message attributes subscribers filter on
  * (kind, severity, organization, environment).
  */
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { type Alert, toSnsMessage } from '../../domain/alert.js';
 import { TransientPublishError } from '../../domain/errors.js';
 
@@ -11,7 +11,11 @@ export interface AlertPublisher {
 }
 
 export interface AlertPublisherOptions {
-  readonly client: SNSClient;
+  /**
+   * The client, or how to build it on first use: in Lambda, the SDK package is imported when the
+   * first alert is published rather than at cold start (functions/shared/lambda-alert-publisher.ts).
+   */
+  readonly client: SNSClient | (() => Promise<SNSClient>);
   readonly topicArn: string;
 }
 
@@ -30,10 +34,22 @@ function isTransient(error: unknown): boolean {
 }
 
 export function createAlertPublisher({ client, topicArn }: AlertPublisherOptions): AlertPublisher {
+  let built: Promise<SNSClient> | undefined;
+  const sns = () => {
+    built ??= typeof client === 'function' ? client() : Promise.resolve(client);
+    return built.catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+  };
   return {
     async publish(alert) {
+      // Loaded with the client: the package is in memory once the client exists.
+      const [snsClient, { PublishCommand }] = await Promise.all([sns(), import('@aws-sdk/client-sns')]);
       try {
-        const output = await client.send(new PublishCommand({ TopicArn: topicArn, ...toSnsMessage(alert) }));
+        const output = await snsClient.send(
+          new PublishCommand({ TopicArn: topicArn, ...toSnsMessage(alert) }),
+        );
         return { messageId: output.MessageId };
       } catch (error) {
         if (isTransient(error)) {

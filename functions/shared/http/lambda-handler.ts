@@ -1,17 +1,16 @@
 /**
  * A route's Lambda entry point: middy with the Powertools middlewares every function uses (Lambda
- * context in each log line, the handler traced, metrics flushed), and the route's plain function
+ * context in each log line, metrics flushed; traces: X-Ray active tracing, see powertools.ts), and the route's plain function
  * with its clients built on the first invocation (so importing a handler module needs no
  * environment; a misconfigured function fails on its first request naming the variable). The
  * Lambda context is passed on: idempotency reads the remaining time from it.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { lazy } from '../config.js';
-import { logger, metrics, tracer } from '../powertools.js';
+import { logger, metrics } from '../powertools.js';
 import type { HttpResult } from './response.js';
 import type { ApiHandler } from './route.js';
 
@@ -21,6 +20,5 @@ export function apiLambdaHandler(build: () => ApiHandler) {
     plain()(event, context),
   )
     .use(injectLambdaContext(logger, { clearState: true }))
-    .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics));
 }

@@ -1,15 +1,18 @@
-/** The Step Functions run starter for the routes that start runs (PUT, DELETE, POST runs). */
-import { SFNClient } from '@aws-sdk/client-sfn';
+/**
+ * The Step Functions run starter for the routes that start runs (PUT, DELETE, POST runs). The SFN
+ * client's package is imported when the first run starts, not at cold start: most requests to
+ * these routes start nothing (a refusal, an unchanged spec, a replay).
+ */
 import { createRunStarter, type RunStarter } from '../../adapters/sfn/run-starter.js';
 import { lazy, requireEnv } from '../config.js';
-import { lambdaRepository } from '../lambda-repository.js';
-import { tracer } from '../powertools.js';
 
 export const lambdaRunStarter = lazy(
   (): RunStarter =>
     createRunStarter({
-      client: tracer.captureAWSv3Client(new SFNClient({})),
       stateMachineArn: requireEnv('STATE_MACHINE_ARN'),
-      repository: lambdaRepository(),
+      client: async () => {
+        const { SFNClient } = await import('@aws-sdk/client-sfn');
+        return new SFNClient({});
+      },
     }),
 );

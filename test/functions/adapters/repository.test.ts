@@ -98,23 +98,14 @@ describe('organizations and environments', () => {
     ]);
   });
 
-  it('hands out increasing run sequence numbers', async () => {
-    const run = await seedRun(repository);
-    await repository.recordSpec({ ...run });
-    expect(await repository.allocateRunSeq(run.organization, run.environment)).toBe(1);
-    expect(await repository.allocateRunSeq(run.organization, run.environment)).toBe(2);
-    expect((await nextRun(repository, run)).seq).toBe(3);
-  });
-
-  it('refuses to allocate a run sequence while the environment is locked, or for an unknown environment', async () => {
-    const run = await seedRun(repository);
-    await lock(run);
-    await expect(repository.allocateRunSeq(run.organization, run.environment)).rejects.toBeInstanceOf(
-      EnvironmentLockedError,
-    );
-    await expect(repository.allocateRunSeq(run.organization, 'nope')).rejects.toBeInstanceOf(
-      EnvironmentNotFoundError,
-    );
+  it('numbers runs by the environment: each run that takes the lock is runSeq + 1 of the one before', async () => {
+    const first = await seedRun(repository);
+    await runToLastPhase(first);
+    expect((await repository.getEnvironment(first.organization, first.environment))?.runSeq).toBe(1);
+    await repository.completeRun({ ...first, close: close('argocd-bootstrap', 'cd-1') });
+    const second = await nextRun(repository, first);
+    expect(second.seq).toBe(2);
+    expect((await lock(second)).environment).toMatchObject({ runSeq: 2, activeRunId: second.runId });
   });
 });
 
@@ -192,8 +183,9 @@ describe('acquireLock', () => {
       status: 'FAILED',
       error: { cause: 'exit 1' },
     });
-    // The environment is free: the next run can be requested.
-    expect(await repository.allocateRunSeq(first.organization, first.environment)).toBe(3);
+    // The environment is free: the next run can take the lock.
+    const third = await nextRun(repository, second);
+    expect((await lock(third)).environment).toMatchObject({ runSeq: 3, activeRunId: third.runId });
   });
 
   it('refuses an older run that tries to lock after a newer run has finished, and removes its run item', async () => {

@@ -1,98 +1,85 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepository, type Repository } from '../../../functions/adapters/dynamodb/repository.js';
 import { createRunStarter, type RunStarter } from '../../../functions/adapters/sfn/run-starter.js';
-import { RunAlreadyStartedError, ValidationError } from '../../../functions/domain/errors.js';
+import { RunAlreadyStartedError } from '../../../functions/domain/errors.js';
+import { buildRunId } from '../../../functions/domain/run-id.js';
 import { specHash } from '../../../functions/domain/spec-hash.js';
-import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
+import type { WorkflowInput } from '../../../functions/domain/workflow-events.js';
 import { type FakeSfn, startFakeSfn } from '../../support/fake-sfn.js';
 import { freshNames, validSpec } from '../../support/fixtures.js';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:slipway-provisioning';
-let dynamo: LocalDynamo;
 let sfn: FakeSfn;
-let repository: Repository;
 let starter: RunStarter;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
   sfn = await startFakeSfn(STATE_MACHINE);
-  repository = createRepository({ client: dynamo.documentClient, tableName: dynamo.tableName });
-  starter = createRunStarter({ client: sfn.client, stateMachineArn: STATE_MACHINE, repository });
+  starter = createRunStarter({ client: sfn.client, stateMachineArn: STATE_MACHINE });
 });
 
 afterAll(async () => {
   await sfn.stop();
-  await dynamo.stop();
 });
 
-async function seedEnvironment() {
+/** The input the API hands the starter after the repository's startRun recorded run `seq`. */
+function inputFor(seq = 1): WorkflowInput {
   const names = freshNames();
-  await repository.putOrganization({
-    ...names,
-    displayName: 'Acme',
-    quota: { cpu: '32', memory: '64Gi', pods: 300 },
-    maxEnvironments: 10,
-  });
   const spec = validSpec();
-  await repository.recordSpec({ ...names, spec, specHash: specHash(spec) });
-  return { ...names, spec };
+  const hash = specHash(spec);
+  return {
+    ...names,
+    runId: buildRunId({ ...names, seq, specHash: hash }),
+    seq,
+    trigger: 'api',
+    commit: '',
+    specHash: hash,
+    spec,
+    skipPhases: [],
+  };
 }
 
 describe('run starter', () => {
-  it('names the execution after the run: environment, sequence number and spec hash', async () => {
-    const { organization, environment, spec } = await seedEnvironment();
-    const started = await starter.startRun({ organization, environment, trigger: 'api', spec });
-    expect(started.runId).toMatch(new RegExp(`^${organization}\\.${environment}\\.000001\\.[0-9a-f]{8}$`));
-    expect(sfn.executions.get(started.runId)?.input).toBe(JSON.stringify(started.input));
-    expect(started.input).toMatchObject({ seq: 1, commit: '', trigger: 'api', spec });
-  });
-
-  it('lets the same spec run again after a failure, under a new sequence number', async () => {
-    const { organization, environment, spec } = await seedEnvironment();
-    const first = await starter.startRun({ organization, environment, trigger: 'api', spec });
-    const execution = sfn.executions.get(first.runId);
-    if (execution) execution.status = 'FAILED';
-
-    const again = await starter.startRun({ organization, environment, trigger: 'resume', spec });
-
-    expect(again.runId).not.toBe(first.runId);
-    expect(again.input.seq).toBe(first.input.seq + 1);
-    expect(again.input.specHash).toBe(first.input.specHash);
+  it('starts the execution named after the run, with the run as its input', async () => {
+    const input = inputFor();
+    const started = await starter.startExecution(input);
+    expect(started.runId).toBe(input.runId);
+    expect(sfn.executions.get(input.runId)?.input).toBe(JSON.stringify(input));
+    expect(started.executionArn).toBe(sfn.executions.get(input.runId)?.executionArn);
   });
 
   it('returns the original execution for a duplicated start of a running run', async () => {
-    const { organization, environment, spec } = await seedEnvironment();
-    const first = await starter.startRun({ organization, environment, trigger: 'git-push', spec });
-    const duplicate = await starter.startExecution(first.input);
+    const input = inputFor();
+    const first = await starter.startExecution(input);
+    const duplicate = await starter.startExecution(input);
     expect(duplicate.executionArn).toBe(first.executionArn);
-    expect([...sfn.executions.keys()].filter((name) => name === first.runId)).toHaveLength(1);
+    expect([...sfn.executions.keys()].filter((name) => name === input.runId)).toHaveLength(1);
   });
 
   it('refuses a duplicated start of a run that already ended, or with another input', async () => {
-    const { organization, environment, spec } = await seedEnvironment();
-    const first = await starter.startRun({ organization, environment, trigger: 'api', spec });
-    await expect(starter.startExecution({ ...first.input, commit: 'other' })).rejects.toBeInstanceOf(
+    const input = inputFor();
+    await starter.startExecution(input);
+    await expect(starter.startExecution({ ...input, commit: 'other' })).rejects.toBeInstanceOf(
       RunAlreadyStartedError,
     );
-    const execution = sfn.executions.get(first.runId);
+    const execution = sfn.executions.get(input.runId);
     if (execution) execution.status = 'SUCCEEDED';
-    await expect(starter.startExecution(first.input)).rejects.toMatchObject({
-      name: 'RunAlreadyStartedError',
-    });
+    await expect(starter.startExecution(input)).rejects.toMatchObject({ name: 'RunAlreadyStartedError' });
   });
 
-  it('refuses a bad spec with the field named, before allocating or starting anything', async () => {
-    const { organization, environment, spec } = await seedEnvironment();
-    const bad = { ...spec, network: { ...spec.network, podCidr: spec.network.vpcCidr } };
-    const executions = sfn.executions.size;
-
-    const error = await starter
-      .startRun({ organization, environment, trigger: 'api', spec: bad })
-      .catch((caught: unknown) => caught);
-
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).message).toContain('network.podCidr');
-    expect(sfn.executions.size).toBe(executions);
-    expect((await repository.getEnvironment(organization, environment))?.runSeq ?? 0).toBe(0);
+  it('builds a lazily given client once, on the first start, and again after a failed build', async () => {
+    let builds = 0;
+    const lazy = createRunStarter({
+      stateMachineArn: STATE_MACHINE,
+      client: async (): Promise<SFNClient> => {
+        builds += 1;
+        if (builds === 1) throw new Error('no credentials yet');
+        return sfn.client;
+      },
+    });
+    expect(builds).toBe(0);
+    await expect(lazy.startExecution(inputFor())).rejects.toThrow('no credentials yet');
+    await lazy.startExecution(inputFor());
+    await lazy.startExecution(inputFor());
+    expect(builds).toBe(2);
   });
 });

@@ -349,7 +349,7 @@ describe('local run starter (the API handlers’ RunStarter on the local engine)
     const engine = await openEngine();
     const { run } = await apiStartedRun();
     const input = workflowInput(run) as unknown as WorkflowInput;
-    const starter = localRunStarter(engine, harness.repository);
+    const starter = localRunStarter(engine);
 
     const started = await starter.startExecution(input);
     const retried = await starter.startExecution(input);

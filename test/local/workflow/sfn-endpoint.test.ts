@@ -75,11 +75,7 @@ describe('local Step Functions endpoint (the SDK over HTTP on 127.0.0.1)', () =>
   });
 
   it('lets the real run starter start a run, answer its retried start, and refuse it once ended', async () => {
-    const starter = createRunStarter({
-      client,
-      stateMachineArn: engine.stateMachineArn,
-      repository: { allocateRunSeq: () => Promise.reject(new Error('not used')) },
-    });
+    const starter = createRunStarter({ client, stateMachineArn: engine.stateMachineArn });
 
     const started = await starter.startExecution(INPUT);
     const retried = await starter.startExecution(INPUT);
