@@ -13,7 +13,7 @@ export default defineConfig({
       'test/workflow/**/*.test.ts',
     ],
     environment: 'node',
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
   },
