@@ -25,7 +25,10 @@ export interface AcquireLockOutput {
   readonly runId: string;
   readonly acquiredAt: string;
   readonly startAt: PhaseName;
-  /** `provision:<phase>` or `teardown:<phase>`: the state machine's one routing Choice reads it. */
+  /**
+   * `provision:<phase>`, `teardown:<phase>` or `teardown-alone:argocd-bootstrap` (a tenant's
+   * teardown): the state machine's one routing Choice reads it.
+   */
   readonly route: string;
   /** Every outputs-so-far slot the builds read: a skipped phase's handed-on outputs, else `{}`. */
   readonly [phaseOutputs: string]: unknown;
@@ -56,6 +59,12 @@ export const makeAcquireLock =
     deps.logger?.info('run verified', { runId: run.runId, trigger: run.trigger, startAt });
     deps.metrics?.addMetric('RunStarted', 'Count', 1);
     const direction = run.trigger === 'teardown' ? 'teardown' : 'provision';
+    // A teardown whose later phases are all SKIPPED (a shared cluster's tenant) runs its first alone.
+    const later = run.phaseOrder.slice(run.phaseOrder.indexOf(startAt) + 1);
+    const alone =
+      direction === 'teardown' &&
+      later.length > 0 &&
+      later.every((phase) => run.phases[phase].status === 'SKIPPED');
     const slots = Object.fromEntries(
       PHASES.map((phase) => [outputsKey(phase), { outputs: { ...(run.phases[phase].outputs ?? {}) } }]),
     );
@@ -66,7 +75,7 @@ export const makeAcquireLock =
       runId: run.runId,
       acquiredAt: run.startedAt,
       startAt,
-      route: `${direction}:${startAt}`,
+      route: alone ? `teardown-alone:${startAt}` : `${direction}:${startAt}`,
     };
   };
 

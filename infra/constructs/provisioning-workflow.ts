@@ -209,6 +209,29 @@ export class ProvisioningWorkflow extends Construct {
     for (const phase of teardownOrder) {
       route.when(sfn.Condition.stringEquals('$.recorded.route', `teardown:${phase}`), teardown[phase]);
     }
+    // A shared cluster's tenant tears down its ArgoCD part alone: terraform and ansible are the
+    // cluster's (SKIPPED "shared cluster"), so the chain above, which would go on to them, is not taken.
+    const tenantTeardown = this.teardownBuild(
+      'argocd-bootstrap',
+      props.projects['argocd-bootstrap'],
+      props.deadlines['argocd-bootstrap'],
+      WORKFLOW_STATES.teardownTenant,
+    );
+    catchInto(tenantTeardown, 'argocd-bootstrap');
+    const completeTenant = this.invoke(WORKFLOW_STATES.completeTenantTeardown, handlers.completeRun, {
+      payload: {
+        ...runIdentity,
+        close: { phase: 'argocd-bootstrap', build: sfn.JsonPath.objectAt('$.build') },
+      },
+      resultPath: '$.completed',
+    });
+    catchInto(completeTenant, 'argocd-bootstrap');
+    tenantTeardown.next(completeTenant);
+    completeTenant.next(succeeded);
+    route.when(
+      sfn.Condition.stringEquals('$.recorded.route', 'teardown-alone:argocd-bootstrap'),
+      tenantTeardown,
+    );
     route.otherwise(
       new sfn.Fail(this, WORKFLOW_STATES.nothingToRun, {
         error: 'NothingToRun',
@@ -269,9 +292,14 @@ export class ProvisioningWorkflow extends Construct {
    * as `BuildspecOverride`, which CDK's CodeBuildStartBuild does not expose — hence a CustomState
    * with the same integration, parameters, retries and deadline as the provisioning build.
    */
-  private teardownBuild(phase: PhaseName, project: codebuild.IProject, deadline: Duration): sfn.CustomState {
+  private teardownBuild(
+    phase: PhaseName,
+    project: codebuild.IProject,
+    deadline: Duration,
+    id = phaseStateId('Teardown', phase),
+  ): sfn.CustomState {
     const variable = (Name: string, path: string, Type = 'PLAINTEXT') => ({ Name, Type, 'Value.$': path });
-    const state = new sfn.CustomState(this, phaseStateId('Teardown', phase), {
+    const state = new sfn.CustomState(this, id, {
       stateJson: {
         Type: 'Task',
         Resource: `arn:${Aws.PARTITION}:states:::codebuild:startBuild.sync`,

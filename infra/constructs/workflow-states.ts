@@ -10,6 +10,9 @@ export const WORKFLOW_STATES = {
   nothingToRun: 'NothingToRun',
   completeRun: 'CompleteRun',
   completeTeardown: 'CompleteTeardown',
+  /** A shared cluster's tenant leaves: the ArgoCD teardown alone (its cluster keeps the rest). */
+  teardownTenant: 'TeardownTenantArgocdBootstrap',
+  completeTenantTeardown: 'CompleteTenantTeardown',
   recordFailure: 'RecordFailure',
   checkOutcome: 'RunAlreadySucceeded',
   publishAlert: 'PublishPhaseFailedAlert',

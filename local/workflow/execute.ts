@@ -42,6 +42,8 @@ export function localTaskHandlers(handlers: WorkflowTaskHandlers): Record<string
     [WORKFLOW_STATES.acquireLock]: handlers.acquireLock,
     [WORKFLOW_STATES.completeRun]: handlers.completeRun,
     [WORKFLOW_STATES.completeTeardown]: handlers.completeRun,
+    [WORKFLOW_STATES.completeTenantTeardown]: handlers.completeRun,
+    [WORKFLOW_STATES.teardownTenant]: (parameters) => handlers.build('argocd-bootstrap', parameters),
     [WORKFLOW_STATES.recordFailure]: handlers.recordFailure,
     [WORKFLOW_STATES.publishAlert]: handlers.publishAlert,
   };

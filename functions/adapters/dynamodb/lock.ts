@@ -7,10 +7,13 @@
  * than the last one that locked never takes it at all. The statuses a run may start from come
  * from the domain's transition table.
  */
+
+import { sharedClusterOf } from '../../domain/cluster-placement.js';
 import type { EnvironmentStatus, PhaseName, RunTrigger } from '../../domain/model.js';
-import type { PhaseSuccess } from '../../domain/phase-plan.js';
+import type { PhaseSuccess, PhaseSuccesses } from '../../domain/phase-plan.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
 import { lockedStatusFor, statusesAllowingRun } from '../../domain/transitions.js';
+import { leaveCluster } from './clusters.js';
 import type { RepositoryContext } from './context.js';
 import { getEnvironment, recordSpecFields } from './environments.js';
 import { toEnvironment } from './items.js';
@@ -30,6 +33,13 @@ export interface LockRequest {
    * an environment that does not exist yet is created by this write.
    */
   readonly spec?: { readonly spec: Readonly<Record<string, unknown>>; readonly specHash: string };
+  /**
+   * Replaces the environment's phase successes in the lock's write: a shared cluster's tenant takes
+   * over its cluster's Terraform and Ansible successes, whose outputs its plan hands on.
+   */
+  readonly successes?: PhaseSuccesses;
+  /** A shared cluster's own run: refused while a tenant run is in progress on it (`tenantRuns`). */
+  readonly exclusiveOfTenants?: boolean;
 }
 
 export type LockOutcome =
@@ -39,7 +49,9 @@ export type LockOutcome =
   | { readonly kind: 'run-finished'; readonly environment: EnvironmentRecord }
   /** A run with the same or a higher sequence number has taken the lock since. */
   | { readonly kind: 'superseded'; readonly environment: EnvironmentRecord }
-  | { readonly kind: 'status-refused'; readonly environment: EnvironmentRecord };
+  | { readonly kind: 'status-refused'; readonly environment: EnvironmentRecord }
+  /** A shared cluster with tenant runs in progress: its own run waits for none, it is refused. */
+  | { readonly kind: 'tenants-busy'; readonly environment: EnvironmentRecord; readonly runIds: string[] };
 
 /**
  * Takes the lock for `runId` (idempotent for the run that holds it) and records the run as the
@@ -63,17 +75,21 @@ export async function takeLock(ctx: RepositoryContext, request: LockRequest): Pr
     .set(['lastRunId'], request.runId)
     .set(['lastRunSeq'], request.seq)
     .set(['runSeq'], request.seq)
-    .setIfAbsent(['successes'], {})
     .set(['gsi1pk'], keys.activeRun(request.at, request.runId).gsi1pk)
     .set(['gsi1sk'], keys.activeRun(request.at, request.runId).gsi1sk)
     .set(['statusChangedAt'], request.at)
     .set(['updatedAt'], request.at)
     .increment(['version']);
+  if (request.successes) update.set(['successes'], request.successes);
+  else update.setIfAbsent(['successes'], {});
+  const tenantsIdle = request.exclusiveOfTenants
+    ? ` AND attribute_not_exists(${update.path('tenantRuns')})`
+    : '';
   const free =
     `attribute_not_exists(${activeRunId}) AND ` +
     `(attribute_not_exists(${lastRunId}) OR ${lastRunId} <> ${runId}) AND ` +
     `(attribute_not_exists(${lastRunSeq}) OR ${lastRunSeq} < ${seq}) AND ` +
-    `(attribute_not_exists(${update.path('runSeq')}) OR ${update.path('runSeq')} <= ${seq}) AND ${allowed}`;
+    `(attribute_not_exists(${update.path('runSeq')}) OR ${update.path('runSeq')} <= ${seq}) AND ${allowed}${tenantsIdle}`;
   // Both branches imply the item exists (it holds this lock, or it has a status), so no
   // attribute_exists(pk) term is needed — dynalite evaluates the flat form ten times faster.
   const lockable = `${activeRunId} = ${runId} OR (${free})`;
@@ -85,9 +101,13 @@ export async function takeLock(ctx: RepositoryContext, request: LockRequest): Pr
   );
   if (result.ok) return { kind: 'locked', environment: toEnvironment(result.item) };
 
-  const current = await getEnvironment(ctx, request.organization, request.environment);
-  if (!current) return { kind: 'missing' };
+  const item = await ctx.store.get(keys.environment(request.organization, request.environment));
+  if (!item) return { kind: 'missing' };
+  const current = toEnvironment(item);
   if (current.activeRunId !== undefined) return { kind: 'held-by-other', environment: current };
+  if (request.exclusiveOfTenants && item.tenantRuns instanceof Set && item.tenantRuns.size > 0) {
+    return { kind: 'tenants-busy', environment: current, runIds: [...item.tenantRuns].map(String).sort() };
+  }
   if (current.lastRunId === request.runId) return { kind: 'run-finished', environment: current };
   if (
     (current.lastRunSeq !== undefined && current.lastRunSeq >= request.seq) ||
@@ -143,7 +163,11 @@ export async function releaseLock(ctx: RepositoryContext, request: ReleaseReques
     keys.environment(request.organization, request.environment),
     update.build(),
   );
-  if (result.ok) return { kind: 'released', environment: toEnvironment(result.item) };
+  if (result.ok) {
+    const environment = toEnvironment(result.item);
+    await leaveSharedCluster(ctx, environment, request.runId);
+    return { kind: 'released', environment };
+  }
 
   const current = await getEnvironment(ctx, request.organization, request.environment);
   if (
@@ -152,7 +176,15 @@ export async function releaseLock(ctx: RepositoryContext, request: ReleaseReques
     current.lastRunId === request.runId &&
     current.status === request.status
   ) {
+    // A replay: the first release may have stopped before the tenant left its cluster.
+    await leaveSharedCluster(ctx, current, request.runId);
     return { kind: 'already-released', environment: current };
   }
   return { kind: 'not-held', environment: current };
+}
+
+/** A shared cluster's tenant leaves its cluster's `tenantRuns` with its lock (one more write). */
+async function leaveSharedCluster(ctx: RepositoryContext, environment: EnvironmentRecord, runId: string) {
+  const cluster = sharedClusterOf(environment.spec);
+  if (cluster !== undefined) await leaveCluster(ctx, { cluster, runId });
 }

@@ -6,10 +6,20 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../domain/alert.js';
+import type { ClusterState } from '../../domain/cluster-records.js';
 import type { AuditEntry, EnvironmentRecord, OrganizationRecord } from '../../domain/records.js';
 import type { RunRecord } from '../../domain/run.js';
 import { forgetAlert, listAlerts, recordAlert } from './alerts.js';
 import { type AppendAuditInput, appendAudit, listAudit } from './audit.js';
+import {
+  type EnterClusterInput,
+  type EnterClusterOutcome,
+  enterCluster,
+  getCluster,
+  type LeaveClusterInput,
+  leaveCluster,
+  listClusters,
+} from './clusters.js';
 import type { RepositoryContext } from './context.js';
 import { getEnvironment, listEnvironments, type RecordSpecInput, recordSpec } from './environments.js';
 import {
@@ -92,6 +102,10 @@ export interface Repository {
   listAlerts(organization: string, options?: PageOptions): Promise<Page<Alert>>;
   appendAudit(input: AppendAuditInput): Promise<AuditEntry>;
   listAudit(organization: string, options?: PageOptions): Promise<Page<AuditEntry>>;
+  getCluster(name: string): Promise<ClusterState | undefined>;
+  listClusters(options?: PageOptions): Promise<Page<ClusterState>>;
+  enterCluster(input: EnterClusterInput): Promise<EnterClusterOutcome>;
+  leaveCluster(input: LeaveClusterInput): Promise<void>;
 }
 
 export function createRepository(options: RepositoryOptions): Repository {
@@ -126,5 +140,9 @@ export function createRepository(options: RepositoryOptions): Repository {
     listAlerts: (organization, list) => listAlerts(ctx, organization, list),
     appendAudit: (input) => appendAudit(ctx, input),
     listAudit: (organization, list) => listAudit(ctx, organization, list),
+    getCluster: (name) => getCluster(ctx, name),
+    listClusters: (list) => listClusters(ctx, list),
+    enterCluster: (input) => enterCluster(ctx, input),
+    leaveCluster: (input) => leaveCluster(ctx, input),
   };
 }

@@ -34,7 +34,7 @@ import { DEFAULT_LIST_LIMIT, type RepositoryContext } from './context.js';
 import { getEnvironment } from './environments.js';
 import { toRun } from './items.js';
 import { type ItemKey, keys } from './keys.js';
-import { type LockOutcome, type ReleaseOutcome, releaseLock, takeLock } from './lock.js';
+import { type LockOutcome, type LockRequest, type ReleaseOutcome, releaseLock, takeLock } from './lock.js';
 import { type Page, type PageOptions, queryPage, TABLE_KEY_ATTRIBUTES } from './pages.js';
 import { GSI1 } from './table-schema.js';
 import { UpdateBuilder } from './update-builder.js';
@@ -153,6 +153,10 @@ export interface StartRunInput extends RunRef {
   readonly spec?: Readonly<Record<string, unknown>>;
   /** The phase plan (functions/domain/phase-plan.ts). @default every phase runs */
   readonly plan?: PhasePlan;
+  /** Successes recorded with the lock (a shared cluster's tenant: its cluster's, see lock.ts). */
+  readonly successes?: LockRequest['successes'];
+  /** A shared cluster's own run: refused while tenant runs are in progress on it. */
+  readonly exclusiveOfTenants?: boolean;
   readonly at?: Date;
 }
 
@@ -236,6 +240,8 @@ export async function startRun(ctx: RepositoryContext, input: StartRunInput): Pr
       trigger: input.trigger,
       at,
       ...(input.spec ? { spec: { spec: input.spec, specHash: input.specHash } } : {}),
+      ...(input.successes ? { successes: input.successes } : {}),
+      ...(input.exclusiveOfTenants ? { exclusiveOfTenants: true } : {}),
     });
   } catch (error) {
     // The lock write failed without an answer (throttled past the SDK's retries, timed out). It
@@ -274,6 +280,11 @@ export async function startRun(ctx: RepositoryContext, input: StartRunInput): Pr
     case 'status-refused':
       throw new TransitionRefusedError(
         `environment ${where} is ${lock.environment.status}: a ${input.trigger} run cannot start`,
+      );
+    case 'tenants-busy':
+      throw new EnvironmentLockedError(
+        `cluster ${input.environment} has tenant runs in progress: ${lock.runIds.join(', ')}`,
+        lock.runIds[0],
       );
   }
 }

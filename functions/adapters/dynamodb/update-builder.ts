@@ -15,6 +15,7 @@ export class UpdateBuilder {
   readonly #sets: string[] = [];
   readonly #removes: string[] = [];
   readonly #adds: string[] = [];
+  readonly #deletes: string[] = [];
   readonly #conditions: string[] = [];
 
   /** Placeholder of an attribute path: `path('phases', 'ansible', 'status')` → `#n1.#n2.#n3`. */
@@ -77,6 +78,18 @@ export class UpdateBuilder {
     return this;
   }
 
+  /** Adds strings to a string-set attribute (creating it), idempotently. */
+  addToSet(path: readonly string[], members: readonly string[]): this {
+    this.#adds.push(`${this.path(...path)} ${this.value(new Set(members))}`);
+    return this;
+  }
+
+  /** Deletes strings from a string-set attribute; DynamoDB drops the attribute once it is empty. */
+  deleteFromSet(path: readonly string[], members: readonly string[]): this {
+    this.#deletes.push(`${this.path(...path)} ${this.value(new Set(members))}`);
+    return this;
+  }
+
   remove(path: readonly string[]): this {
     this.#removes.push(this.path(...path));
     return this;
@@ -93,6 +106,7 @@ export class UpdateBuilder {
       this.#sets.length > 0 ? `SET ${this.#sets.join(', ')}` : '',
       this.#removes.length > 0 ? `REMOVE ${this.#removes.join(', ')}` : '',
       this.#adds.length > 0 ? `ADD ${this.#adds.join(', ')}` : '',
+      this.#deletes.length > 0 ? `DELETE ${this.#deletes.join(', ')}` : '',
     ].filter(Boolean);
     const names = Object.fromEntries([...this.#names].map(([name, placeholder]) => [placeholder, name]));
     return {

@@ -4,6 +4,7 @@
  * generated from them, so the two cannot disagree. Pure: schemas only.
  */
 import type * as z from 'zod/mini';
+import { ClusterPath, ClusterSpecBody, ClusterView } from '../cluster-api.js';
 import type { ErrorCode } from './error-codes.js';
 import {
   AlertView,
@@ -99,7 +100,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       200: { description: 'READY with these inputs: nothing to run, no run started', schema: SpecUnchanged },
       202: { description: 'A run was started with this phase plan', schema: RunAccepted },
     },
-    errors: [...RUN_ERRORS, 'quota.exceeded'],
+    errors: [...RUN_ERRORS, 'quota.exceeded', 'capacity.exceeded'],
   },
   'delete-environment': {
     summary: 'Tear the environment down: a run of the phases in reverse, ending DELETED',
@@ -147,6 +148,40 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     paginated: true,
     responses: { 200: { description: 'A page of audit entries', schema: pageOf(AuditView, 'AuditPage') } },
     errors: READ_ERRORS,
+  },
+  'list-clusters': {
+    summary: 'The shared clusters, by name, with their capacity and tenants',
+    roles: 'platform-admin',
+    params: NoPath,
+    paginated: true,
+    responses: { 200: { description: 'A page of clusters', schema: pageOf(ClusterView, 'ClusterPage') } },
+    errors: [],
+  },
+  'get-cluster': {
+    summary: 'One shared cluster: status, current run, capacity (allocatable, granted, available), tenants',
+    roles: 'platform-admin',
+    params: ClusterPath,
+    responses: { 200: { description: 'The cluster', schema: ClusterView } },
+    errors: READ_ERRORS,
+  },
+  'put-cluster': {
+    summary:
+      'Register or change a shared cluster; run the phases whose inputs changed (terraform, ansible, the platform part of argocd-bootstrap)',
+    roles: 'platform-admin',
+    params: ClusterPath,
+    body: ClusterSpecBody,
+    responses: {
+      200: { description: 'READY with these inputs: nothing to run', schema: SpecUnchanged },
+      202: { description: 'A run of the cluster was started', schema: RunAccepted },
+    },
+    errors: [...RUN_ERRORS, 'capacity.exceeded'],
+  },
+  'delete-cluster': {
+    summary: 'Tear a shared cluster down; refused (409, naming them) while it has tenants',
+    roles: 'platform-admin',
+    params: ClusterPath,
+    responses: { 202: { description: 'A teardown run of the cluster was started', schema: RunAccepted } },
+    errors: RUN_ERRORS,
   },
 };
 

@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   'idempotency.key-reused': 422,
   /** The organization's quota ceiling or environment count would be exceeded. */
   'quota.exceeded': 422,
+  /** A shared cluster's capacity would be exceeded by its tenants' quotas. */
+  'capacity.exceeded': 422,
   /** Something failed on Slipway's side (nothing was left half-written). */
   internal: 500,
   /** The workflow could not be started; the run was abandoned and the lock released: retry. */
@@ -44,6 +46,7 @@ export interface FieldIssue {
 
 /** `details` of a `quota.exceeded` error: one entry per exceeded resource. */
 export interface QuotaIssue extends FieldIssue {
+  /** `capacity.exceeded` names cpu, memory or pods too. */
   readonly resource: 'cpu' | 'memory' | 'pods' | 'environments';
   /** What this environment asks for (cpu/memory as Kubernetes quantities, pods and environments as counts). */
   readonly requested: string | number;
@@ -54,6 +57,8 @@ export interface QuotaIssue extends FieldIssue {
 export type ErrorDetails =
   | readonly FieldIssue[]
   | { readonly activeRunId: string | null }
+  | { readonly activeRunId: string | null; readonly cluster: string }
+  | { readonly tenants: readonly string[] }
   | { readonly status: string }
   | Readonly<Record<string, never>>;
 

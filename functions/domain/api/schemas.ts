@@ -263,7 +263,7 @@ export const ErrorBody = described(
       message: z.string(),
       details: described(z.unknown(), {
         description:
-          '`[{field, message}]` for validation.failed; `[{field, resource, requested, available, message}]` for quota.exceeded; `{activeRunId}` for conflict.busy; `{status}` for conflict.state; otherwise `{}`',
+          '`[{field, message}]` for validation.failed; `[{field, resource, requested, available, message}]` for quota.exceeded and capacity.exceeded; `{activeRunId}` for conflict.busy (with `cluster` when the run is a shared cluster run); `{status}` or `{tenants}` for conflict.state; otherwise `{}`',
       }),
     }),
   }),

@@ -3,8 +3,9 @@
  * resources? Another organization answers 404 as if it did not exist (authorization.ts); an
  * organization that is not registered answers the same 404, so both look alike to the caller.
  */
-import { ApiError } from '../api/error-codes.js';
+import { ApiError, fieldIssue, validationFailed } from '../api/error-codes.js';
 import { type Action, authorize, type Caller } from '../authorization.js';
+import { CLUSTER_ORGANIZATION, isReservedOrganization } from '../cluster.js';
 import type { OrganizationRecord } from '../records.js';
 import type { UseCaseDeps } from './ports.js';
 
@@ -24,4 +25,16 @@ export async function requireOrganization(
 
 export function environmentNotFound(organization: string, environment: string): ApiError {
   return new ApiError('not-found', `environment ${organization}/${environment} does not exist`);
+}
+
+/** Shared clusters are readable as environments of `cluster`, but changed through /v1/clusters only. */
+export function requireNotCluster(organization: string): void {
+  if (isReservedOrganization(organization)) {
+    throw validationFailed([
+      fieldIssue(
+        'org',
+        `'${CLUSTER_ORGANIZATION}' holds the shared clusters: change them with /v1/clusters/{cluster}`,
+      ),
+    ]);
+  }
 }

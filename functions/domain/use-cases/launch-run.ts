@@ -12,7 +12,7 @@ import type { Caller } from '../authorization.js';
 import type { RunTrigger } from '../model.js';
 import { type PhasePlan, skippedPhases } from '../phase-plan.js';
 import { buildRunId } from '../run-id.js';
-import type { EnvironmentState, UseCaseDeps } from './ports.js';
+import type { EnvironmentState, StartRunInput, UseCaseDeps } from './ports.js';
 
 export interface LaunchRequest {
   readonly caller: Caller;
@@ -28,6 +28,10 @@ export interface LaunchRequest {
   readonly auditAction: string;
   /** The spec hash the change leaves desired (a teardown leaves none). */
   readonly specHashAfter: string;
+  /** Successes recorded with the lock (a shared cluster's tenant takes over its cluster's). */
+  readonly successes?: StartRunInput['successes'];
+  /** A shared cluster's own run: refused while tenant runs are in progress on it. */
+  readonly exclusiveOfTenants?: boolean;
 }
 
 function busy(organization: string, environment: string, activeRunId: string): ApiError {
@@ -58,6 +62,8 @@ export async function launchRun(deps: UseCaseDeps, request: LaunchRequest): Prom
     spec: request.spec,
     specHash: request.specHash,
     plan: request.plan,
+    ...(request.successes ? { successes: request.successes } : {}),
+    ...(request.exclusiveOfTenants ? { exclusiveOfTenants: true } : {}),
   });
   await deps.repository.appendAudit({
     organization,

@@ -3,6 +3,7 @@ import { fieldIssue, validationFailed } from '../api/error-codes.js';
 import type { OrganizationView, PageView } from '../api/schemas.js';
 import { organizationView } from '../api/views.js';
 import { type Caller, visibleOrganizations } from '../authorization.js';
+import { CLUSTER_ORGANIZATION, isReservedOrganization } from '../cluster.js';
 import { type Organization, validateOrganization } from '../organization.js';
 import { specHash } from '../spec-hash.js';
 import { requireAllowed } from './access.js';
@@ -71,6 +72,12 @@ export async function putOrganization(
   request: { readonly organization: string; readonly body: unknown },
 ): Promise<PutOrganizationResult> {
   requireAllowed(caller, 'organization.write');
+  if (isReservedOrganization(request.organization)) {
+    throw validationFailed(
+      [fieldIssue('org', `'${CLUSTER_ORGANIZATION}' is reserved: shared clusters are recorded under it`)],
+      'the organization',
+    );
+  }
   const validation = validateOrganization(request.body);
   if (!validation.ok) throw validationFailed(validation.issues, 'the organization');
   const before = await deps.repository.getOrganization(request.organization);

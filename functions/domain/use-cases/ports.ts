@@ -5,7 +5,8 @@
  * the use cases free of AWS SDK imports.
  */
 import type { Alert } from '../alert.js';
-import type { PhaseName, RunTrigger } from '../model.js';
+import type { ClusterState, TenantGrant } from '../cluster-records.js';
+import type { EnvironmentStatus, PhaseName, RunTrigger } from '../model.js';
 import type { PhasePlan, PhaseSuccesses } from '../phase-plan.js';
 import type { AuditEntry, EnvironmentRecord, OrganizationRecord, Quota } from '../records.js';
 import type { PhaseRecord, RunRecord } from '../run.js';
@@ -45,6 +46,10 @@ export interface StartRunInput {
   readonly spec: Readonly<Record<string, unknown>>;
   readonly specHash: string;
   readonly plan: PhasePlan;
+  /** Successes recorded with the lock (a shared cluster's tenant takes over its cluster's). */
+  readonly successes?: PhaseSuccesses;
+  /** A shared cluster's own run: refused while tenant runs are in progress on it. */
+  readonly exclusiveOfTenants?: boolean;
 }
 
 export interface AuditInput {
@@ -93,13 +98,40 @@ export interface ApiRepository {
   }): Promise<void>;
 }
 
+export type EnterClusterOutcome =
+  | { readonly kind: 'entered'; readonly state: ClusterState }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'busy'; readonly activeRunId: string }
+  | { readonly kind: 'status'; readonly status: EnvironmentStatus }
+  | { readonly kind: 'changed' };
+
+/** Shared clusters in the state layer (functions/adapters/dynamodb/clusters.ts). */
+export interface ClusterRepository {
+  getCluster(name: string): Promise<ClusterState | undefined>;
+  listClusters(options?: PageOptions): Promise<Page<ClusterState>>;
+  /** Compare-and-set on the cluster item: the tenant run enters (and its grant is recorded). */
+  enterCluster(input: {
+    readonly cluster: string;
+    readonly runId: string;
+    readonly expectedVersion: number;
+    readonly statuses: readonly EnvironmentStatus[];
+    readonly tenants?: Readonly<Record<string, TenantGrant>>;
+  }): Promise<EnterClusterOutcome>;
+  /** The tenant run leaves (its lock was never taken): with the grant it had before, or none. */
+  leaveCluster(input: {
+    readonly cluster: string;
+    readonly runId: string;
+    readonly restore?: { readonly key: string; readonly previous: TenantGrant | undefined };
+  }): Promise<void>;
+}
+
 export interface ApiRunStarter {
   startExecution(input: WorkflowInput): Promise<unknown>;
 }
 
 /** Everything a use case gets: the state layer, the workflow, a clock. */
 export interface UseCaseDeps {
-  readonly repository: ApiRepository;
+  readonly repository: ApiRepository & ClusterRepository;
   readonly runStarter: ApiRunStarter;
   readonly now: () => Date;
 }

@@ -10,10 +10,12 @@ import { validationFailed } from '../api/error-codes.js';
 import type { RunAccepted, SpecUnchanged } from '../api/schemas.js';
 import { environmentView, planView } from '../api/views.js';
 import type { Caller } from '../authorization.js';
+import { isSharedPlacement, sharedClusterOf } from '../cluster-placement.js';
 import { validateEnvironmentSpec } from '../environment-spec.js';
 import { planRun } from '../phase-plan.js';
 import { specHash } from '../spec-hash.js';
 import { requireAllowed, requireOrganization } from './access.js';
+import { placeOnCluster } from './cluster-tenants.js';
 import { launchRun, requireIdle } from './launch-run.js';
 import type { UseCaseDeps } from './ports.js';
 import { requireWithinQuota } from './quota.js';
@@ -29,6 +31,8 @@ export async function provisionEnvironment(
 ): Promise<ProvisionResult> {
   const { organization, environment } = request;
   requireAllowed(caller, 'environment.provision', organization);
+  // A spec naming a shared cluster is a tenant placement (use-cases/cluster-tenants.ts).
+  if (isSharedPlacement(request.body)) return placeOnCluster(deps, caller, request);
   const validation = validateEnvironmentSpec(request.body, { organization, environment });
   if (!validation.ok) throw validationFailed(validation.issues, 'the environment spec');
   const spec = validation.spec;
@@ -36,6 +40,18 @@ export async function provisionEnvironment(
   await requireWithinQuota(deps, org, environment, spec);
   const current = await deps.repository.getEnvironment(organization, environment);
   requireIdle(current);
+  const placedOn = current && current.status !== 'DELETED' ? sharedClusterOf(current.spec) : undefined;
+  if (placedOn !== undefined) {
+    throw validationFailed(
+      [
+        {
+          field: 'sharedCluster',
+          message: `sharedCluster: ${organization}/${environment} is a tenant of cluster ${placedOn}; tear it down before giving it a cluster of its own`,
+        },
+      ],
+      'the environment spec',
+    );
+  }
 
   const hash = specHash(spec);
   const plan = planRun({ trigger: 'api', spec, commit: '', successes: current?.successes ?? {} });

@@ -3,8 +3,10 @@ import { ApiError } from '../api/error-codes.js';
 import type { PageView, RunAccepted, RunView } from '../api/schemas.js';
 import { runView } from '../api/views.js';
 import type { Caller } from '../authorization.js';
+import { sharedClusterOf } from '../cluster-placement.js';
 import { planRun } from '../phase-plan.js';
-import { environmentNotFound, requireAllowed } from './access.js';
+import { environmentNotFound, requireAllowed, requireNotCluster } from './access.js';
+import { tenantRun } from './cluster-tenants.js';
 import { launchRun, requireIdle } from './launch-run.js';
 import type { PageOptions, UseCaseDeps } from './ports.js';
 
@@ -54,6 +56,7 @@ export async function resumeRun(
 ): Promise<RunAccepted> {
   const { organization, environment } = request;
   requireAllowed(caller, 'run.resume', organization);
+  requireNotCluster(organization);
   const current = await deps.repository.getEnvironment(organization, environment);
   if (!current) throw environmentNotFound(organization, environment);
   requireIdle(current);
@@ -64,6 +67,9 @@ export async function resumeRun(
         (current.status === 'DELETE_FAILED' ? ' (retry the teardown with DELETE)' : ''),
       { status: current.status },
     );
+  }
+  if (sharedClusterOf(current.spec) !== undefined) {
+    return tenantRun(deps, caller, { current, trigger: 'resume', auditAction: 'run.resume-requested' });
   }
   const plan = planRun({
     trigger: 'resume',

@@ -6,8 +6,10 @@
 import { ApiError } from '../api/error-codes.js';
 import type { RunAccepted } from '../api/schemas.js';
 import type { Caller } from '../authorization.js';
+import { sharedClusterOf } from '../cluster-placement.js';
 import { planRun } from '../phase-plan.js';
-import { environmentNotFound, requireAllowed } from './access.js';
+import { environmentNotFound, requireAllowed, requireNotCluster } from './access.js';
+import { tenantRun } from './cluster-tenants.js';
 import { launchRun, requireIdle } from './launch-run.js';
 import type { UseCaseDeps } from './ports.js';
 
@@ -18,6 +20,7 @@ export async function teardownEnvironment(
 ): Promise<RunAccepted> {
   const { organization, environment } = request;
   requireAllowed(caller, 'environment.teardown', organization);
+  requireNotCluster(organization);
   const current = await deps.repository.getEnvironment(organization, environment);
   if (!current) throw environmentNotFound(organization, environment);
   requireIdle(current);
@@ -27,6 +30,14 @@ export async function teardownEnvironment(
       `environment ${organization}/${environment} is already DELETED: nothing to tear down`,
       { status: current.status },
     );
+  }
+  // A shared cluster's tenant removes its namespaces only (use-cases/cluster-tenants.ts).
+  if (sharedClusterOf(current.spec) !== undefined) {
+    return tenantRun(deps, caller, {
+      current,
+      trigger: 'teardown',
+      auditAction: 'environment.teardown-requested',
+    });
   }
   const plan = planRun({
     trigger: 'teardown',

@@ -5,6 +5,10 @@
  */
 import type { UseCaseDeps } from '../../domain/use-cases/ports.js';
 import type { ApiHandler, EdgeDeps } from '../../shared/http/route.js';
+import { makeDeleteCluster } from './clusters-delete.js';
+import { makeGetCluster } from './clusters-get.js';
+import { makeListClusters } from './clusters-list.js';
+import { makePutCluster } from './clusters-put.js';
 import { makeDeleteEnvironment } from './delete-environment.js';
 import { makeGetEnvironment } from './get-environment.js';
 import { makeGetRun } from './get-run.js';
@@ -31,6 +35,10 @@ export const ROUTE_FACTORIES: Readonly<Record<string, (deps: ApiRouteDeps) => Ap
   'post-run': makePostRun,
   'list-alerts': makeListAlerts,
   'list-audit': makeListAudit,
+  'list-clusters': makeListClusters,
+  'get-cluster': makeGetCluster,
+  'put-cluster': makePutCluster,
+  'delete-cluster': makeDeleteCluster,
 };
 
 /** Builds every route's handler over one set of clients, keyed by route id. */

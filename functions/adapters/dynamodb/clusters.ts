@@ -1,0 +1,139 @@
+/**
+ * Shared clusters in the state table. A cluster is the environment item `ORG#cluster` / `ENV#<name>`
+ * (its runs, lock and successes are an environment's) carrying two more attributes:
+ * - `tenants`: map `<org>/<env>` → the tenant's grant (its namespace quotas summed), the capacity
+ *   index that placements are checked against;
+ * - `tenantRuns`: string set of the tenant runs in progress on the cluster.
+ *
+ * A placement is one conditional write on the cluster item (compare-and-set on its `version`, the
+ * cluster READY and unlocked) that replaces the grants and adds the run to `tenantRuns`: of two
+ * placements that read the same version only one lands, the other re-reads and is checked again,
+ * so two concurrent placements can never both exceed the capacity. (DynamoDB's TransactWriteItems
+ * could join it with the tenant's own lock write; dynalite has no transactions, so the tenant's
+ * lock follows in its own write and a refused lock undoes the entry: {@link leaveCluster}.)
+ * A cluster run takes its lock only while `tenantRuns` is absent (lock.ts), and a tenant run enters
+ * only while the cluster holds no lock: the two never overlap.
+ */
+
+import { CLUSTER_ORGANIZATION } from '../../domain/cluster.js';
+import type { ClusterState, TenantGrant } from '../../domain/cluster-records.js';
+import type { EnvironmentStatus } from '../../domain/model.js';
+import type { RepositoryContext } from './context.js';
+import { listEnvironments } from './environments.js';
+import { toEnvironment } from './items.js';
+import { keys } from './keys.js';
+import type { Page, PageOptions } from './pages.js';
+import type { StoredItem } from './store.js';
+import { UpdateBuilder } from './update-builder.js';
+
+function isGrant(value: unknown): value is TenantGrant {
+  if (typeof value !== 'object' || value === null) return false;
+  const grant = value as Record<string, unknown>;
+  return (
+    typeof grant.organization === 'string' &&
+    typeof grant.environment === 'string' &&
+    typeof grant.cpuMillicores === 'number' &&
+    typeof grant.memoryBytes === 'number' &&
+    typeof grant.pods === 'number'
+  );
+}
+
+export function toClusterState(item: StoredItem): ClusterState {
+  const tenants: Record<string, TenantGrant> = {};
+  if (typeof item.tenants === 'object' && item.tenants !== null) {
+    for (const [key, value] of Object.entries(item.tenants)) {
+      if (isGrant(value)) tenants[key] = value;
+    }
+  }
+  const runs = item.tenantRuns;
+  const tenantRuns =
+    runs instanceof Set ? [...runs].filter((run): run is string => typeof run === 'string') : [];
+  return { record: toEnvironment(item), tenants, tenantRuns: tenantRuns.sort() };
+}
+
+export async function getCluster(ctx: RepositoryContext, name: string): Promise<ClusterState | undefined> {
+  const item = await ctx.store.get(keys.environment(CLUSTER_ORGANIZATION, name));
+  return item ? toClusterState(item) : undefined;
+}
+
+/** The registered clusters, by name. */
+export async function listClusters(
+  ctx: RepositoryContext,
+  options: PageOptions = {},
+): Promise<Page<ClusterState>> {
+  const page = await listEnvironments(ctx, CLUSTER_ORGANIZATION, options);
+  const states = await Promise.all(page.items.map((record) => getCluster(ctx, record.environment)));
+  return {
+    items: states.filter((state): state is ClusterState => state !== undefined),
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  };
+}
+
+export interface EnterClusterInput {
+  readonly cluster: string;
+  /** The tenant run that enters. */
+  readonly runId: string;
+  /** The cluster item's version as read when the capacity was checked. */
+  readonly expectedVersion: number;
+  /** The statuses the cluster may be in for this run (READY to place; READY or FAILED to leave). */
+  readonly statuses: readonly EnvironmentStatus[];
+  /**
+   * Every tenant's grant after this placement (the map read at `expectedVersion` with this tenant's
+   * new grant); absent for a run that changes no quota (a resume, a teardown).
+   */
+  readonly tenants?: Readonly<Record<string, TenantGrant>>;
+}
+
+export type EnterClusterOutcome =
+  | { readonly kind: 'entered'; readonly state: ClusterState }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'busy'; readonly activeRunId: string }
+  | { readonly kind: 'status'; readonly status: EnvironmentStatus }
+  /** Another placement (or a cluster change) wrote first: re-read and check again. */
+  | { readonly kind: 'changed' };
+
+/** The compare-and-set of a tenant run's entry on its cluster (see the module comment). */
+export async function enterCluster(
+  ctx: RepositoryContext,
+  input: EnterClusterInput,
+): Promise<EnterClusterOutcome> {
+  const key = keys.environment(CLUSTER_ORGANIZATION, input.cluster);
+  const update = new UpdateBuilder();
+  if (input.tenants) update.set(['tenants'], input.tenants);
+  update
+    .addToSet(['tenantRuns'], [input.runId])
+    .increment(['version'])
+    .set(['updatedAt'], ctx.now().toISOString())
+    .condition(
+      `${update.path('version')} = ${update.value(input.expectedVersion)} AND ` +
+        `attribute_not_exists(${update.path('activeRunId')}) AND ${update.oneOf(['status'], input.statuses)}`,
+    );
+  const result = await ctx.store.update(key, update.build());
+  if (result.ok) return { kind: 'entered', state: toClusterState(result.item) };
+  const now = await getCluster(ctx, input.cluster);
+  if (!now) return { kind: 'missing' };
+  if (now.record.activeRunId) return { kind: 'busy', activeRunId: now.record.activeRunId };
+  if (!input.statuses.includes(now.record.status)) return { kind: 'status', status: now.record.status };
+  return { kind: 'changed' };
+}
+
+export interface LeaveClusterInput {
+  readonly cluster: string;
+  readonly runId: string;
+  /** Undo a placement whose run never started: the tenant's previous grant (or none). */
+  readonly restore?: { readonly key: string; readonly previous: TenantGrant | undefined };
+}
+
+/**
+ * A tenant run leaves its cluster (its lock was released, or it never took it). Idempotent: the
+ * run is deleted from the set; a cluster item that is gone is left gone.
+ */
+export async function leaveCluster(ctx: RepositoryContext, input: LeaveClusterInput): Promise<void> {
+  const update = new UpdateBuilder();
+  update.deleteFromSet(['tenantRuns'], [input.runId]).condition('attribute_exists(pk)');
+  if (input.restore) {
+    if (input.restore.previous) update.set(['tenants', input.restore.key], input.restore.previous);
+    else update.remove(['tenants', input.restore.key]);
+  }
+  await ctx.store.update(keys.environment(CLUSTER_ORGANIZATION, input.cluster), update.build());
+}

@@ -1,0 +1,326 @@
+/**
+ * Runs of a shared cluster's tenants: a placement (PUT with `"sharedCluster"`), a resume and a
+ * teardown. Each one, before its own lock, enters the cluster with one compare-and-set on the
+ * cluster item (cluster READY and not locked by a run of its own; for a placement, the tenants'
+ * grants with this one's must fit the capacity): a tenant run and a cluster run never overlap —
+ * the later one is refused with 409 naming the other. Concurrent placements on one cluster that
+ * read the same version are serialized by the compare-and-set (the loser re-reads and is checked
+ * again). A tenant run whose lock is then refused leaves the cluster again, its grant restored.
+ */
+import { ApiError, type QuotaIssue, validationFailed } from '../api/error-codes.js';
+import type { RunAccepted } from '../api/schemas.js';
+import { environmentView, planView } from '../api/views.js';
+import type { Caller } from '../authorization.js';
+import { type ClusterSpec, overcommitOf, validateClusterSpec } from '../cluster.js';
+import {
+  addTotals,
+  capacityShortfalls,
+  clusterAllocatable,
+  grantable,
+  ZERO_TOTALS,
+} from '../cluster-capacity.js';
+import {
+  parseSharedRequest,
+  resolveSharedSpec,
+  sharedClusterOf,
+  TENANT_NOT_APPLICABLE,
+  tenantKey,
+  tenantSuccesses,
+} from '../cluster-placement.js';
+import type { ClusterState, TenantGrant } from '../cluster-records.js';
+import type { EnvironmentStatus, RunTrigger } from '../model.js';
+import { planRun } from '../phase-plan.js';
+import { buildRunId } from '../run-id.js';
+import type { QuotaTotals } from '../spec/quota.js';
+import { sumNamespaceQuotas } from '../spec/quota.js';
+import { specHash } from '../spec-hash.js';
+import { requireOrganization } from './access.js';
+import { launchRun, requireIdle } from './launch-run.js';
+import type { EnvironmentState, UseCaseDeps } from './ports.js';
+import type { ProvisionResult } from './provision.js';
+import { requireWithinQuota } from './quota.js';
+
+/** Compare-and-set attempts of one placement before it gives up (others keep winning). */
+const PLACEMENT_ATTEMPTS = 5;
+
+function clusterSpecOf(state: ClusterState): ClusterSpec {
+  const checked = validateClusterSpec(state.record.spec, state.record.environment);
+  if (!checked.ok) {
+    throw new Error(`recorded spec of cluster ${state.record.environment} is not a cluster spec`);
+  }
+  return checked.spec;
+}
+
+/** Tenants whose grant still counts: every one whose environment is not DELETED (nor gone). */
+export async function liveTenants(
+  deps: Pick<UseCaseDeps, 'repository'>,
+  state: ClusterState,
+): Promise<{ key: string; grant: TenantGrant; tenant: EnvironmentState }[]> {
+  const entries = await Promise.all(
+    Object.entries(state.tenants).map(async ([key, grant]) => {
+      const tenant = await deps.repository.getEnvironment(grant.organization, grant.environment);
+      return tenant &&
+        tenant.status !== 'DELETED' &&
+        sharedClusterOf(tenant.spec) === state.record.environment
+        ? [{ key, grant, tenant }]
+        : [];
+    }),
+  );
+  return entries.flat();
+}
+
+export function grantedTotal(grants: readonly { grant: QuotaTotals }[]): QuotaTotals {
+  return grants.reduce((sum, { grant }) => addTotals(sum, grant), ZERO_TOTALS);
+}
+
+/** What the cluster may grant in total: allocatable × overcommit. */
+export function clusterLimit(spec: ClusterSpec): { allocatable: QuotaTotals; limit: QuotaTotals } {
+  const allocatable = clusterAllocatable(spec.cluster) ?? ZERO_TOTALS;
+  return { allocatable, limit: grantable(allocatable, overcommitOf(spec)) };
+}
+
+export function capacityError(
+  cluster: string,
+  shortfalls: ReturnType<typeof capacityShortfalls>,
+  what: string,
+): ApiError {
+  const details: QuotaIssue[] = shortfalls.map((shortfall) => ({
+    field: `quota.${shortfall.resource}`,
+    ...shortfall,
+    message: `quota.${shortfall.resource}: ${what} ${shortfall.requested} ${shortfall.resource}; cluster ${cluster} has ${shortfall.available} available`,
+  }));
+  return new ApiError(
+    'capacity.exceeded',
+    `the capacity of cluster ${cluster} would be exceeded: ${details.map((d) => d.message).join('; ')}`,
+    details,
+  );
+}
+
+function clusterBusy(cluster: string, activeRunId: string): ApiError {
+  return new ApiError(
+    'conflict.busy',
+    `shared cluster ${cluster} is busy with its own run ${activeRunId}: tenant runs wait for none, retry once it is done`,
+    { activeRunId, cluster },
+  );
+}
+
+function clusterNotReady(cluster: string, status: EnvironmentStatus): ApiError {
+  return new ApiError(
+    'conflict.state',
+    `shared cluster ${cluster} is ${status}: tenants can be placed on a READY cluster only`,
+    { status },
+  );
+}
+
+async function requireCluster(deps: Pick<UseCaseDeps, 'repository'>, name: string): Promise<ClusterState> {
+  const state = await deps.repository.getCluster(name);
+  if (!state || state.record.status === 'DELETED') {
+    throw validationFailed(
+      [{ field: 'sharedCluster', message: `sharedCluster: cluster ${name} is not registered` }],
+      'the environment spec',
+    );
+  }
+  return state;
+}
+
+interface TenantLaunch {
+  readonly caller: Caller;
+  readonly organization: string;
+  readonly environment: string;
+  readonly current: EnvironmentState | undefined;
+  readonly cluster: string;
+  readonly trigger: RunTrigger;
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly auditAction: string;
+  /** The cluster statuses this run may start in. */
+  readonly statuses: readonly EnvironmentStatus[];
+  /** A placement: checks the capacity with this grant and records it. */
+  readonly request?: QuotaTotals;
+  /** A placement on a READY tenant may find nothing to run (200, no run). */
+  readonly allowUnchanged?: boolean;
+}
+
+/**
+ * Enters the cluster and launches the tenant's run (see the module comment). Returns undefined
+ * when the plan has nothing to run and the caller allowed that.
+ */
+async function launchTenantRun(
+  deps: UseCaseDeps,
+  launch: TenantLaunch,
+): Promise<{ accepted: RunAccepted } | { unchanged: ProvisionResult }> {
+  const { organization, environment, current } = launch;
+  const hash = launch.trigger === 'teardown' ? (current?.specHash ?? '') : specHash(launch.spec);
+  const seq = (current?.runSeq ?? 0) + 1;
+  const runId = buildRunId({ organization, environment, seq, specHash: hash });
+  const key = tenantKey(organization, environment);
+  for (let attempt = 1; ; attempt += 1) {
+    const state = await requireCluster(deps, launch.cluster);
+    if (state.record.activeRunId) throw clusterBusy(launch.cluster, state.record.activeRunId);
+    if (!launch.statuses.includes(state.record.status))
+      throw clusterNotReady(launch.cluster, state.record.status);
+    const successes = tenantSuccesses(current?.successes ?? {}, state.record.successes);
+    const plan = planRun({
+      trigger: launch.trigger,
+      spec: launch.spec,
+      commit: '',
+      successes,
+      notApplicable: TENANT_NOT_APPLICABLE,
+    });
+    if (launch.allowUnchanged && current?.status === 'READY' && plan.startAt === undefined) {
+      let recorded = current;
+      if (current.specHash !== hash) {
+        recorded = await deps.repository.recordSpec({
+          organization,
+          environment,
+          spec: launch.spec,
+          specHash: hash,
+        });
+      }
+      return {
+        unchanged: {
+          outcome: 'unchanged',
+          body: { environment: environmentView(recorded), plan: planView(plan) },
+        },
+      };
+    }
+    let tenants: Record<string, TenantGrant> | undefined;
+    if (launch.request) {
+      const others = (await liveTenants(deps, state)).filter((entry) => entry.key !== key);
+      const { limit } = clusterLimit(clusterSpecOf(state));
+      const shortfalls = capacityShortfalls(launch.request, grantedTotal(others), limit);
+      if (shortfalls.length > 0)
+        throw capacityError(launch.cluster, shortfalls, `${organization}/${environment} requests`);
+      tenants = Object.fromEntries(others.map((entry) => [entry.key, entry.grant]));
+      tenants[key] = { organization, environment, ...launch.request, grantedAt: deps.now().toISOString() };
+    }
+    const entered = await deps.repository.enterCluster({
+      cluster: launch.cluster,
+      runId,
+      expectedVersion: state.record.version,
+      statuses: launch.statuses,
+      ...(tenants ? { tenants } : {}),
+    });
+    switch (entered.kind) {
+      case 'missing':
+        throw validationFailed([
+          { field: 'sharedCluster', message: `sharedCluster: cluster ${launch.cluster} is not registered` },
+        ]);
+      case 'busy':
+        throw clusterBusy(launch.cluster, entered.activeRunId);
+      case 'status':
+        throw clusterNotReady(launch.cluster, entered.status);
+      case 'changed':
+        if (attempt >= PLACEMENT_ATTEMPTS) {
+          throw new ApiError(
+            'conflict.busy',
+            `shared cluster ${launch.cluster} kept changing during ${PLACEMENT_ATTEMPTS} attempts to place ${organization}/${environment}: retry`,
+            { activeRunId: null, cluster: launch.cluster },
+          );
+        }
+        continue;
+      case 'entered':
+        break;
+    }
+    try {
+      const accepted = await launchRun(deps, {
+        caller: launch.caller,
+        organization,
+        environment,
+        current,
+        trigger: launch.trigger,
+        spec: launch.spec,
+        specHash: hash,
+        plan,
+        auditAction: launch.auditAction,
+        specHashAfter: launch.trigger === 'teardown' ? '' : hash,
+        successes,
+      });
+      return { accepted };
+    } catch (error) {
+      // The run never took its lock (a start-failed run was abandoned, which left the cluster already).
+      if (!(error instanceof ApiError && error.code === 'run.start-failed')) {
+        await deps.repository.leaveCluster({
+          cluster: launch.cluster,
+          runId,
+          ...(tenants ? { restore: { key, previous: state.tenants[key] } } : {}),
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+/** PUT of an environment whose spec names a shared cluster. */
+export async function placeOnCluster(
+  deps: UseCaseDeps,
+  caller: Caller,
+  request: { readonly organization: string; readonly environment: string; readonly body: unknown },
+): Promise<ProvisionResult> {
+  const { organization, environment } = request;
+  const parsed = parseSharedRequest(request.body);
+  if (!parsed.ok) throw validationFailed(parsed.issues, 'the environment spec');
+  const cluster = await requireCluster(deps, parsed.spec.sharedCluster);
+  const resolved = resolveSharedSpec(parsed.spec, clusterSpecOf(cluster), { organization, environment });
+  if (!resolved.ok) throw validationFailed(resolved.issues, 'the environment spec');
+  const spec = resolved.spec;
+  const org = await requireOrganization(deps, organization);
+  await requireWithinQuota(deps, org, environment, spec);
+  const current = await deps.repository.getEnvironment(organization, environment);
+  requireIdle(current);
+  if (current && current.status !== 'DELETED' && sharedClusterOf(current.spec) !== spec.sharedCluster) {
+    const where = sharedClusterOf(current.spec);
+    throw validationFailed(
+      [
+        {
+          field: 'sharedCluster',
+          message: `sharedCluster: ${organization}/${environment} is ${where ? `a tenant of cluster ${where}` : 'a dedicated environment'}; tear it down before placing it elsewhere`,
+        },
+      ],
+      'the environment spec',
+    );
+  }
+  const result = await launchTenantRun(deps, {
+    caller,
+    organization,
+    environment,
+    current,
+    cluster: spec.sharedCluster,
+    trigger: 'api',
+    spec,
+    auditAction: 'environment.provision-requested',
+    statuses: ['READY'],
+    request: sumNamespaceQuotas(spec),
+    allowUnchanged: true,
+  });
+  return 'accepted' in result ? { outcome: 'started', body: result.accepted } : result.unchanged;
+}
+
+/** Resume or teardown of a tenant: enters its cluster first (no new grant). */
+export async function tenantRun(
+  deps: UseCaseDeps,
+  caller: Caller,
+  request: {
+    readonly current: EnvironmentState;
+    readonly trigger: 'resume' | 'teardown';
+    readonly auditAction: string;
+  },
+): Promise<RunAccepted> {
+  const { current } = request;
+  const cluster = sharedClusterOf(current.spec);
+  if (cluster === undefined)
+    throw new Error(`${current.organization}/${current.environment} is not a tenant`);
+  const result = await launchTenantRun(deps, {
+    caller,
+    organization: current.organization,
+    environment: current.environment,
+    current,
+    cluster,
+    trigger: request.trigger,
+    spec: current.spec,
+    auditAction: request.auditAction,
+    // A tenant can leave a cluster whose last run failed; it resumes on a READY one only.
+    statuses: request.trigger === 'teardown' ? ['READY', 'FAILED'] : ['READY'],
+  });
+  if (!('accepted' in result)) throw new Error('a tenant resume or teardown always runs');
+  return result.accepted;
+}
