@@ -43,7 +43,7 @@ async function readSpec(session: Session, file: string) {
 }
 
 /** Prints a 202/200 of a change, then follows the run when asked to. */
-async function accepted(
+export async function accepted(
   session: Session,
   target: EnvironmentTarget,
   answer: { status: number; body: RunAccepted },

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { ApiConnectionError, ApiRequestError } from './api-client.js';
+import { addClusterCommands } from './clusters.js';
 import * as commands from './commands.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { DEFAULT_DEADLINE, DEFAULT_INTERVAL } from './follow.js';
@@ -174,6 +175,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   ).action((org: string, options: commands.PageFlags, command: Command) =>
     run((session) => commands.audit(session, org, options))(command),
   );
+
+  addClusterCommands(program, run, {
+    page: pageOptions,
+    change: (command) => watchOptions(idempotencyOption(command)),
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -27,8 +27,40 @@ expected_applications_file() { printf '%s/expected-applications.json' "${PHASE_D
 # The working copy of the Slipway GitOps repository the bundle is committed from.
 gitops_checkout_dir() { printf '%s/gitops-checkout' "${PHASE_DIR}"; }
 
-# Where the rendered manifests of this environment live in the Slipway GitOps repository.
-managed_path() { printf 'slipway-managed/%s' "$(environment_prefix)"; }
+# Which part of the phase this build runs (gitops/kubernetes/tenants/shared.ts): SLIPWAY_ARGOCD_PART
+# when the project or the run sets it, else what the spec says - a spec naming a sharedCluster is a
+# tenant's (its namespaces on the shared cluster), a spec without namespaces is a shared cluster's
+# own (Argo CD, monitoring, cluster-wide policies, no tenant), any other is a dedicated
+# environment's (both parts on its own cluster).
+argocd_part() {
+  local part="${SLIPWAY_ARGOCD_PART:-}"
+  if [[ -z "${part}" ]]; then
+    part="$(jq -r 'if has("sharedCluster") then "tenant" elif has("namespaces") then "all" else "platform" end' <<<"${SLIPWAY_SPEC}")"
+  fi
+  case "${part}" in
+    all | platform | tenant) printf '%s' "${part}" ;;
+    *)
+      error "SLIPWAY_ARGOCD_PART must be all, platform or tenant, not '${part}'"
+      return 1
+      ;;
+  esac
+}
+
+# Where the rendered manifests of this environment live in the Slipway GitOps repository: its own
+# path (a dedicated environment; a shared cluster's platform part, as cluster/<name>), or, for a
+# shared cluster's tenant, <org>.<env> under the cluster's tenants/ (reconciled by the cluster's
+# slipway-tenants ApplicationSet).
+managed_path() {
+  if [[ "$(argocd_part)" == tenant ]]; then
+    printf 'slipway-managed/cluster/%s/tenants/%s.%s' "$(spec_get '.sharedCluster')" \
+      "${SLIPWAY_ORGANIZATION}" "${SLIPWAY_ENVIRONMENT}"
+  else
+    printf 'slipway-managed/%s' "$(environment_prefix)"
+  fi
+}
+
+# The Application that reconciles a tenant's directory on a shared cluster (shared.ts).
+tenant_application() { printf 'tenant-%s.%s' "${SLIPWAY_ORGANIZATION}" "${SLIPWAY_ENVIRONMENT}"; }
 
 # One Terraform output's value (from `terraform output -json`); fails when it is missing.
 tf_output() {
@@ -67,7 +99,12 @@ protect_push_credential() {
 
 # This cluster's hook URLs: Slipway's hook base URLs (SLIPWAY_ARGOCD_WEBHOOK_URL,
 # SLIPWAY_ALERTMANAGER_WEBHOOK_URL, i.e. <callbackBaseUrl>/v1/hooks/<source>) plus /<org>/<env>.
+# A shared cluster's (the platform part) are <callbackBaseUrl>/v1/clusters/<name>/hooks/<source>.
 cluster_hook_url() {
-  local base="$1"
-  printf '%s/%s/%s' "${base%/}" "${SLIPWAY_ORGANIZATION}" "${SLIPWAY_ENVIRONMENT}"
+  local base="${1%/}"
+  if [[ "$(argocd_part)" == platform ]]; then
+    printf '%s/v1/clusters/%s/hooks/%s' "${base%/v1/hooks/*}" "${SLIPWAY_ENVIRONMENT}" "${base##*/}"
+  else
+    printf '%s/%s/%s' "${base}" "${SLIPWAY_ORGANIZATION}" "${SLIPWAY_ENVIRONMENT}"
+  fi
 }

@@ -62,10 +62,16 @@ render_tenants() {
   applications="$(expected_applications_file)"
   rm -rf "$(bundle_dir)" "${applications}"
   mkdir -p "$(bundle_dir)"
-  info "rendering the tenant manifests of $(environment_prefix)"
-  node "${CODEBUILD_SRC_DIR:-${PWD}}/dist/render-tenants.mjs" --out "${out}" --expected-applications "${applications}"
+  local part
+  part="$(argocd_part)"
+  info "rendering the ${part} part of the manifests of $(environment_prefix)"
+  node "${CODEBUILD_SRC_DIR:-${PWD}}/dist/render-tenants.mjs" --out "${out}" --expected-applications "${applications}" \
+    --part "${part}"
+  # A shared cluster's own run carries no tenant, so it expects no tenant Application.
+  local least=1
+  [[ "${part}" == platform ]] && least=0
   require_json "${applications}" \
-    '.applications | type == "array" and length > 0 and all(.name and .path)' \
+    ".applications | type == \"array\" and length >= ${least} and all(.name and .path)" \
     'a list of expected Applications'
 }
 
@@ -171,6 +177,10 @@ prepare_manifests() {
 build_bundle() {
   local bundle
   bundle="$(bundle_dir)"
+  if [[ "$(argocd_part)" == tenant ]]; then
+    build_tenant_bundle "${bundle}"
+    return 0
+  fi
   mkdir -p "${bundle}/platform"
   kubectl kustomize "$(manifests_dir)/monitoring" >"${bundle}/platform/monitoring.yaml"
   kubectl kustomize "$(manifests_dir)/storage" >"${bundle}/platform/storage.yaml"
@@ -188,6 +198,20 @@ YAML
   # Offline builds of what bootstrap applies, so a broken parameter fails here.
   kubectl kustomize "$(manifests_dir)/argocd/bootstrap" >/dev/null
   kubectl kustomize "$(manifests_dir)/argocd/offline" >/dev/null
+}
+
+# A shared cluster's tenant: its objects alone; the cluster's platform part owns the rest.
+build_tenant_bundle() {
+  local bundle="$1"
+  cat >"${bundle}/kustomization.yaml" <<'YAML'
+# Rendered by Slipway's argocd-bootstrap phase (tenant part); reconciled by the shared cluster's
+# slipway-tenants ApplicationSet. Do not edit: the next run replaces this directory.
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - tenants
+YAML
+  info "tenant bundle builds: $(kubectl kustomize "${bundle}" | grep -c '^kind:') objects, for $(managed_path)"
 }
 
 main() {

@@ -107,6 +107,13 @@ main() {
   if step_skipped "${PRUNE_STEP}"; then
     return 0
   fi
+  if [[ "$(argocd_part)" == tenant ]]; then
+    # slipway-managed and Argo CD are the shared cluster's: a tenant never prunes them. Its own
+    # Application goes when gitops-remove removes its directory (the slipway-tenants ApplicationSet
+    # deletes it, and its finalizer what it created).
+    skip_step "${PRUNE_STEP}" "a shared cluster's tenant: its Application is pruned once its directory leaves the GitOps repository"
+    return 0
+  fi
   require_cmd jq aws kubectl session-manager-plugin timeout
   trap 'close_tunnel; rm -f "$(kubeconfig_file)"' EXIT
   open_tunnel

@@ -31,6 +31,7 @@ import type { ClusterState, TenantGrant } from '../cluster-records.js';
 import type { EnvironmentStatus, RunTrigger } from '../model.js';
 import { planRun } from '../phase-plan.js';
 import { buildRunId } from '../run-id.js';
+import { tenantNamespace } from '../spec/names.js';
 import type { QuotaTotals } from '../spec/quota.js';
 import { sumNamespaceQuotas } from '../spec/quota.js';
 import { specHash } from '../spec-hash.js';
@@ -186,6 +187,7 @@ async function launchTenantRun(
     let tenants: Record<string, TenantGrant> | undefined;
     if (launch.request) {
       const others = (await liveTenants(deps, state)).filter((entry) => entry.key !== key);
+      requireNoClash(launch, others);
       const { limit } = clusterLimit(clusterSpecOf(state));
       const shortfalls = capacityShortfalls(launch.request, grantedTotal(others), limit);
       if (shortfalls.length > 0)
@@ -248,6 +250,55 @@ async function launchTenantRun(
       throw error;
     }
   }
+}
+
+/**
+ * On one cluster, an organization's AppProject, deployer and ClusterRoles are named after it, and a
+ * namespace `<org>-<env>-<name>` may be spelt by two tenants (org `a` env `b-c`, org `a-b` env `c`):
+ * either would let one tenant's objects reach another's, so both are refused, naming the other.
+ */
+function requireNoClash(
+  launch: TenantLaunch,
+  others: readonly { key: string; tenant: EnvironmentState }[],
+): void {
+  const sameOrganization = others.find((other) => other.tenant.organization === launch.organization);
+  const problem = (message: string) =>
+    new ApiError(
+      'conflict.state',
+      `${launch.organization}/${launch.environment} cannot be placed on cluster ${launch.cluster}: ${message}`,
+      {
+        status: 'placement-refused',
+      },
+    );
+  if (sameOrganization) {
+    throw problem(
+      `${sameOrganization.key} already places organization ${launch.organization} there (one environment per organization per cluster: its AppProject and RBAC are per organization)`,
+    );
+  }
+  const mine = new Set(tenantNamespacesOf(launch.organization, launch.environment, launch.spec));
+  for (const other of others) {
+    const clash = tenantNamespacesOf(
+      other.tenant.organization,
+      other.tenant.environment,
+      other.tenant.spec,
+    ).find((name) => mine.has(name));
+    if (clash) throw problem(`namespace ${clash} is already ${other.key}'s`);
+  }
+}
+
+function tenantNamespacesOf(
+  organization: string,
+  environment: string,
+  spec: Readonly<Record<string, unknown>>,
+): string[] {
+  const namespaces = Array.isArray(spec.namespaces) ? spec.namespaces : [];
+  return namespaces.flatMap((namespace: unknown) =>
+    typeof namespace === 'object' &&
+    namespace !== null &&
+    typeof (namespace as { name?: unknown }).name === 'string'
+      ? [tenantNamespace(organization, environment, (namespace as { name: string }).name)]
+      : [],
+  );
 }
 
 /** PUT of an environment whose spec names a shared cluster. */

@@ -11,9 +11,18 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { validateClusterSpec } from '../../../functions/domain/cluster.js';
+import { withoutPlacement } from '../../../functions/domain/cluster-placement.js';
 import { validateEnvironmentSpec } from '../../../functions/domain/environment-spec.js';
 import { writeBundle } from './bundle.js';
-import { renderPlatform, renderTenant, tenantApplications } from './render.js';
+import {
+  type ManifestFile,
+  renderPlatform,
+  renderTenant,
+  type TenantInput,
+  tenantApplications,
+} from './render.js';
+import { type ArgocdPart, isArgocdPart } from './shared.js';
 
 const info = (message: string) => process.stdout.write(`INFO - ${message}\n`);
 const error = (message: string) => process.stderr.write(`ERROR - ${message}\n`);
@@ -21,21 +30,29 @@ const error = (message: string) => process.stderr.write(`ERROR - ${message}\n`);
 function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
   let out: string | undefined;
   let applicationsFile: string | undefined;
+  let part: ArgocdPart = 'all';
   try {
     const { values } = parseArgs({
       args: [...argv],
-      options: { out: { type: 'string' }, 'expected-applications': { type: 'string' } },
+      options: {
+        out: { type: 'string' },
+        'expected-applications': { type: 'string' },
+        part: { type: 'string' },
+      },
       strict: true,
     });
     out = values.out;
     applicationsFile = values['expected-applications'];
+    const chosen = values.part ?? env.SLIPWAY_ARGOCD_PART ?? 'all';
+    if (!isArgocdPart(chosen)) throw new Error(`--part must be all, platform or tenant, not '${chosen}'`);
+    part = chosen;
   } catch (cause) {
     error(cause instanceof Error ? cause.message : String(cause));
     return 2;
   }
   if (!out) {
     error(
-      'usage: render-tenants --out DIR [--expected-applications FILE] (reads SLIPWAY_ORGANIZATION, SLIPWAY_ENVIRONMENT, SLIPWAY_SPEC)',
+      'usage: render-tenants --out DIR [--expected-applications FILE] [--part all|platform|tenant] (reads SLIPWAY_ORGANIZATION, SLIPWAY_ENVIRONMENT, SLIPWAY_SPEC; the platform part of a shared cluster also SLIPWAY_GITOPS_REPOSITORY, SLIPWAY_GITOPS_BRANCH)',
     );
     return 2;
   }
@@ -55,18 +72,49 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
     error(`SLIPWAY_SPEC: is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`);
     return 1;
   }
-  const checked = validateEnvironmentSpec(input, { organization, environment });
-  if (!checked.ok) {
-    for (const issue of checked.issues) error(issue.message);
-    return 1;
+  let files: ManifestFile[];
+  let tenant: TenantInput | undefined;
+  if (part === 'platform') {
+    // A shared cluster's own run: its spec is a cluster spec, and it carries no tenant.
+    const checked = validateClusterSpec(input, environment);
+    if (!checked.ok) {
+      for (const issue of checked.issues) error(issue.message);
+      return 1;
+    }
+    const repository = env.SLIPWAY_GITOPS_REPOSITORY;
+    if (!repository) {
+      error(
+        'required environment variable SLIPWAY_GITOPS_REPOSITORY is not set (the platform part of a shared cluster)',
+      );
+      return 2;
+    }
+    files = renderPlatform(checked.spec.kubernetesVersion, {
+      cluster: environment,
+      repository,
+      revision: env.SLIPWAY_GITOPS_BRANCH || 'main',
+    });
+  } else {
+    // A tenant's recorded spec is resolved against its cluster; `sharedCluster` is placement only.
+    const spec =
+      typeof input === 'object' && input !== null
+        ? withoutPlacement(input as Record<string, unknown>)
+        : input;
+    const checked = validateEnvironmentSpec(spec, { organization, environment });
+    if (!checked.ok) {
+      for (const issue of checked.issues) error(issue.message);
+      return 1;
+    }
+    tenant = { organization, environment, spec: checked.spec };
+    files =
+      part === 'tenant'
+        ? renderTenant(tenant)
+        : [...renderTenant(tenant), ...renderPlatform(checked.spec.kubernetesVersion)];
   }
-  const tenant = { organization, environment, spec: checked.spec };
-  const files = [...renderTenant(tenant), ...renderPlatform(checked.spec.kubernetesVersion)];
   let written: string[];
   try {
     written = writeBundle(out, files);
     if (applicationsFile) {
-      const applications = tenantApplications(tenant);
+      const applications = tenant ? tenantApplications(tenant) : [];
       writeFileSync(applicationsFile, `${JSON.stringify({ applications }, null, 2)}\n`);
       info(`expected Applications: ${applications.map((app) => app.name).join(', ')} (${applicationsFile})`);
     }
@@ -76,7 +124,7 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
   }
   const objects = files.reduce((count, file) => count + file.objects.length, 0);
   info(
-    `rendered ${objects} objects for ${organization}/${environment} into ${written.length} files in ${out}`,
+    `rendered ${objects} objects (${part} part) for ${organization}/${environment} into ${written.length} files in ${out}`,
   );
   return 0;
 }

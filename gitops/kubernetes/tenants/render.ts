@@ -18,6 +18,7 @@ import { LABEL_MANAGED_BY, tenantLabels } from './labels.js';
 import { limitRange, namespace, resourceQuota } from './namespaces.js';
 import { defaultDenyPolicy, platformFencePolicies } from './network-policy.js';
 import { deployerAccount, namespaceRbac, organizationClusterRbac, platformRbac } from './rbac.js';
+import { type SharedTenantsSource, sharedTenantsApplicationSet } from './shared.js';
 
 export type { ExpectedApplication } from './argocd.js';
 
@@ -141,14 +142,16 @@ export function renderTenants(inputs: readonly TenantInput[]): ManifestFile[] {
 
 /**
  * Cluster-wide objects that belong to no organization: the platform team's cluster-admin binding,
- * the Cilium fence between tenant and platform namespaces, and the admission policy on tenant
- * Services (its API version depends on the cluster's Kubernetes version).
+ * the Cilium fence between tenant and platform namespaces, the admission policy on tenant Services
+ * (its API version depends on the cluster's Kubernetes version) and, on a shared cluster, the
+ * ApplicationSet that reconciles each tenant's directory (shared.ts).
  */
-export function renderPlatform(kubernetesVersion: string): ManifestFile[] {
+export function renderPlatform(kubernetesVersion: string, shared?: SharedTenantsSource): ManifestFile[] {
   const labels = { [LABEL_MANAGED_BY]: 'slipway' };
   return [
     { file: 'platform-rbac.yaml', objects: [platformRbac(labels)] },
     { file: 'platform-network-fence.yaml', objects: platformFencePolicies(labels) },
     { file: 'platform-admission.yaml', objects: tenantServicePolicy(kubernetesVersion, labels) },
+    ...(shared ? [{ file: 'shared-tenants.yaml', objects: [sharedTenantsApplicationSet(shared)] }] : []),
   ];
 }
