@@ -1,86 +1,106 @@
 /**
  * What the HTTP API accepts and shows of shared clusters: the path, the body's documentation
  * schema (the body itself is checked by validateClusterSpec, cluster.ts) and the views, generated
- * into the OpenAPI document with the other routes' schemas. Pure: schemas and mapping only.
+ * into the OpenAPI document with the other routes' schemas. zod/mini, like every schema a Lambda
+ * bundle carries. Pure: schemas only.
  */
-import * as z from 'zod';
-import { EnvironmentView, RunView } from './api/schemas.js';
-import { ENVIRONMENT_STATUSES } from './model.js';
+import * as z from 'zod/mini';
+import { described, RunView } from './api/schemas.js';
+import { ENVIRONMENT_STATUSES, TIERS } from './model.js';
 import { EnvironmentName } from './spec/names.js';
 
 export const ClusterPath = z.strictObject({
-  cluster: EnvironmentName.meta({
+  cluster: described(EnvironmentName, {
     description: 'Shared cluster name (DNS-1123 label)',
     example: 'shared-eu',
   }),
 });
 
-const Ratio = z.number().min(0.1).max(4);
+const Ratio = z.number().check(z.gte(0.1), z.lte(4));
+const NodeGroup = z.object({ count: z.int(), instanceType: z.string() });
 
-export const ClusterSpecBody = z
-  .object({
-    tier: z.enum(['dev', 'staging', 'prod']),
+export const ClusterSpecBody = described(
+  z.object({
+    tier: z.enum(TIERS),
     region: z.string(),
     kubernetesVersion: z.string(),
     ciliumVersion: z.string(),
-    cluster: z.object({
-      controlPlane: z.object({ count: z.number().int(), instanceType: z.string() }),
-      workers: z.object({ count: z.number().int(), instanceType: z.string() }),
-    }),
+    cluster: z.object({ controlPlane: NodeGroup, workers: NodeGroup }),
     network: z.object({ vpcCidr: z.string(), podCidr: z.string(), serviceCidr: z.string() }),
-    overcommit: z
-      .object({ cpu: Ratio, memory: Ratio })
-      .optional()
-      .meta({ description: 'Tenants may be granted allocatable × ratio of CPU and memory (default 1)' }),
-  })
-  .meta({
+    overcommit: described(z.optional(z.object({ cpu: Ratio, memory: Ratio })), {
+      description: 'Tenants may be granted allocatable × ratio of CPU and memory (default 1)',
+    }),
+  }),
+  {
     id: 'ClusterSpec',
     description:
       "A shared cluster: a dedicated environment's spec without namespaces and gitops, plus an optional overcommit",
-  });
+  },
+);
 
-const Resources = z.object({ cpu: z.string(), memory: z.string(), pods: z.number().int() });
+const Resources = z.object({ cpu: z.string(), memory: z.string(), pods: z.int() });
 
-export const ClusterCapacityView = z
-  .object({
-    allocatable: Resources.meta({
+export const ClusterCapacityView = described(
+  z.object({
+    allocatable: described(Resources, {
       description: "The workers' allocatable resources minus the platform's workloads",
     }),
-    limit: Resources.meta({
+    limit: described(Resources, {
       description: 'allocatable × overcommit: what all tenants together may be granted',
     }),
-    granted: Resources.meta({ description: "The tenants' namespace quotas, summed" }),
-    available: Resources.meta({ description: 'limit − granted' }),
+    granted: described(Resources, { description: "The tenants' namespace quotas, summed" }),
+    available: described(Resources, { description: 'limit − granted' }),
     overcommit: z.object({ cpu: z.number(), memory: z.number() }),
-  })
-  .meta({ id: 'ClusterCapacity' });
+  }),
+  { id: 'ClusterCapacity' },
+);
 
-export const ClusterTenantView = z
-  .object({
+export const ClusterTenantView = described(
+  z.object({
     organization: z.string(),
     environment: z.string(),
     status: z.enum(ENVIRONMENT_STATUSES),
     granted: Resources,
-  })
-  .meta({ id: 'ClusterTenant' });
+  }),
+  { id: 'ClusterTenant' },
+);
 
-export const ClusterView = z
-  .object({
+export const ClusterView = described(
+  z.object({
     cluster: z.string(),
-    status: EnvironmentView.shape.status,
+    status: z.enum(ENVIRONMENT_STATUSES),
     spec: z.record(z.string(), z.unknown()),
     specHash: z.string(),
-    activeRunId: z.string().optional(),
-    currentRunId: z.string().optional(),
-    currentRun: RunView.optional(),
+    activeRunId: z.optional(z.string()),
+    currentRunId: z.optional(z.string()),
+    currentRun: z.optional(RunView),
     capacity: ClusterCapacityView,
     tenants: z.array(ClusterTenantView),
-    tenantRuns: z.array(z.string()).meta({ description: 'Tenant runs in progress on the cluster' }),
+    tenantRuns: described(z.array(z.string()), { description: 'Tenant runs in progress on the cluster' }),
     createdAt: z.string(),
     updatedAt: z.string(),
-  })
-  .meta({ id: 'ClusterView' });
+  }),
+  { id: 'ClusterView' },
+);
 
 export type ClusterView = z.infer<typeof ClusterView>;
 export type ClusterTenantView = z.infer<typeof ClusterTenantView>;
 export type ClusterCapacityView = z.infer<typeof ClusterCapacityView>;
+
+/** A shared placement's request (for the document; provision checks it, cluster-placement.ts). */
+export const SharedPlacementBody = described(
+  z.object({
+    tier: z.enum(TIERS),
+    sharedCluster: described(z.string(), {
+      description: 'A registered, READY shared cluster',
+      example: 'shared-eu',
+    }),
+    namespaces: z.array(z.unknown()),
+    gitops: z.object({ repository: z.string(), branch: z.string(), path: z.string() }),
+  }),
+  {
+    id: 'SharedPlacement',
+    description:
+      'An environment on a shared cluster: `sharedCluster` replaces region, versions, cluster and network (namespaces and gitops as in EnvironmentSpec)',
+  },
+);

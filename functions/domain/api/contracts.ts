@@ -3,8 +3,8 @@
  * lists the routes themselves). The handlers parse with these schemas and the OpenAPI document is
  * generated from them, so the two cannot disagree. Pure: schemas only.
  */
-import type * as z from 'zod/mini';
-import { ClusterPath, ClusterSpecBody, ClusterView } from '../cluster-api.js';
+import * as z from 'zod/mini';
+import { ClusterPath, ClusterSpecBody, ClusterView, SharedPlacementBody } from '../cluster-api.js';
 import type { ErrorCode } from './error-codes.js';
 import {
   AlertView,
@@ -95,7 +95,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     summary: 'Record the desired spec; run the phases whose inputs changed',
     roles: 'org-admin, platform-admin',
     params: EnvironmentPath,
-    body: EnvironmentSpecBody,
+    body: z.union([EnvironmentSpecBody, SharedPlacementBody]),
     responses: {
       200: { description: 'READY with these inputs: nothing to run, no run started', schema: SpecUnchanged },
       202: { description: 'A run was started with this phase plan', schema: RunAccepted },

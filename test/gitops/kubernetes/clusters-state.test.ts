@@ -42,7 +42,17 @@ interface Subject {
 describe('shared cluster state (platform part + one tenant part per run)', () => {
   it('for any tenants: the parts rendered by separate runs add up to renderTenants, and nothing of one organization reaches another', () => {
     fc.assert(
-      fc.property(tenantsOfOneCluster, (tenants) => {
+      fc.property(tenantsOfOneCluster, (drawn) => {
+        // Tenants of one cluster share its versions: their specs are resolved against the cluster's.
+        const [first] = drawn;
+        const tenants = drawn.map((tenant) => ({
+          ...tenant,
+          spec: {
+            ...tenant.spec,
+            kubernetesVersion: first?.spec.kubernetesVersion ?? tenant.spec.kubernetesVersion,
+            ciliumVersion: first?.spec.ciliumVersion ?? tenant.spec.ciliumVersion,
+          },
+        }));
         let together: KubeObject[];
         try {
           together = objectsOf(renderTenants(tenants));
@@ -51,8 +61,7 @@ describe('shared cluster state (platform part + one tenant part per run)', () =>
           expect(error).toBeInstanceOf(TenantRenderError);
           return;
         }
-        // Tenants of one cluster share its version (their specs are resolved against it).
-        const platform = objectsOf(renderPlatform(tenants[0]?.spec.kubernetesVersion ?? '1.30', SHARED));
+        const platform = objectsOf(renderPlatform(first?.spec.kubernetesVersion ?? '1.30', SHARED));
         const byTenant = tenants.map((tenant) => objectsOf(renderTenant(tenant)));
         const parts = [...platform, ...byTenant.flat()];
         const applicationSet = platform.filter((object) => object.metadata.name === 'slipway-tenants');
