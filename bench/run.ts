@@ -7,11 +7,12 @@
  * Exits 1 when a budget is broken (or the demo or `npm ci` fails).
  *
  *   npm run bench               # everything
- *   npm run bench -- workflow   # one part: workflow | bundles | synth | local | install | demo
+ *   npm run bench -- workflow   # one part: workflow | clusters | bundles | synth | local | install | demo
  *   npm run bench -- local --envs 20   # local mode with fewer environments at once (default 50)
  */
 import { spawnSync } from 'node:child_process';
 import { reportBundles } from './bundle-sizes.js';
+import { measureOnboarding, onboardingMarkdown } from './clusters-onboarding.js';
 import { measureDemo, measureNpmCi, type TimedStep, timedStepsMarkdown } from './install-and-demo.js';
 import { localModeMarkdown, measureLocalMode } from './local-mode.js';
 import { measureWorkflow } from './workflow-budget.js';
@@ -47,6 +48,13 @@ if (wants('workflow')) {
   console.log(
     `\nBudget (success path ≤ 12 transitions, ≤ 10 writes from the PUT to READY, < $0.001): ${ok ? 'met' : 'BROKEN'}`,
   );
+}
+
+if (wants('clusters')) {
+  const rows = await measureOnboarding();
+  console.log('\n## Onboarding: dedicated environment vs tenant of a READY shared cluster (fake builds)\n');
+  console.log(onboardingMarkdown(rows));
+  broken ||= rows.some((row) => row.status !== 'READY');
 }
 
 if (wants('bundles')) {

@@ -56,7 +56,7 @@ const PUBLISH = [
   'source buildspecs/scripts/argocd/lib.sh',
   'source buildspecs/scripts/argocd/gitops.sh',
   'publish_bundle',
-  'printf "PUBLISHED %s\\n" "${PUBLISHED_REVISION}"',
+  'printf "PUBLISHED %s\\n" "$PUBLISHED_REVISION"',
 ].join('\n');
 
 function publishEnv(organization: string, remote: string, path: string): NodeJS.ProcessEnv {

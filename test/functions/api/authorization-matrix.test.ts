@@ -58,6 +58,11 @@ const ALLOWED: Record<string, Expected> = {
   'post-run': { status: 409, code: 'conflict.state' },
   'list-alerts': { status: 200 },
   'list-audit': { status: 200 },
+  // Shared clusters: the platform's registry; arranged to write nothing (no such cluster, bad body).
+  'list-clusters': { status: 200 },
+  'get-cluster': { status: 404, code: 'not-found' },
+  'put-cluster': { status: 400, code: 'validation.failed' },
+  'delete-cluster': { status: 404, code: 'not-found' },
 };
 
 /** Who may call each route (in their own organization). */
@@ -73,7 +78,16 @@ const MAY: Record<string, readonly Role[]> = {
   'post-run': ['platform-admin', 'org-admin', 'developer'],
   'list-alerts': ROLES,
   'list-audit': ['platform-admin', 'org-admin'],
+  'list-clusters': ['platform-admin'],
+  'get-cluster': ['platform-admin'],
+  'put-cluster': ['platform-admin'],
+  'delete-cluster': ['platform-admin'],
 };
+
+/** Routes of the platform's registries: a member gets 403 whichever organization it names. */
+const PLATFORM_ROUTES = ['put-organization', 'list-clusters', 'get-cluster', 'put-cluster', 'delete-cluster'];
+
+const side = (target: string) => (target === world.own ? 'own' : 'other');
 
 function request(routeId: string, role: Role, target: string): EventOptions {
   const identity = { sub: `${role}-matrix`, role, orgs: [world.own] };
@@ -97,6 +111,13 @@ function request(routeId: string, role: Role, target: string): EventOptions {
       return { identity, path: { org: target, env: 'ready', runId: runIds[target] ?? '' } };
     case 'post-run':
       return { identity, path: { org: target, env: 'ready' }, body: { action: 'resume' } };
+    case 'list-clusters':
+      return { identity, path: {} };
+    case 'get-cluster':
+    case 'delete-cluster':
+      return { identity, path: { cluster: `no-cluster-${side(target)}` } };
+    case 'put-cluster':
+      return { identity, path: { cluster: `no-cluster-${side(target)}` }, body: {} };
     default:
       throw new Error(`no request for ${routeId}`);
   }
@@ -104,8 +125,8 @@ function request(routeId: string, role: Role, target: string): EventOptions {
 
 function expected(routeId: string, role: Role, which: 'own' | 'other'): Expected {
   const allowedRole = MAY[routeId]?.includes(role) ?? false;
-  // The registry is the platform's: a member gets 403 whichever organization it names.
-  if (routeId === 'put-organization')
+  // The registries are the platform's: a member gets 403 whichever organization it names.
+  if (PLATFORM_ROUTES.includes(routeId))
     return allowedRole ? (ALLOWED[routeId] ?? { status: 0 }) : { status: 403, code: 'forbidden' };
   if (which === 'other' && role !== 'platform-admin' && routeId !== 'list-organizations') {
     return { status: 404, code: 'not-found' };
