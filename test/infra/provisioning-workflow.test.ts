@@ -57,6 +57,13 @@ describe('ProvisioningWorkflow', () => {
       ['$.recorded.route', 'teardown:argocd-bootstrap', 'TeardownArgocdBootstrap'],
       ['$.recorded.route', 'teardown:ansible', 'TeardownAnsible'],
       ['$.recorded.route', 'teardown:terraform', 'TeardownTerraform'],
+      // A shared cluster's tenant: the ArgoCD teardown alone, then CompleteTenantTeardown.
+      ['$.recorded.route', 'teardown-alone:argocd-bootstrap', 'TeardownTenantArgocdBootstrap'],
+    ]);
+    expect(chainFrom('TeardownTenantArgocdBootstrap')).toEqual([
+      'TeardownTenantArgocdBootstrap',
+      'CompleteTenantTeardown',
+      'RunSucceeded',
     ]);
     expect(states[route.Default]?.Type).toBe('Fail');
   });
