@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -55,10 +64,21 @@ interface Run {
 
 describe('buildspecs/scripts/ansible/report.sh', () => {
   let dir: string;
+  /** The inventory the real inventory script builds from the fixture outputs: built once, copied per test. */
+  let inventoryFixture: string;
 
   beforeAll(() => {
     requireTool('jq', 'apt-get install jq');
     requireTool('python3', 'install python3');
+    const shared = mkdtempSync(join(tmpdir(), 'slipway-ansible-report-inventory-'));
+    inventoryFixture = join(shared, 'inventory.json');
+    const inventory = spawnSync(
+      'python3',
+      [INVENTORY_SCRIPT, '--outputs', OUTPUTS_FIXTURE, '--inventory', inventoryFixture],
+      { encoding: 'utf8' },
+    );
+    if (inventory.status !== 0) throw new Error(inventory.stderr);
+    return () => rmSync(shared, { recursive: true, force: true });
   });
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-ansible-report-'));
@@ -86,12 +106,7 @@ describe('buildspecs/scripts/ansible/report.sh', () => {
       writeFileSync(join(bin, name), body);
       chmodSync(join(bin, name), 0o755);
     }
-    const inventory = spawnSync(
-      'python3',
-      [INVENTORY_SCRIPT, '--outputs', OUTPUTS_FIXTURE, '--inventory', join(phase, 'inventory.json')],
-      { encoding: 'utf8' },
-    );
-    if (inventory.status !== 0) throw new Error(inventory.stderr);
+    copyFileSync(inventoryFixture, join(phase, 'inventory.json'));
     writeFileSync(join(phase, 'extra-vars.json'), '{}');
     writeFileSync(join(phase, 'kubeconfig'), KUBECONFIG_CONTENT, { mode: 0o600 });
     writeFileSync(join(dir, 'nodes.json'), reportText(options.nodes));
