@@ -7,6 +7,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A folder for the run's shared synthesized template (test/support/shared-synth.ts).
+    globalSetup: ['test/support/global-setup.ts'],
+    // Vitest's default is one worker less than the cores: a single worker on a 2-core CI machine.
+    // Most files spend their time waiting on child processes (terraform, ansible, the CLI, local
+    // mode), dynalite or sockets, so three workers keep both cores busy.
+    maxWorkers: 3,
     reporters: ['default'],
   },
 });

@@ -1,11 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { readContext } from '../../infra/context.js';
-import { synthSlipway } from '../support/synth.js';
+import { slipwayTemplate, synthSlipway } from '../support/synth.js';
 
 describe('Alerts', () => {
-  it('publishes to one KMS-encrypted topic that refuses non-TLS publishers', () => {
-    const { template } = synthSlipway();
+  it('publishes to one KMS-encrypted topic that refuses non-TLS publishers', async () => {
+    const template = await slipwayTemplate();
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { type CfnTemplate, definitionFromTemplate } from '../../local/workflow/definition.js';
-import { synthSlipway } from '../support/synth.js';
+import { definitionFromTemplate } from '../../local/workflow/definition.js';
+import { slipwayTemplateJson } from '../support/synth.js';
 
 // asl-validator ships CommonJS without type declarations: describe the one function used here.
 type AslValidator = (
@@ -11,8 +11,8 @@ type AslValidator = (
 const validate = createRequire(import.meta.url)('asl-validator') as AslValidator;
 
 describe('synthesized state machine definition', () => {
-  it('is valid Amazon States Language (asl-validator, paths and ARNs checked)', () => {
-    const definition = definitionFromTemplate(synthSlipway().template.toJSON() as CfnTemplate);
+  it('is valid Amazon States Language (asl-validator, paths and ARNs checked)', async () => {
+    const definition = definitionFromTemplate(await slipwayTemplateJson());
     const result = validate(definition, { checkPaths: true, checkArn: true });
     expect(result.errorsText(), 'asl-validator errors').toBe('');
     expect(result.isValid).toBe(true);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthSlipway } from '../support/synth.js';
+import { slipwayTemplate } from '../support/synth.js';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 type Policy = { Properties: { PolicyDocument: { Statement: Statement[] }; Roles: Array<{ Ref: string }> } };
@@ -58,15 +58,15 @@ const resourcesOf = (statement: Statement) => [statement.Resource].flat();
 
 describe('IAM scoping', () => {
   let policies: Record<string, Policy>;
-  let template: ReturnType<typeof synthSlipway>['template'];
+  let template: Awaited<ReturnType<typeof slipwayTemplate>>;
   /** Statements of the policies attached to roles whose logical id starts with `prefix`. */
   const statementsOfRole = (prefix: string): Statement[] =>
     Object.values(policies)
       .filter((policy) => policy.Properties.Roles.some((role) => role.Ref.startsWith(prefix)))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 
-  beforeAll(() => {
-    template = synthSlipway().template;
+  beforeAll(async () => {
+    template = await slipwayTemplate();
     policies = template.findResources('AWS::IAM::Policy') as Record<string, Policy>;
   });
 

@@ -1,15 +1,15 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PHASES } from '../../functions/domain/model.js';
-import { synthSlipway } from '../support/synth.js';
+import { slipwayTemplate } from '../support/synth.js';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 
 describe('PhaseProjects', () => {
-  let template: ReturnType<typeof synthSlipway>['template'];
+  let template: Awaited<ReturnType<typeof slipwayTemplate>>;
   let projects: Resources;
-  beforeAll(() => {
-    template = synthSlipway().template;
+  beforeAll(async () => {
+    template = await slipwayTemplate();
     projects = template.findResources('AWS::CodeBuild::Project') as Resources;
   });
 

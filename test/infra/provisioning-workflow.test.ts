@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CfnTemplate, definitionFromTemplate } from '../../local/workflow/definition.js';
-import { synthSlipway } from '../support/synth.js';
+import { slipwayTemplate } from '../support/synth.js';
 
 type State = {
   Type: string;
@@ -13,11 +13,11 @@ type State = {
 };
 
 describe('ProvisioningWorkflow', () => {
-  let template: ReturnType<typeof synthSlipway>['template'];
+  let template: Awaited<ReturnType<typeof slipwayTemplate>>;
   let definition: StateMachineDefinition;
   let states: Record<string, State>;
-  beforeAll(() => {
-    template = synthSlipway().template;
+  beforeAll(async () => {
+    template = await slipwayTemplate();
     definition = definitionFromTemplate(template.toJSON() as CfnTemplate);
     states = definition.States as Record<string, State>;
   });

@@ -1,10 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, it } from 'vitest';
-import { synthSlipway } from '../support/synth.js';
+import { slipwayTemplate } from '../support/synth.js';
 
 describe('RunWatchdog', () => {
-  it('sends the workflow’s failed, timed-out and aborted executions to the execution-ended handler, with a DLQ', () => {
-    const { template } = synthSlipway();
+  it('sends the workflow’s failed, timed-out and aborted executions to the execution-ended handler, with a DLQ', async () => {
+    const template = await slipwayTemplate();
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],

@@ -1,12 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_DEFINITION } from '../../functions/adapters/dynamodb/table-schema.js';
-import { synthSlipway } from '../support/synth.js';
+import { slipwayTemplate } from '../support/synth.js';
 
 describe('StateStore', () => {
-  let template: ReturnType<typeof synthSlipway>['template'];
-  beforeAll(() => {
-    template = synthSlipway().template;
+  let template: Awaited<ReturnType<typeof slipwayTemplate>>;
+  beforeAll(async () => {
+    template = await slipwayTemplate();
   });
 
   it('creates one on-demand table with point-in-time recovery, KMS encryption and a TTL attribute', () => {

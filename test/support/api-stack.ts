@@ -53,10 +53,10 @@ export interface ApiStackOptions {
  * machine standing in for the provisioning workflow): each kind of grant and each variant (OIDC,
  * CORS, MFA) is asserted on without synthesizing the whole Slipway stack each time. The stack
  * itself, with the real route table, is tested in test/infra/http-api.test.ts too. Bundling is
- * skipped, as in test/support/synth.ts.
+ * skipped and CDK's CloudFormation validation is off, as in test/support/synth.ts.
  */
 export function synthApiStack(options: ApiStackOptions = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'ApiTest', { env: { account: '123456789012', region: 'eu-west-1' } });
   const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const stateStore = new StateStore(stack, 'StateStore', { encryptionKey });

@@ -1,6 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SlipwayStack, type SlipwayStackProps } from '../../infra/slipway-stack.js';
+import type { CfnTemplate } from '../../local/workflow/definition.js';
+import { sharedTemplateJson } from './shared-synth.js';
 
 export interface SynthOptions {
   /** Run esbuild for the Lambda bundles and the GitOps source asset. @default false (template-only tests) */
@@ -12,9 +14,17 @@ export interface SynthOptions {
  * Synthesizes the Slipway stack in-process, the same way `cdk synth` does (infra/app.ts), with a
  * fixed account and region so the template is deterministic. Bundling is skipped unless asked:
  * CDK's `aws:cdk:bundling-stacks` context set to [] leaves asset code out of template-only tests.
+ *
+ * CDK's built-in CloudFormation validation is off here: in an App without the cdk.json context it
+ * only prints warnings, and it is three quarters of a synth's time. It is proven once, strictly
+ * (as `cdk synth` runs it with cdk.json), by test/infra/cloudformation-validation.test.ts.
+ *
+ * For the stack with default props, use {@link slipwayTemplate}: one synth shared by the run.
+ * This one is for tests that need the construct tree (`app`, `stack`) or other props.
  */
 export function synthSlipway(options: SynthOptions = {}) {
   const app = new App({
+    builtinCloudFormationValidation: false,
     context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
   });
   const stack = new SlipwayStack(app, 'Slipway', {
@@ -22,4 +32,15 @@ export function synthSlipway(options: SynthOptions = {}) {
     ...options.props,
   });
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The template of `synthSlipway()` (default props, no bundling), synthesized once per `npm test`. */
+export async function slipwayTemplate(): Promise<Template> {
+  return Template.fromJSON(await slipwayTemplateJson());
+}
+
+/** The JSON of {@link slipwayTemplate}: a fresh copy each call, so a caller may change it. */
+export async function slipwayTemplateJson(): Promise<CfnTemplate & Record<string, unknown>> {
+  const text = await sharedTemplateJson('slipway', () => JSON.stringify(synthSlipway().template.toJSON()));
+  return JSON.parse(text) as CfnTemplate & Record<string, unknown>;
 }

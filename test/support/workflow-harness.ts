@@ -11,13 +11,13 @@ import {
   type WriteEvent,
 } from '../../functions/adapters/dynamodb/repository.js';
 import { createAlertPublisher } from '../../functions/adapters/sns/alert-publisher.js';
-import { type CfnTemplate, definitionFromTemplate } from '../../local/workflow/definition.js';
+import { definitionFromTemplate } from '../../local/workflow/definition.js';
 import { executeWorkflow, type WorkflowTaskHandlers } from '../../local/workflow/execute.js';
 import { inProcessHandlers } from '../../local/workflow/in-process-handlers.js';
 import { type LocalDynamo, startDynalite } from './dynalite.js';
 import type { FakeBuilds } from './fake-builds.js';
 import { type FakeSns, startFakeSns } from './fake-sns.js';
-import { synthSlipway } from './synth.js';
+import { slipwayTemplateJson } from './synth.js';
 
 export const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:slipway-alerts';
 
@@ -36,7 +36,8 @@ export interface WorkflowHarness {
 }
 
 export async function startWorkflowHarness(): Promise<WorkflowHarness> {
-  const definition = definitionFromTemplate(synthSlipway().template.toJSON() as CfnTemplate);
+  // The run's shared synth of the stack (test/support/shared-synth.ts).
+  const definition = definitionFromTemplate(await slipwayTemplateJson());
   const dynamo = await startDynalite();
   const sns = await startFakeSns();
   const writes: WriteEvent[] = [];
