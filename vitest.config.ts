@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -13,6 +14,7 @@ export default defineConfig({
     // Most files spend their time waiting on child processes (terraform, ansible, the CLI, local
     // mode), dynalite or sockets, so three workers keep both cores busy.
     maxWorkers: 3,
+    sequence: { sequencer: SlowFirstSequencer },
     reporters: ['default'],
   },
 });

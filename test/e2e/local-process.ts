@@ -37,6 +37,10 @@ export async function startLocalProcess(
       SLIPWAY_DEV_JWT_SECRET: DEV_SECRET,
       SLIPWAY_LOCAL_PHASE_SECONDS: '0',
       SLIPWAY_LOCAL_REAL_TOOLS: 'none',
+      // The first start synthesizes the stack for its state machine; CDK's CloudFormation
+      // validation there only prints warnings (it fails nothing without cdk.json's context) and
+      // takes most of the synth's time. It is proven in test/infra/cloudformation-validation.test.ts.
+      CDK_VALIDATION: 'false',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
