@@ -31,7 +31,9 @@ describe('buildspecs/ansible.yml, run command by command', () => {
 
     beforeAll(() => {
       run = runPipeline('full', { realChecks: true });
-    }, 120_000);
+      // Real ansible-lint and a real syntax check per playbook: the 120 s this had ran out on a
+      // loaded 2-core machine (a cap on a bounded run, not a wait).
+    }, 360_000);
 
     it('succeeds and exports the secret id, every node Ready and a healthy Cilium', () => {
       expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
