@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import { progressChanges, progressFrame, type Snapshot } from '../../local/cli/render/progress.js';
-import { FAILING_RUN, LOG, RESUMED_RUN, RUN_ID, T0 } from './recorded-runs.js';
+import { at, FAILING_RUN, LOG, RESUMED_RUN, RUN_ID, T0 } from './recorded-runs.js';
 
 const colors = pc.createColors(false);
 
@@ -87,6 +87,23 @@ describe('progressFrame (TTY: redrawn in place)', () => {
       '  ✓ terraform        SUCCEEDED 5.0s    build slipway-terraform:0001',
       '  ▶ ansible          RUNNING   4.0s    build slipway-ansible:0002',
       '  · argocd-bootstrap PENDING',
+    ]);
+  });
+
+  it('stops the clocks of an INTERRUPTED run at its end, the phase it left RUNNING included', () => {
+    const running = FAILING_RUN[3];
+    if (!running?.snapshot.run) throw new Error('recording too short');
+    const interrupted: Snapshot = {
+      environment: { ...running.snapshot.environment, status: 'FAILED' },
+      run: { ...running.snapshot.run, status: 'INTERRUPTED', endedAt: at(9) },
+    };
+
+    const frame = progressFrame(interrupted, { colors, now: T0 + 3_600_000 });
+
+    expect(frame.split('\n').slice(0, 3)).toEqual([
+      `acme/prod  FAILED  run ${RUN_ID} (api)  INTERRUPTED  9.0s`,
+      '  ✓ terraform        SUCCEEDED 5.0s    build slipway-terraform:0001',
+      '  ▶ ansible          RUNNING   3.7s    build slipway-ansible:0002',
     ]);
   });
 

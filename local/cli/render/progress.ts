@@ -67,6 +67,14 @@ export function phaseElapsedMs(phase: PhaseView, now: number): number | undefine
   return (epoch(phase.endedAt) ?? (phase.status === 'RUNNING' ? now : started)) - started;
 }
 
+/**
+ * Where a run's clock stops: at its end once it ended (an INTERRUPTED run's phase stays RUNNING,
+ * its execution gone, so its time must stop there too), at `now` while it runs.
+ */
+export function runClock(run: RunView, now: number): number {
+  return epoch(run.endedAt) ?? now;
+}
+
 export function runElapsedMs(run: RunView, now: number): number | undefined {
   const started = epoch(run.startedAt);
   if (started === undefined) return undefined;
@@ -111,7 +119,7 @@ export function progressFrame(snapshot: Snapshot, { colors, now }: RenderOptions
   if (elapsed !== undefined) head.push(formatElapsed(elapsed));
   const width = Math.max(...run.phases.map((phase) => phase.phase.length), 5);
   const rows = run.phases.map((phase) => {
-    const took = phaseElapsedMs(phase, now);
+    const took = phaseElapsedMs(phase, runClock(run, now));
     const cells = [
       paint(colors, phase.status, ICONS[phase.status] ?? '?'),
       phase.phase.padEnd(width),
@@ -183,7 +191,7 @@ export function progressChanges(
   for (const phase of run.phases) {
     const old = before.get(phase.phase);
     const changed = old ? phaseKey(old) !== phaseKey(phase) : phase.status !== 'PENDING';
-    if (changed) lines.push(`${at} ${paint(colors, phase.status, phaseLine(phase, now))}`);
+    if (changed) lines.push(`${at} ${paint(colors, phase.status, phaseLine(phase, runClock(run, now)))}`);
   }
   const ended = TERMINAL_RUN_STATUSES.includes(run.status);
   const endedBefore = sameRun && TERMINAL_RUN_STATUSES.includes(previous?.run?.status ?? '');
