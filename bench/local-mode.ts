@@ -19,6 +19,12 @@ import { startDynalite } from '../test/support/dynalite.js';
 const CLIENTS = 16;
 const REQUESTS_PER_CLIENT = 50;
 const LOAD_DEADLINE_MS = 120_000;
+/**
+ * How long N environments may take to leave PROVISIONING: 3 builds each, 4 at a time, a few seconds
+ * per build on a quiet machine and several times that on a loaded one. The latency loops run after
+ * it, so they never measure an API still busy provisioning (unless this deadline passed).
+ */
+const PROVISION_DEADLINE_MS = 1_800_000;
 
 export interface LatencyRow {
   readonly name: string;
@@ -41,6 +47,8 @@ export interface LocalModeReport {
   readonly ready: number;
   readonly withOneRun: number;
   readonly provisionSeconds: number;
+  /** Environments by the status they ended the provisioning wait in. */
+  readonly byStatus: Readonly<Record<string, number>>;
   readonly latency: readonly LatencyRow[];
   readonly ratio: number;
   readonly ok: boolean;
@@ -115,7 +123,14 @@ async function stopChild(local: LocalProcess): Promise<void> {
 async function provisionAtOnce(
   owner: Api,
   count: number,
-): Promise<{ refused: string[]; ready: number; withOneRun: number; seconds: number; load: number }> {
+): Promise<{
+  refused: string[];
+  ready: number;
+  withOneRun: number;
+  seconds: number;
+  load: number;
+  byStatus: Record<string, number>;
+}> {
   const started = performance.now();
   const puts = await Promise.all(
     Array.from({ length: count }, (_, i) =>
@@ -132,7 +147,7 @@ async function provisionAtOnce(
     ),
   );
   const statuses = new Map<number, string>();
-  const deadline = Date.now() + 600_000;
+  const deadline = Date.now() + PROVISION_DEADLINE_MS;
   while (pending.size > 0 && Date.now() < deadline) {
     for (const i of [...pending]) {
       const { body } = await owner('GET', `/v1/orgs/acme/environments/e${i}`);
@@ -150,7 +165,9 @@ async function provisionAtOnce(
     if (Array.isArray(body.items) && body.items.length === 1 && body.cursor === undefined) withOneRun++;
   }
   const ready = [...statuses.values()].filter((status) => status === 'READY').length;
-  return { refused, ready, withOneRun, seconds, load };
+  const byStatus: Record<string, number> = {};
+  for (const status of statuses.values()) byStatus[status] = (byStatus[status] ?? 0) + 1;
+  return { refused, ready, withOneRun, seconds, load, byStatus };
 }
 
 async function rawGetItem(): Promise<LatencyRow> {
@@ -228,6 +245,7 @@ export async function measureLocalMode(environments: number): Promise<LocalModeR
       ready: provisioned.ready,
       withOneRun: provisioned.withOneRun,
       provisionSeconds: provisioned.seconds,
+      byStatus: provisioned.byStatus,
       latency: [getEnvironment, noOpPut, getItem],
       ratio,
       ok,
@@ -245,7 +263,11 @@ export function localModeMarkdown(report: LocalModeReport): string {
     `| first \`npm start\` (fresh data folder: synthesis, bundling) | ${report.firstStartSeconds.toFixed(1)} | ${report.loads.firstStart.toFixed(1)} |`,
     `| second start (same folder, cached definition) | ${report.secondStartSeconds.toFixed(1)} | ${report.loads.secondStart.toFixed(1)} |`,
     '',
-    `${report.environments} environments provisioned at once: ${report.refused} PUTs refused, ${report.ready} READY, ${report.withOneRun} with exactly one run, ${report.provisionSeconds.toFixed(1)} s wall time (load average ${report.loads.provision.toFixed(1)})`,
+    `${report.environments} environments provisioned at once: ${report.refused} PUTs refused, ${report.ready} READY, ${report.withOneRun} with exactly one run, ${report.provisionSeconds.toFixed(1)} s wall time (load average ${report.loads.provision.toFixed(1)}); by status: ${Object.entries(
+      report.byStatus,
+    )
+      .map(([status, count]) => `${status} ${count}`)
+      .join(', ')}`,
     '',
     `| ${CLIENTS} concurrent clients × ${REQUESTS_PER_CLIENT} requests | requests | errors | per second | p50 (ms) | p99 (ms) | load average (1 min) |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
