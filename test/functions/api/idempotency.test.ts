@@ -63,6 +63,9 @@ describe('Idempotency-Key', () => {
     expect(replay.headers[REPLAYED_HEADER]).toBe('true');
     expect(replay.body).toEqual(accepted[0]?.body);
     expect(await runsOf(env)).toHaveLength(1);
+    // One accepted change, one audit record: neither a replay nor a refused duplicate audits.
+    const audit = await api.repository.listAudit(org, { limit: 100 });
+    expect(audit.items.filter((entry) => entry.environment === env)).toHaveLength(1);
   });
 
   it('refuses the same key with another body with 422, writing nothing', async () => {
