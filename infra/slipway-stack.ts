@@ -1,7 +1,8 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { API_ROUTES } from '../functions/handlers/api/routes.js';
+import { API_ROUTES, CLUSTER_HOOK_ROUTES } from '../functions/handlers/api/routes.js';
 import { type AlertSubscription, Alerts } from './constructs/alerts.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { HttpApi } from './constructs/http-api.js';
@@ -71,8 +72,17 @@ export class SlipwayStack extends Stack {
       handler: 'publish-alert',
       serviceName: 'slipway-alerts',
     });
-    this.stateStore.grantItems(publishAlert, 'GetItem', 'PutItem', 'DeleteItem');
+    // It records the alert (and its outbox entry) before publishing and records the delivery after.
+    this.stateStore.grantItems(publishAlert, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem');
     this.alerts.grantPublish(publishAlert);
+    // Publishes what SNS refused before: the outbox (Query on gsi1), claims and delivery records.
+    const retryAlerts = new HandlerFunction(this, 'RetryAlertsFunction', {
+      handler: 'alerts/retry-alerts',
+      serviceName: 'slipway-alerts',
+      timeout: Duration.seconds(60),
+    });
+    this.stateStore.grantItems(retryAlerts, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
+    this.alerts.scheduleRetrier(retryAlerts);
     this.workflow = new ProvisioningWorkflow(this, 'Workflow', {
       projects: this.phaseProjects.projects,
       deadlines: this.phaseProjects.deadlines,
@@ -96,6 +106,7 @@ export class SlipwayStack extends Stack {
       handler: executionEnded,
       encryptionKey,
     });
+    const hookSecrets = secretsmanager.Secret.fromSecretNameV2(this, 'HookSecrets', 'slipway/webhooks');
     // The front door: one function per route of the route table, each with only its own rights.
     this.api = new HttpApi(this, 'Api', {
       routes: API_ROUTES,
@@ -105,6 +116,14 @@ export class SlipwayStack extends Stack {
       idempotency: new IdempotencyStore(this, 'Idempotency', { encryptionKey }),
       workflow: this.workflow,
       corsOrigins: props.corsOrigins,
+      hookRoutes: CLUSTER_HOOK_ROUTES,
+      // The cluster hooks derive each environment's token from the deployment's hook secrets
+      // (created by the operator, README "Deploy") and deliver the alerts they raise.
+      configureHook: (_route, fn) => {
+        hookSecrets.grantRead(fn);
+        fn.addEnvironment('HOOK_SECRET_ID', hookSecrets.secretName);
+        this.alerts.grantPublish(fn);
+      },
     });
     this.outputs();
     applyNagSuppressions(this);

@@ -16,6 +16,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createRepository, type Repository } from '../functions/adapters/dynamodb/repository.js';
 import {
+  localClusterHookRoutes,
+  localStoreHookSecrets,
+  startLocalAlertRetrier,
+} from './alerts/cluster-hooks.js';
+import {
   alertSubscriptionsFromEnv,
   createLocalAlertPublisher,
   type LocalAlertPublisher,
@@ -55,6 +60,8 @@ export interface LocalSettings {
    * test runs whose subject is the control plane, not the payload.
    */
   readonly realTools: 'all' | 'none';
+  /** Seconds between passes of the alert retrier. */
+  readonly alertRetrySeconds: number;
 }
 
 /** Settings from the environment, with the defaults the README gives. */
@@ -74,6 +81,7 @@ export function localSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Loca
     buildConcurrency: number('SLIPWAY_LOCAL_BUILD_CONCURRENCY', 4, 1),
     faults: env.SLIPWAY_LOCAL_FAULTS ?? '',
     realTools: realTools(env.SLIPWAY_LOCAL_REAL_TOOLS),
+    alertRetrySeconds: number('SLIPWAY_LOCAL_ALERT_RETRY_SECONDS', 10, 1),
   };
 }
 
@@ -171,13 +179,23 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
       onEnded: localRunWatchdog({ repository, publisher: alerts }),
     });
     const recovered = await recoverInterruptedRuns({ engine, repository, publisher: alerts });
+    // Alerts the local topic refused are published again (backoff applies), as the AWS retrier does.
+    const retrier = startLocalAlertRetrier({ repository, publisher: alerts }, settings.alertRetrySeconds);
+    stops.unshift(async () => retrier.stop());
     const sfn = await startLocalSfnEndpoint(engine);
     stops.unshift(() => sfn.stop());
     pointFunctionsAtLocalServers(dynamo, sfn, engine);
     const api: ApiServer = await startApiServer({
       verifyToken: localTokenVerifier(secret.key),
       port: settings.port,
-      localRoutes: { 'POST /local/faults': faultsRoute(faults) },
+      localRoutes: {
+        'POST /local/faults': faultsRoute(faults),
+        ...localClusterHookRoutes({
+          repository,
+          publisher: alerts,
+          secrets: localStoreHookSecrets(runner.secrets),
+        }),
+      },
     });
     stops.unshift(() => api.close());
     callbackBaseUrl = api.url;

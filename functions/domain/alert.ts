@@ -9,14 +9,21 @@ import type { ExecutionFailureStatus, PhaseName, Tier } from './model.js';
 
 export const ALERT_KINDS = [
   'phase.failed',
+  'run.interrupted',
+  'run.succeeded',
   'quota.exceeded',
   'quota.almost-full',
-  'quota.fully-used',
+  'quota.resolved',
   'sync.failed',
+  'sync.recovered',
   'health.degraded',
+  'health.recovered',
+  'pod.crashlooping',
+  'pod.recovered',
   'drift.detected',
-  'run.succeeded',
-  'run.interrupted',
+  // The platform's own alarms (CloudWatch), relayed with the same attributes (organization `_platform`).
+  'platform.alarm',
+  'platform.recovered',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

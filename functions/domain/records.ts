@@ -3,6 +3,7 @@
  * The environment spec is validated by the API (functions/domain/environment-spec.ts) before it is
  * recorded; here it is an opaque JSON object identified by its hash.
  */
+import type { ClusterStatus } from './cluster-event-status.js';
 import type { EnvironmentStatus, Tier } from './model.js';
 import type { PhaseSuccesses } from './phase-plan.js';
 
@@ -51,6 +52,8 @@ export interface EnvironmentRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly statusChangedAt: string;
+  /** What the environment's cluster last reported (Argo CD sync and health, quota alerts). */
+  readonly cluster?: ClusterStatus;
 }
 
 export interface AuditEntry {

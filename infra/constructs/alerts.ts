@@ -1,3 +1,6 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -63,6 +66,20 @@ export class Alerts extends Construct {
   grantPublish(fn: lambda.Function): iam.Grant {
     fn.addEnvironment('TOPIC_ARN', this.topic.topicArn);
     return this.topic.grantPublish(fn);
+  }
+
+  /**
+   * Runs the alert retrier (functions/handlers/alerts/retry-alerts.ts) on a schedule: alerts
+   * recorded but not yet accepted by SNS are published until they are, and its metrics feed the
+   * "alerts undelivered" alarm. It may publish (grants included here).
+   */
+  scheduleRetrier(fn: lambda.Function, every: Duration = Duration.minutes(1)): events.Rule {
+    this.grantPublish(fn);
+    return new events.Rule(this, 'RetrySchedule', {
+      description: 'Slipway: publish alerts recorded but not yet accepted by SNS',
+      schedule: events.Schedule.rate(every),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
+    });
   }
 }
 

@@ -1,13 +1,14 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ApiRoute } from '../../functions/handlers/api/routes.js';
+import type { ApiRoute, HookRoute } from '../../functions/handlers/api/routes.js';
 import { HandlerFunction } from './handler-function.js';
 import type { IdempotencyStore } from './idempotency-store.js';
 import type { ItemAction, StateStore } from './state-store.js';
@@ -39,6 +40,13 @@ export interface HttpApiProps {
   readonly defaultThrottle?: Throttle;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly accessLogRetention?: logs.RetentionDays;
+  /**
+   * Webhook routes: no JWT authorizer (each hook checks its sender's signature or token itself),
+   * one function each with the table access its entry names. @default none
+   */
+  readonly hookRoutes?: readonly HookRoute[];
+  /** Adds what a hook's function needs beyond the table (secrets, the alert topic). */
+  readonly configureHook?: (route: HookRoute, fn: HandlerFunction) => void;
 }
 
 const ACCESS: Readonly<Record<ApiRoute['table'], ItemAction[]>> = {
@@ -141,6 +149,33 @@ export class HttpApi extends Construct {
         ThrottlingBurstLimit: route.throttle.burst,
       };
       // Route settings name route keys: the stage may only be updated once its routes exist.
+      if (created) cfnStage.node.addDependency(created);
+    }
+    for (const route of props.hookRoutes ?? []) {
+      const fn = new HandlerFunction(this, `${pascal(route.id)}Function`, {
+        handler: route.handler,
+        serviceName: 'slipway-hooks',
+      });
+      props.stateStore.grantItems(fn, ...ACCESS[route.table]);
+      props.configureHook?.(route, fn);
+      functions[route.id] = fn;
+      const [created] = this.api.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${pascal(route.id)}Integration`, fn),
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      if (created) {
+        Validations.of(created).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'A webhook: its sender (a Git host, a cluster) has no JWT; the function checks a signature or the per-environment token in constant time before it reads the body.',
+        });
+      }
+      routeSettings[`${route.method} ${route.path}`] = {
+        ThrottlingRateLimit: route.throttle.rate,
+        ThrottlingBurstLimit: route.throttle.burst,
+      };
       if (created) cfnStage.node.addDependency(created);
     }
     cfnStage.routeSettings = routeSettings;

@@ -1,4 +1,9 @@
-import { EnvironmentLockedError, TransitionRefusedError } from '../../domain/errors.js';
+import type { ClusterStatusPatch } from '../../domain/cluster-event-status.js';
+import {
+  EnvironmentLockedError,
+  EnvironmentNotFoundError,
+  TransitionRefusedError,
+} from '../../domain/errors.js';
 import { TIERS, type Tier } from '../../domain/model.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
 import { statusesAllowingSpecChange } from '../../domain/transitions.js';
@@ -114,4 +119,44 @@ export async function listEnvironments(
     options,
     toEnvironment,
   );
+}
+
+/**
+ * Records what an environment's cluster reported (functions/domain/cluster-event-status.ts):
+ * each entry of the patch replaces the entry of its key (an Application, an alert fingerprint, an
+ * unrouted event) under `cluster`, leaving the others alone, so two hooks reporting different
+ * Applications never overwrite each other. The environment's status, lock and spec are never
+ * touched. The first report of an environment creates `cluster` (one write more).
+ */
+export async function recordClusterStatus(
+  ctx: RepositoryContext,
+  organization: string,
+  environment: string,
+  patch: ClusterStatusPatch,
+): Promise<void> {
+  const key = keys.environment(organization, environment);
+  const entries = (['applications', 'alerts', 'unrouted'] as const).flatMap((map) =>
+    Object.entries(patch[map] ?? {}).map(([name, value]) => [map, name, value] as const),
+  );
+  if (entries.length === 0) return;
+  const write = () => {
+    const update = new UpdateBuilder();
+    for (const [map, name, value] of entries) update.set(['cluster', map, name], value);
+    update.set(['cluster', 'updatedAt'], ctx.now().toISOString()).increment(['version']);
+    update.condition(`attribute_exists(${update.path('cluster')})`);
+    return ctx.store.update(key, update.build());
+  };
+  if ((await write()).ok) return;
+  const created = new UpdateBuilder().setIfAbsent(['cluster'], {
+    applications: {},
+    alerts: {},
+    unrouted: {},
+  });
+  created.condition(`attribute_exists(${created.path('pk')})`);
+  if (!(await ctx.store.update(key, created.build())).ok) {
+    throw new EnvironmentNotFoundError(`environment ${organization}/${environment} does not exist`);
+  }
+  if (!(await write()).ok) {
+    throw new Error(`cluster status of ${organization}/${environment} could not be recorded`);
+  }
 }

@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import type { Alert } from '../../domain/alert.js';
 import { ALERT_KINDS, ALERT_SEVERITIES } from '../../domain/alert.js';
+import { ClusterStatus } from '../../domain/cluster-event-status.js';
 import {
   ENVIRONMENT_STATUSES,
   PHASE_STATUSES,
@@ -53,6 +54,7 @@ const EnvironmentItem = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   statusChangedAt: z.string(),
+  cluster: z.optional(ClusterStatus),
 });
 
 const PhaseItem = z.object({

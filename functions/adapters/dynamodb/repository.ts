@@ -6,10 +6,25 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../domain/alert.js';
+import type { RecordedAlert } from '../../domain/alert-delivery.js';
+import type { ClusterStatusPatch } from '../../domain/cluster-event-status.js';
 import type { ClusterState } from '../../domain/cluster-records.js';
 import type { AuditEntry, EnvironmentRecord, OrganizationRecord } from '../../domain/records.js';
 import type { RunRecord } from '../../domain/run.js';
-import { forgetAlert, listAlerts, recordAlert } from './alerts.js';
+import {
+  claimAlertDelivery,
+  completeAlertDelivery,
+  type DeliveryClaim,
+  dropAlertOutbox,
+  getRecordedAlert,
+  listAlertOutbox,
+  listAlerts,
+  type OutboxEntry,
+  type RecordAlertResult,
+  recordAlert,
+  releaseAlertDelivery,
+  restoreAlert,
+} from './alerts.js';
 import { type AppendAuditInput, appendAudit, listAudit } from './audit.js';
 import {
   type EnterClusterInput,
@@ -21,7 +36,13 @@ import {
   listClusters,
 } from './clusters.js';
 import type { RepositoryContext } from './context.js';
-import { getEnvironment, listEnvironments, type RecordSpecInput, recordSpec } from './environments.js';
+import {
+  getEnvironment,
+  listEnvironments,
+  type RecordSpecInput,
+  recordClusterStatus,
+  recordSpec,
+} from './environments.js';
 import {
   getOrganization,
   listOrganizations,
@@ -97,9 +118,22 @@ export interface Repository {
   listLockedEnvironments(
     options?: ListOptions,
   ): Promise<{ organization: string; environment: string; runId: string }[]>;
-  recordAlert(alert: Alert): Promise<{ stored: boolean }>;
-  forgetAlert(alertId: string): Promise<void>;
-  listAlerts(organization: string, options?: PageOptions): Promise<Page<Alert>>;
+  /** Records an alert (pending delivery, with its outbox entry) once per dedupKey. */
+  recordAlert(alert: Alert): Promise<RecordAlertResult>;
+  getAlert(alertId: string): Promise<RecordedAlert | undefined>;
+  restoreAlert(alert: Alert): Promise<RecordedAlert>;
+  claimAlertDelivery(input: DeliveryClaim): Promise<RecordedAlert | undefined>;
+  completeAlertDelivery(input: { alertId: string; claim: string; messageId?: string }): Promise<boolean>;
+  releaseAlertDelivery(input: {
+    alertId: string;
+    claim: string;
+    error: string;
+    nextAttemptAt: string;
+  }): Promise<boolean>;
+  listAlertOutbox(limit: number): Promise<OutboxEntry[]>;
+  dropAlertOutbox(alertId: string): Promise<void>;
+  listAlerts(organization: string, options?: PageOptions): Promise<Page<RecordedAlert>>;
+  recordClusterStatus(organization: string, environment: string, patch: ClusterStatusPatch): Promise<void>;
   appendAudit(input: AppendAuditInput): Promise<AuditEntry>;
   listAudit(organization: string, options?: PageOptions): Promise<Page<AuditEntry>>;
   getCluster(name: string): Promise<ClusterState | undefined>;
@@ -136,8 +170,16 @@ export function createRepository(options: RepositoryOptions): Repository {
     listRuns: (organization, environment, list) => listRuns(ctx, organization, environment, list),
     listLockedEnvironments: (list) => listLockedEnvironments(ctx, list),
     recordAlert: (alert) => recordAlert(ctx, alert),
-    forgetAlert: (alertId) => forgetAlert(ctx, alertId),
+    getAlert: (alertId) => getRecordedAlert(ctx, alertId),
+    restoreAlert: (alert) => restoreAlert(ctx, alert),
+    claimAlertDelivery: (input) => claimAlertDelivery(ctx, input),
+    completeAlertDelivery: (input) => completeAlertDelivery(ctx, input),
+    releaseAlertDelivery: (input) => releaseAlertDelivery(ctx, input),
+    listAlertOutbox: (limit) => listAlertOutbox(ctx, limit),
+    dropAlertOutbox: (alertId) => dropAlertOutbox(ctx, alertId),
     listAlerts: (organization, list) => listAlerts(ctx, organization, list),
+    recordClusterStatus: (organization, environment, patch) =>
+      recordClusterStatus(ctx, organization, environment, patch),
     appendAudit: (input) => appendAudit(ctx, input),
     listAudit: (organization, list) => listAudit(ctx, organization, list),
     getCluster: (name) => getCluster(ctx, name),

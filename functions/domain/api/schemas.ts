@@ -8,6 +8,7 @@
 import * as z from 'zod/mini';
 import '../spec/locale.js';
 import { ALERT_KINDS, ALERT_SEVERITIES } from '../alert.js';
+import { DELIVERY_STATUSES } from '../alert-delivery.js';
 import { EnvironmentName, EnvironmentSpec, OrganizationName } from '../environment-spec.js';
 import { ENVIRONMENT_STATUSES, PHASE_STATUSES, PHASES, RUN_STATUSES, RUN_TRIGGERS, TIERS } from '../model.js';
 import { Organization } from '../organization.js';
@@ -174,6 +175,58 @@ export const RunView = described(
   { id: 'RunView' },
 );
 
+const text = z.optional(z.string());
+export const ClusterStatusView = described(
+  z.object({
+    applications: z.record(
+      z.string(),
+      z.object({
+        syncStatus: text,
+        healthStatus: text,
+        phase: text,
+        revision: text,
+        message: text,
+        finishedAt: text,
+        url: text,
+        updatedAt: Timestamp,
+      }),
+    ),
+    alerts: z.record(
+      z.string(),
+      z.object({
+        alertname: z.string(),
+        kind: z.string(),
+        status: z.enum(['firing', 'resolved']),
+        namespace: z.string(),
+        resource: text,
+        resourcequota: text,
+        pod: text,
+        description: text,
+        runbookUrl: text,
+        startsAt: z.string(),
+        endsAt: text,
+        updatedAt: Timestamp,
+      }),
+    ),
+    unrouted: z.record(
+      z.string(),
+      z.object({
+        source: z.enum(['argocd', 'alertmanager']),
+        namespace: text,
+        application: text,
+        alertname: text,
+        reason: z.string(),
+        receivedAt: Timestamp,
+      }),
+    ),
+  }),
+  {
+    id: 'ClusterStatus',
+    description:
+      "What the environment's cluster last reported: Argo CD Applications by name, Alertmanager quota and crash-loop alerts by fingerprint, events that named nothing of this environment",
+  },
+);
+
 export const EnvironmentView = described(
   z.object({
     organization: z.string(),
@@ -187,6 +240,7 @@ export const EnvironmentView = described(
     currentRun: described(z.optional(RunView), {
       description: 'The current run with its phase timeline (GET of one environment only)',
     }),
+    cluster: z.optional(ClusterStatusView),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     statusChangedAt: Timestamp,
@@ -229,6 +283,20 @@ export const AlertView = described(
     detail: z.string(),
     links: z.array(z.object({ label: z.string(), url: z.string() })),
     occurredAt: Timestamp,
+    delivery: described(
+      z.object({
+        status: z.enum(DELIVERY_STATUSES),
+        attempts: z.int(),
+        lastAttemptAt: z.optional(Timestamp),
+        lastError: text,
+        nextAttemptAt: z.optional(Timestamp),
+        deliveredAt: z.optional(Timestamp),
+      }),
+      {
+        description:
+          'Publication to the SNS topic: pending (recorded, not yet accepted by SNS: retried), publishing (an attempt is in progress), delivered',
+      },
+    ),
   }),
   { id: 'AlertView' },
 );

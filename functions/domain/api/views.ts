@@ -3,7 +3,8 @@
  * bookkeeping (sequence counters, versions, phase outputs such as S3 keys and secret ids, the
  * plan's fingerprints) never leaves the service. Pure: no I/O.
  */
-import type { Alert } from '../alert.js';
+import type { RecordedAlert } from '../alert-delivery.js';
+import type { ClusterStatus } from '../cluster-event-status.js';
 import type { PhasePlan } from '../phase-plan.js';
 import type { AuditEntry, OrganizationRecord } from '../records.js';
 import type { EnvironmentState, PhaseState, RunState } from '../use-cases/ports.js';
@@ -90,10 +91,22 @@ export function environmentView(record: EnvironmentState, currentRun?: RunState)
     activeRunId: record.activeRunId,
     currentRunId: record.activeRunId ?? record.lastRunId,
     currentRun: currentRun ? runView(currentRun) : undefined,
+    cluster: record.cluster ? clusterStatusView(record.cluster) : undefined,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     statusChangedAt: record.statusChangedAt,
   });
+}
+
+/** The cluster's reports without the hook's bookkeeping (`failing`: which alert awaits its recovery). */
+export function clusterStatusView(cluster: ClusterStatus): NonNullable<EnvironmentView['cluster']> {
+  return {
+    applications: Object.fromEntries(
+      Object.entries(cluster.applications).map(([name, { failing: _failing, ...status }]) => [name, status]),
+    ),
+    alerts: { ...cluster.alerts },
+    unrouted: { ...cluster.unrouted },
+  };
 }
 
 export function planView(plan: PhasePlan): PlanView {
@@ -107,7 +120,8 @@ export function planView(plan: PhasePlan): PlanView {
   };
 }
 
-export function alertView(alert: Alert): AlertView {
+export function alertView(alert: RecordedAlert): AlertView {
+  const { delivery } = alert;
   return defined({
     id: alert.id,
     kind: alert.kind,
@@ -119,6 +133,14 @@ export function alertView(alert: Alert): AlertView {
     detail: alert.detail,
     links: alert.links.map((link) => ({ label: link.label, url: link.url })),
     occurredAt: alert.occurredAt,
+    delivery: defined({
+      status: delivery.status,
+      attempts: delivery.attempts,
+      lastAttemptAt: delivery.lastAttemptAt,
+      lastError: delivery.lastError,
+      nextAttemptAt: delivery.nextAttemptAt,
+      deliveredAt: delivery.deliveredAt,
+    }),
   });
 }
 

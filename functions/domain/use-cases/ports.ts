@@ -4,7 +4,7 @@
  * structurally, tests and local mode pass the same real adapters. Keeping the ports here keeps
  * the use cases free of AWS SDK imports.
  */
-import type { Alert } from '../alert.js';
+import type { RecordedAlert } from '../alert-delivery.js';
 import type { ClusterState, TenantGrant } from '../cluster-records.js';
 import type { EnvironmentStatus, PhaseName, RunTrigger } from '../model.js';
 import type { PhasePlan, PhaseSuccesses } from '../phase-plan.js';
@@ -73,7 +73,7 @@ export interface ApiRepository {
   listEnvironments(organization: string, options?: PageOptions): Promise<Page<EnvironmentState>>;
   getRun(runId: string): Promise<RunState | undefined>;
   listRuns(organization: string, environment: string, options?: PageOptions): Promise<Page<RunState>>;
-  listAlerts(organization: string, options?: PageOptions): Promise<Page<Alert>>;
+  listAlerts(organization: string, options?: PageOptions): Promise<Page<RecordedAlert>>;
   listAudit(organization: string, options?: PageOptions): Promise<Page<AuditEntry>>;
   appendAudit(input: AuditInput): Promise<AuditEntry>;
   /**

@@ -163,3 +163,40 @@ export const API_ROUTES: readonly ApiRoute[] = [
     throttle: WRITES,
   },
 ];
+
+/**
+ * The webhook routes: served by the same HTTP API without its JWT authorizer (each hook
+ * authenticates its sender itself: a signature or a token, checked before the body is parsed).
+ * Their functions get the table access named here; the constructs that own what a hook feeds
+ * (the Git event bus, the alert topic) add their own grants.
+ */
+export interface HookRoute {
+  readonly id: string;
+  readonly method: 'POST';
+  readonly path: string;
+  readonly handler: string;
+  readonly table: TableAccess;
+  readonly throttle: { readonly rate: number; readonly burst: number };
+}
+
+const HOOKS = { rate: 50, burst: 200 } as const;
+
+/** Cluster-facing hooks (Argo CD, Alertmanager): each environment's cluster with its own derived token. */
+export const CLUSTER_HOOK_ROUTES: readonly HookRoute[] = [
+  {
+    id: 'argocd-hook',
+    method: 'POST',
+    path: '/v1/hooks/argocd/{org}/{env}',
+    handler: 'hooks/argocd',
+    table: 'read-write',
+    throttle: HOOKS,
+  },
+  {
+    id: 'alertmanager-hook',
+    method: 'POST',
+    path: '/v1/hooks/alertmanager/{org}/{env}',
+    handler: 'hooks/alertmanager',
+    table: 'read-write',
+    throttle: HOOKS,
+  },
+];

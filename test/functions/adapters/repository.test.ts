@@ -564,16 +564,16 @@ describe('alerts and audit', () => {
       failure,
       occurredAt: '2025-01-02T00:00:00.000Z',
     });
-    expect(await repository.recordAlert(older)).toEqual({ stored: true });
-    expect(await repository.recordAlert(older)).toEqual({ stored: false });
-    expect(await repository.recordAlert(newer)).toEqual({ stored: true });
+    expect(await repository.recordAlert(older)).toMatchObject({ stored: true });
+    expect(await repository.recordAlert(older)).toMatchObject({ stored: false });
+    expect(await repository.recordAlert(newer)).toMatchObject({ stored: true });
     expect((await repository.listAlerts(organization)).items.map((alert) => alert.id)).toEqual([
       newer.id,
       older.id,
     ]);
   });
 
-  it('stores an alert again after it was forgotten (publish failed)', async () => {
+  it('lets only one of two deliverers claim an alert, and neither once it is delivered', async () => {
     const { organization, environment } = freshNames();
     const alert = buildPhaseFailedAlert({
       organization,
@@ -582,9 +582,27 @@ describe('alerts and audit', () => {
       failure: { phase: 'terraform', cause: 'x', retryable: false },
       occurredAt: '2025-01-01T00:00:00.000Z',
     });
-    await repository.recordAlert(alert);
-    await repository.forgetAlert(alert.id);
-    expect(await repository.recordAlert(alert)).toEqual({ stored: true });
+    expect(await repository.recordAlert(alert)).toMatchObject({
+      stored: true,
+      alert: { delivery: { status: 'pending' } },
+    });
+    const claims = await Promise.all(
+      ['a', 'b'].map((claim) =>
+        repository.claimAlertDelivery({ alertId: alert.id, claim, leaseSeconds: 60 }),
+      ),
+    );
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const winner = claims[0] ? 'a' : 'b';
+    expect(
+      await repository.completeAlertDelivery({ alertId: alert.id, claim: winner === 'a' ? 'b' : 'a' }),
+    ).toBe(false);
+    expect(await repository.completeAlertDelivery({ alertId: alert.id, claim: winner })).toBe(true);
+    expect(
+      await repository.claimAlertDelivery({ alertId: alert.id, claim: 'c', leaseSeconds: 60 }),
+    ).toBeUndefined();
+    expect(await repository.listAlertOutbox(100)).not.toContainEqual(
+      expect.objectContaining({ alert: expect.objectContaining({ id: alert.id }) }),
+    );
   });
 
   it('appends audit entries and lists them newest first', async () => {

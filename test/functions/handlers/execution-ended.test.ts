@@ -112,7 +112,7 @@ describe('execution ended while its run was RUNNING', () => {
       found: 'RUNNING',
       interrupted: true,
       environmentStatus: 'FAILED',
-      alert: { alertId: alertIdFor(`run.interrupted:${run.runId}`), published: true },
+      alert: { alertId: alertIdFor(`run.interrupted:${run.runId}`), published: true, delivery: 'delivered' },
     });
     const stored = await repository.getRun(run.runId);
     expect(stored).toMatchObject({
@@ -174,14 +174,15 @@ describe('execution ended while its run was RUNNING', () => {
     expect((JSON.parse(published[0]?.message ?? '{}') as Alert).summary).toContain('was stopped (ABORTED)');
   });
 
-  it('publishes the alert on redelivery when SNS failed the first time', async () => {
+  it('keeps the alert recorded as undelivered when SNS fails, and publishes it once on redelivery', async () => {
     const run = await seedRun(repository);
     await startedAtAnsible(run);
     const event = statusChange(run, 'FAILED');
 
     sns.failNext(1);
-    await expect(executionEnded()(event)).rejects.toMatchObject({ name: 'TransientPublishError' });
+    expect(await executionEnded()(event)).toMatchObject({ alert: { published: false, delivery: 'pending' } });
     expect(await repository.getRun(run.runId)).toMatchObject({ status: 'INTERRUPTED' });
+    expect(publishedAlertsOf(run)).toHaveLength(0);
 
     expect(await executionEnded()(event)).toMatchObject({ interrupted: true, alert: { published: true } });
     expect(publishedAlertsOf(run)).toHaveLength(1);

@@ -171,8 +171,12 @@ describe('workflow handlers, failure path', () => {
     const before = sns.publishes.length;
     const first = await steps.publishAlert({ ...ref, failure });
     const replay = await steps.publishAlert({ ...ref, failure });
-    expect(first).toEqual({ alertId: alertIdFor(`phase.failed:${run.runId}:ansible`), published: true });
-    expect(replay).toEqual({ alertId: first.alertId, published: false });
+    expect(first).toEqual({
+      alertId: alertIdFor(`phase.failed:${run.runId}:ansible`),
+      published: true,
+      delivery: 'delivered',
+    });
+    expect(replay).toEqual({ alertId: first.alertId, published: false, delivery: 'delivered' });
     expect(sns.publishes.length - before).toBe(1);
     expect(sns.publishes.at(-1)?.attributes.severity).toEqual({ dataType: 'String', value: 'warning' });
     expect((await repository.listAlerts(run.organization)).items.map((alert) => alert.id)).toEqual([
@@ -253,7 +257,7 @@ describe('workflow handlers, failure path', () => {
     expect(environment?.activeRunId).toBeUndefined();
   });
 
-  it('publishes an alert on retry when SNS failed the first time', async () => {
+  it('keeps the alert recorded as undelivered when SNS fails, and publishes it once on retry', async () => {
     const run = await seedRun(repository);
     const steps = workflow(repository);
     const ref = { organization: run.organization, environment: run.environment, runId: run.runId };
@@ -265,10 +269,19 @@ describe('workflow handlers, failure path', () => {
     };
     const before = sns.publishes.length;
     sns.failNext(1);
-    await expect(steps.publishAlert({ ...ref, failure })).rejects.toMatchObject({
-      name: 'TransientPublishError',
+    expect(await steps.publishAlert({ ...ref, failure })).toMatchObject({
+      published: false,
+      delivery: 'pending',
     });
-    expect(await steps.publishAlert({ ...ref, failure })).toMatchObject({ published: true });
+    expect((await repository.listAlerts(run.organization)).items[0]?.delivery).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: expect.stringContaining('TransientPublishError'),
+    });
+    expect(await steps.publishAlert({ ...ref, failure })).toMatchObject({
+      published: true,
+      delivery: 'delivered',
+    });
     expect(await steps.publishAlert({ ...ref, failure })).toMatchObject({ published: false });
     expect(sns.publishes.length - before).toBe(1);
   });
