@@ -3,7 +3,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { API_ROUTES, CLUSTER_HOOK_ROUTES } from '../functions/handlers/api/routes.js';
+import { PlatformAlarms } from './constructs/alarms.js';
 import { type AlertSubscription, Alerts } from './constructs/alerts.js';
+import { OperationsDashboard } from './constructs/dashboard.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { HttpApi } from './constructs/http-api.js';
 import { IdempotencyStore } from './constructs/idempotency-store.js';
@@ -38,6 +40,7 @@ export class SlipwayStack extends Stack {
   readonly phaseProjects: PhaseProjects;
   readonly identity: Identity;
   readonly api: HttpApi;
+  readonly alarms: PlatformAlarms;
 
   constructor(scope: Construct, id: string, props: SlipwayStackProps = {}) {
     super(scope, id, props);
@@ -101,7 +104,7 @@ export class SlipwayStack extends Stack {
     });
     this.stateStore.grantItems(executionEnded, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
     this.alerts.grantPublish(executionEnded);
-    new RunWatchdog(this, 'RunWatchdog', {
+    const watchdog = new RunWatchdog(this, 'RunWatchdog', {
       stateMachine: this.workflow.stateMachine,
       handler: executionEnded,
       encryptionKey,
@@ -124,6 +127,35 @@ export class SlipwayStack extends Stack {
         fn.addEnvironment('HOOK_SECRET_ID', hookSecrets.secretName);
         this.alerts.grantPublish(fn);
       },
+    });
+    // The platform's own alarms, relayed as platform.* alerts, and the operations dashboard.
+    const platformAlarm = new HandlerFunction(this, 'PlatformAlarmFunction', {
+      handler: 'alerts/platform-alarm',
+      serviceName: 'slipway-alerts',
+    });
+    this.stateStore.grantItems(platformAlarm, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem');
+    this.alerts.grantPublish(platformAlarm);
+    const workflowFunctions = this.node
+      .findAll()
+      .filter((construct): construct is HandlerFunction => construct instanceof HandlerFunction);
+    this.alarms = new PlatformAlarms(this, 'Alarms', {
+      topic: this.alerts.topic,
+      stateMachine: this.workflow.stateMachine,
+      functions: workflowFunctions,
+      deadLetterQueues: [watchdog.deadLetterQueue],
+      relay: platformAlarm,
+    });
+    const alertSenders = [
+      publishAlert,
+      executionEnded,
+      retryAlerts,
+      platformAlarm,
+      ...Object.values(this.api.functions),
+    ];
+    new OperationsDashboard(this, 'Dashboard', {
+      stateMachine: this.workflow.stateMachine,
+      projects: this.phaseProjects.projects,
+      alertLogGroups: alertSenders.map((fn) => fn.logGroup),
     });
     this.outputs();
     applyNagSuppressions(this);

@@ -3,6 +3,7 @@ import { retryUndeliveredAlerts } from '../../../functions/adapters/sns/alert-de
 import { createAlertPublisher } from '../../../functions/adapters/sns/alert-publisher.js';
 import { buildPhaseFailedAlert } from '../../../functions/domain/alert.js';
 import { UNDELIVERED_ALARM_SECONDS } from '../../../functions/domain/alert-delivery.js';
+import { makePlatformAlarm } from '../../../functions/handlers/alerts/platform-alarm.js';
 import { member } from '../../support/api-fixtures.js';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness.js';
 import { FakeBuilds } from '../../support/fake-builds.js';
@@ -162,5 +163,46 @@ describe('alert delivery: SNS down during a phase failure, then back', () => {
     expect(await api.workflow.repository.getAlert(alert.id)).toMatchObject({
       delivery: { status: 'delivered' },
     });
+  });
+});
+
+describe('platform alarms relayed as platform.* alerts', () => {
+  it('publishes an ALARM once as platform.alarm (organization _platform), its OK as platform.recovered, and nothing for INSUFFICIENT_DATA', async () => {
+    const relay = makePlatformAlarm(deliveryDeps());
+    const alarmName = `Slipway-AlarmsAlertsUndelivered-${Date.now()}`;
+    const change = (value: string, previous: string, timestamp: string) => ({
+      version: '0',
+      id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: '123456789012',
+      time: timestamp,
+      region: 'eu-west-1',
+      resources: [`arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${alarmName}`],
+      detail: {
+        alarmName,
+        state: { value, reason: 'Threshold Crossed: 1 datapoint [1200.0] >= 900.0', timestamp },
+        previousState: { value: previous, timestamp: '2026-12-01T22:00:00.000+0000' },
+        configuration: {
+          description: 'An alert is still not accepted by SNS 15 minutes after it was recorded.',
+        },
+      },
+    });
+    const alarm = change('ALARM', 'OK', '2026-12-01T23:00:00.000+0000');
+    await relay(alarm);
+    await relay(alarm);
+    await relay(change('INSUFFICIENT_DATA', 'ALARM', '2026-12-01T23:10:00.000+0000'));
+    await relay(change('OK', 'ALARM', '2026-12-01T23:20:00.000+0000'));
+    const published = api.workflow.sns.publishes.filter((publish) => publish.message.includes(alarmName));
+    expect(published.map((publish) => publish.attributes.kind?.value)).toEqual([
+      'platform.alarm',
+      'platform.recovered',
+    ]);
+    expect(published[0]?.attributes).toMatchObject({
+      severity: { value: 'critical' },
+      organization: { value: '_platform' },
+    });
+    expect(published[0]?.attributes).not.toHaveProperty('environment');
+    await expect(relay({ source: 'aws.states' })).rejects.toMatchObject({ name: 'ValidationError' });
   });
 });
