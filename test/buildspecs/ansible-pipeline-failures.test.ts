@@ -13,8 +13,8 @@ import {
 /*
  * buildspecs/ansible.yml's error paths, run command by command the way CodeBuild runs them (the
  * harness, ansible-pipeline-harness.ts, says what is stubbed). ansible-lint and the syntax checks
- * are logged stand-ins here: they run for real in ansible-pipeline.test.ts, test/gitops/ansible/
- * lint.test.ts and playbooks.test.ts, and what these scenarios prove is the failure handling.
+ * are logged stand-ins here: they run for real in ansible-pipeline.test.ts (and the syntax checks
+ * in test/gitops/ansible/playbooks.test.ts), and what these scenarios prove is the failure handling.
  */
 
 usePipelineWorkdir();

@@ -36,7 +36,7 @@ import { TEARDOWN_EXPORTS } from './teardown-exports.js';
  * the playbook's path variables point at. What is real: the buildspec, the teardown scripts, the
  * provisioning phase's prepare.sh with the inventory script, jq and cluster-reset.yml itself.
  * ansible-lint and the syntax checks are logged stand-ins here: the real ones run over every playbook,
- * cluster-reset.yml included, in test/gitops/ansible/ (lint.test.ts, playbooks.test.ts) and
+ * cluster-reset.yml included, in test/gitops/ansible/playbooks.test.ts and
  * test/buildspecs/ansible-pipeline.test.ts. The install phase is not run.
  */
 
@@ -340,7 +340,7 @@ describe('buildspecs/teardown/ansible.yml', () => {
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
       expect(PLAYBOOKS).toContain('cluster-reset.yml');
       // ansible-lint (a logged stand-in here; the real one runs over every playbook, this one
-      // included, in test/gitops/ansible/lint.test.ts) before any syntax check or reset.
+      // included, in test/buildspecs/ansible-pipeline.test.ts) before any syntax check or reset.
       const lint = run.calls.findIndex((call) => call.startsWith('ansible-lint --offline'));
       expect(lint).toBeGreaterThanOrEqual(0);
       expect(lint).toBeLessThan(positions[1] ?? -1);
