@@ -63,6 +63,18 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
     reason: 'Node roles and instance profiles that Terraform creates, confined to the /slipway/ IAM path.',
   },
   {
+    pattern:
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):iam::(?:<AWS::AccountId>|\d{12}):role\/slipway\/tenant-secrets\/\*$/,
+    reason:
+      "Node boundary: External Secrets assumes the per-organization roles Terraform creates under /slipway/tenant-secrets/<cluster>/<org>/ (the node role's own policy narrows it to its cluster).",
+  },
+  {
+    pattern:
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):secretsmanager:\*:(?:<AWS::AccountId>|\d{12}):secret:slipway-tenants\/\*$/,
+    reason:
+      "Node boundary: tenant secrets under slipway-tenants/<org>/; each organization's role narrows it to its own prefix.",
+  },
+  {
     pattern: /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):ssm:\*::parameter\/aws\/service\/\*$/,
     reason: 'Public AMI parameters (latest OS images) that Terraform reads.',
   },

@@ -78,7 +78,9 @@ export function phaseStatements(phase: PhaseName, options: PhasePermissionsOptio
  * The most any role Terraform creates may ever do, whatever policy is put on it: what a node needs
  * to be managed by SSM and to run the EBS CSI driver, what it could use of the artifact bucket (the
  * node role itself gets no S3 right: Ansible's file transfers use presigned URLs), and what VPC flow
- * logs need to write their log group. No IAM, no STS, no SSM commands to other instances.
+ * logs need to write their log group, and External Secrets' per-organization roles: assume them
+ * (the node role, under /slipway/tenant-secrets/) and read tenant secrets (slipway-tenants/, which
+ * no phase can read). No other IAM or STS, no SSM commands to other instances.
  */
 export function nodeBoundaryStatements(artifactBucketArn: string, keyArn: string): iam.PolicyStatement[] {
   return [
@@ -152,6 +154,19 @@ export function nodeBoundaryStatements(artifactBucketArn: string, keyArn: string
         'ec2:DeleteSnapshot',
       ],
       resources: ['*'],
+    }),
+    // External Secrets runs on the nodes with the node role and assumes the organization's role of
+    // its cluster (gitops/terraform/modules/tenant-secrets), which reads that organization's prefix
+    // only; the boundary caps both at these two steps.
+    new iam.PolicyStatement({
+      sid: 'TenantSecretRoles',
+      actions: ['sts:AssumeRole'],
+      resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/slipway/tenant-secrets/*`],
+    }),
+    new iam.PolicyStatement({
+      sid: 'TenantSecretsRead',
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resources: [`arn:${Aws.PARTITION}:secretsmanager:*:${Aws.ACCOUNT_ID}:secret:slipway-tenants/*`],
     }),
     new iam.PolicyStatement({
       sid: 'FlowLogsDelivery',

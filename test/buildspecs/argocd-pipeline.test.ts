@@ -70,6 +70,9 @@ function spec() {
   return value;
 }
 
+const TENANT_SECRETS_ROLE =
+  'arn:aws:iam::123456789012:role/slipway/tenant-secrets/acme-prod/acme/slipway-secrets-0123456789abcdef0123';
+
 const TERRAFORM_OUTPUTS = {
   cluster_name: { value: 'acme-prod', type: 'string', sensitive: false },
   api_endpoint: { value: `https://${API_HOST}:6443`, type: 'string', sensitive: false },
@@ -80,6 +83,11 @@ const TERRAFORM_OUTPUTS = {
   },
   region: { value: 'eu-west-1', type: 'string', sensitive: false },
   vpc_id: { value: 'vpc-0123', type: 'string', sensitive: false },
+  tenant_secrets_role_arns: {
+    value: { acme: TENANT_SECRETS_ROLE },
+    type: ['map', 'string'],
+    sensitive: false,
+  },
 };
 
 const KUBECONFIG = `apiVersion: v1
@@ -472,6 +480,34 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
       );
     });
 
+    it("commits External Secrets and one SecretStore per tenant namespace through the organization's role", () => {
+      const revision = head(run);
+      expect(filesAt(run, revision, 'slipway-managed/acme/prod/platform')).toContain(
+        'slipway-managed/acme/prod/platform/secrets.yaml',
+      );
+      const stores = filesAt(run, revision, 'slipway-managed/acme/prod/tenants')
+        .filter((file) => file.includes('/namespace-'))
+        .flatMap((file) =>
+          git(['--git-dir', run.bare, 'show', `${revision}:${file}`])
+            .split(/^---$/m)
+            .map(
+              (document) =>
+                parseYaml(document) as { kind?: string; metadata: { namespace: string }; spec: unknown },
+            )
+            .filter((object) => object?.kind === 'SecretStore'),
+        );
+      expect(stores.map((store) => store.metadata.namespace).sort()).toEqual([
+        'acme-prod-ledger',
+        'acme-prod-payments',
+      ]);
+      for (const store of stores)
+        expect(store.spec).toMatchObject({
+          provider: {
+            aws: { role: TENANT_SECRETS_ROLE, prefix: 'slipway-tenants/acme/', region: 'eu-west-1' },
+          },
+        });
+    });
+
     it('tags every EBS volume with the cluster (k8sTagClusterId) and gives the driver the region from the Terraform outputs', () => {
       const storage = git([
         '--git-dir',
@@ -520,6 +556,7 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
       expect(created).toEqual([
         'application/kube-prometheus-stack',
         'application/aws-ebs-csi-driver',
+        'application/external-secrets',
         'application/acme-prod-payments',
         'application/acme-prod-ledger',
       ]);

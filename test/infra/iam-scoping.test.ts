@@ -166,15 +166,26 @@ describe('IAM scoping', () => {
     expect(statements.flatMap(actionsOf)).not.toContain('iam:DeleteRolePermissionsBoundary');
   });
 
-  it('keeps the node boundary free of IAM, STS and SSM command rights', () => {
+  it('keeps the node boundary free of IAM, STS and SSM command rights, but assuming tenant secret roles', () => {
     const boundaries = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Array<{
       Properties: { PolicyDocument: { Statement: Statement[] } };
     }>;
     expect(boundaries).toHaveLength(1);
-    const actions = boundaries[0]?.Properties.PolicyDocument.Statement.flatMap(actionsOf) ?? [];
+    const statements = boundaries[0]?.Properties.PolicyDocument.Statement ?? [];
+    const actions = statements.flatMap(actionsOf);
     expect(actions.length).toBeGreaterThan(0);
-    for (const action of actions) {
-      expect(action).not.toMatch(/^(iam|sts):|^ssm:(SendCommand|StartSession|\*)|\*$/);
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) {
+        expect(action).not.toMatch(/^iam:|^sts:(?!AssumeRole$)|^ssm:(SendCommand|StartSession|\*)|\*$/);
+        // External Secrets' per-organization roles, and nothing else, may be assumed.
+        if (action === 'sts:AssumeRole')
+          expect(JSON.stringify(resourcesOf(statement))).toMatch(
+            /^\[\{"Fn::Join":.*:role\/slipway\/tenant-secrets\/\*"\]\]\}\]$/,
+          );
+        // Tenant secrets only: the slipway-tenants/ prefix, which no phase role reads.
+        if (action.startsWith('secretsmanager:'))
+          expect(JSON.stringify(resourcesOf(statement))).toMatch(/:secret:slipway-tenants\/\*"\]\]\}\]$/);
+      }
     }
   });
 

@@ -54,6 +54,17 @@ write_kubeconfig() {
   info "kubeconfig points at the SSM tunnel 127.0.0.1:$(tunnel_port) (TLS name ${api_host})"
 }
 
+# The organization's External Secrets role on this cluster (Terraform output
+# tenant_secrets_role_arns, one per organization): the tenant namespaces' SecretStores read through it.
+tenant_secrets_role_arn() {
+  local arn
+  if ! arn="$(jq -er --arg org "${SLIPWAY_ORGANIZATION}" '.tenant_secrets_role_arns.value[$org] // empty' "$(tf_outputs_file)")"; then
+    error "the Terraform outputs hold no tenant_secrets_role_arns entry for ${SLIPWAY_ORGANIZATION}: the tenant namespaces would get no SecretStore"
+    return 1
+  fi
+  printf '%s' "${arn}"
+}
+
 # The tenant manifests, and beside them the names of the Applications Argo CD will generate from
 # them (bootstrap.sh waits for exactly those). A spec the shared validator refuses fails here.
 render_tenants() {
@@ -62,10 +73,20 @@ render_tenants() {
   applications="$(expected_applications_file)"
   rm -rf "$(bundle_dir)" "${applications}"
   mkdir -p "$(bundle_dir)"
-  local part
+  local part role=""
   part="$(argocd_part)"
+  # The organization's External Secrets role: required on a cluster of its own (part all); a shared
+  # cluster's own run has no tenant, and the cluster's Terraform does not create roles for the
+  # tenants it hosts yet, so a tenant part without one renders no SecretStore, saying so.
+  if [[ "${part}" == all ]]; then
+    role="$(tenant_secrets_role_arn)"
+  elif [[ "${part}" == tenant ]]; then
+    role="$(tenant_secrets_role_arn 2>/dev/null)" ||
+      info "WARNING - no External Secrets role for ${SLIPWAY_ORGANIZATION} on this shared cluster: its namespaces get no SecretStore" >&2
+  fi
   info "rendering the ${part} part of the manifests of $(environment_prefix)"
-  node "${CODEBUILD_SRC_DIR:-${PWD}}/dist/render-tenants.mjs" --out "${out}" --expected-applications "${applications}" \
+  SLIPWAY_TENANT_SECRETS_ROLE_ARN="${role}" \
+    node "${CODEBUILD_SRC_DIR:-${PWD}}/dist/render-tenants.mjs" --out "${out}" --expected-applications "${applications}" \
     --part "${part}"
   # A shared cluster's own run carries no tenant, so it expects no tenant Application.
   local least=1
@@ -173,7 +194,7 @@ prepare_manifests() {
 }
 
 # The bundle committed to slipway-managed/<org>/<env>/: tenants plus the platform's Applications
-# (monitoring; storage: the EBS CSI driver and the default StorageClass).
+# (monitoring; storage: the EBS CSI driver and the default StorageClass; secrets: External Secrets).
 build_bundle() {
   local bundle
   bundle="$(bundle_dir)"
@@ -184,6 +205,7 @@ build_bundle() {
   mkdir -p "${bundle}/platform"
   kubectl kustomize "$(manifests_dir)/monitoring" >"${bundle}/platform/monitoring.yaml"
   kubectl kustomize "$(manifests_dir)/storage" >"${bundle}/platform/storage.yaml"
+  kubectl kustomize "$(manifests_dir)/secrets" >"${bundle}/platform/secrets.yaml"
   cat >"${bundle}/kustomization.yaml" <<'YAML'
 # Rendered by Slipway's argocd-bootstrap phase; reconciled by the slipway-managed Application.
 # Do not edit: the next run replaces this directory.
@@ -193,6 +215,7 @@ resources:
   - tenants
   - platform/monitoring.yaml
   - platform/storage.yaml
+  - platform/secrets.yaml
 YAML
   info "bundle builds: $(kubectl kustomize "${bundle}" | grep -c '^kind:') objects"
   # Offline builds of what bootstrap applies, so a broken parameter fails here.

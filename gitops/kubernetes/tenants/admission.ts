@@ -9,6 +9,7 @@ import {
   ValidatingAdmissionPolicy,
   ValidatingAdmissionPolicyBinding,
 } from 'kubernetes-models/admissionregistration.k8s.io/v1';
+import { TENANT_SECRET_STORE } from './external-secrets.js';
 import { LABEL_ORGANIZATION } from './labels.js';
 
 /** Namespaces the policies apply to: those the renderer labels with an organization. */
@@ -76,45 +77,98 @@ class VersionedBinding extends ValidatingAdmissionPolicyBinding {
   }
 }
 
-/** The Service policy and its binding to every tenant namespace (Deny, fail closed). */
-export function tenantServicePolicy(
-  kubernetesVersion: string,
+export const EXTERNAL_SECRET_POLICY = 'slipway-tenant-external-secrets';
+
+/**
+ * An ExternalSecret reads through the namespace's own SecretStore (slipway-secrets, whose role and
+ * prefix are the organization's) and nothing else: no ClusterSecretStore, no other store name, no
+ * per-entry `sourceRef` (another store or a generator).
+ */
+export const EXTERNAL_SECRET_VALIDATIONS = [
+  {
+    expression: `has(object.spec.secretStoreRef) && object.spec.secretStoreRef.name == '${TENANT_SECRET_STORE}' && (!has(object.spec.secretStoreRef.kind) || object.spec.secretStoreRef.kind == 'SecretStore')`,
+    message: `spec.secretStoreRef must be the namespace's SecretStore '${TENANT_SECRET_STORE}' (no ClusterSecretStore, no other store)`,
+    reason: 'Forbidden',
+  },
+  {
+    expression:
+      '(!has(object.spec.data) || object.spec.data.all(d, !has(d.sourceRef))) && (!has(object.spec.dataFrom) || object.spec.dataFrom.all(d, !has(d.sourceRef)))',
+    message:
+      'spec.data[].sourceRef and spec.dataFrom[].sourceRef are not allowed in a tenant namespace (other stores, generators)',
+    reason: 'Forbidden',
+  },
+] as const;
+
+interface PolicyParts {
+  readonly name: string;
+  readonly resourceRule: { apiGroups: string[]; apiVersions: string[]; resources: string[] };
+  readonly validations: readonly { expression: string; message: string; reason: string }[];
+}
+
+/** A policy and its binding to every tenant namespace (Deny, fail closed). */
+function tenantPolicy(
+  parts: PolicyParts,
+  apiVersion: string,
   labels: Record<string, string>,
 ): [ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding] {
-  const apiVersion = admissionApiVersion(kubernetesVersion);
   return [
     new VersionedPolicy(
       {
-        metadata: { name: SERVICE_POLICY, labels },
+        metadata: { name: parts.name, labels },
         spec: {
           // An error evaluating the rule refuses the request: a hole must not open on a bug.
           failurePolicy: 'Fail',
           matchConstraints: {
             namespaceSelector: TENANT_NAMESPACE_SELECTOR,
-            resourceRules: [
-              {
-                apiGroups: [''],
-                apiVersions: ['v1'],
-                operations: ['CREATE', 'UPDATE'],
-                resources: ['services'],
-              },
-            ],
+            resourceRules: [{ ...parts.resourceRule, operations: ['CREATE', 'UPDATE'] }],
           },
-          validations: SERVICE_VALIDATIONS.map((validation) => ({ ...validation })),
+          validations: parts.validations.map((validation) => ({ ...validation })),
         },
       },
       apiVersion,
     ),
     new VersionedBinding(
       {
-        metadata: { name: SERVICE_POLICY, labels },
+        metadata: { name: parts.name, labels },
         spec: {
-          policyName: SERVICE_POLICY,
+          policyName: parts.name,
           validationActions: ['Deny'],
           matchResources: { namespaceSelector: TENANT_NAMESPACE_SELECTOR },
         },
       },
       apiVersion,
+    ),
+  ];
+}
+
+/** Every admission policy on tenant namespaces, with its binding. */
+export function tenantAdmissionPolicies(
+  kubernetesVersion: string,
+  labels: Record<string, string>,
+): (ValidatingAdmissionPolicy | ValidatingAdmissionPolicyBinding)[] {
+  const apiVersion = admissionApiVersion(kubernetesVersion);
+  return [
+    ...tenantPolicy(
+      {
+        name: SERVICE_POLICY,
+        resourceRule: { apiGroups: [''], apiVersions: ['v1'], resources: ['services'] },
+        validations: SERVICE_VALIDATIONS,
+      },
+      apiVersion,
+      labels,
+    ),
+    ...tenantPolicy(
+      {
+        name: EXTERNAL_SECRET_POLICY,
+        resourceRule: {
+          apiGroups: ['external-secrets.io'],
+          apiVersions: ['*'],
+          resources: ['externalsecrets'],
+        },
+        validations: EXTERNAL_SECRET_VALIDATIONS,
+      },
+      apiVersion,
+      labels,
     ),
   ];
 }

@@ -6,7 +6,8 @@
  *
  * With --expected-applications, FILE (outside DIR: it is not part of the bundle) receives
  * `{"applications": [{"name", "path"}]}`, the Argo CD Applications the rendered ApplicationSet
- * generates, which the bootstrap phase waits for. The spec is checked with the same validator as the HTTP API; on bad input every issue is printed
+ * generates, which the bootstrap phase waits for. SLIPWAY_TENANT_SECRETS_ROLE_ARN (optional) gives
+ * every tenant namespace a SecretStore through the organization's External Secrets role. The spec is checked with the same validator as the HTTP API; on bad input every issue is printed
  * (`ERROR - network.podCidr: ...`) and the exit code is 1. Usage errors exit with 2.
  */
 import { writeFileSync } from 'node:fs';
@@ -104,11 +105,20 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
       for (const issue of checked.issues) error(issue.message);
       return 1;
     }
-    tenant = { organization, environment, spec: checked.spec };
-    files =
-      part === 'tenant'
-        ? renderTenant(tenant)
-        : [...renderTenant(tenant), ...renderPlatform(checked.spec.kubernetesVersion)];
+    // The organization's External Secrets role (Terraform output tenant_secrets_role_arns): one
+    // SecretStore per namespace through it. The argocd phase always sets it.
+    const roleArn = env.SLIPWAY_TENANT_SECRETS_ROLE_ARN;
+    tenant = { organization, environment, spec: checked.spec, ...(roleArn ? { secrets: { roleArn } } : {}) };
+    if (!roleArn) info('SLIPWAY_TENANT_SECRETS_ROLE_ARN is not set: no SecretStore is rendered');
+    try {
+      files =
+        part === 'tenant'
+          ? renderTenant(tenant)
+          : [...renderTenant(tenant), ...renderPlatform(checked.spec.kubernetesVersion)];
+    } catch (cause) {
+      error(cause instanceof Error ? cause.message : String(cause));
+      return 1;
+    }
   }
   let written: string[];
   try {

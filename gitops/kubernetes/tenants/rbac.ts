@@ -20,6 +20,7 @@ const WORKLOADS: readonly (readonly [string, readonly string[]])[] = [
   ['autoscaling', ['horizontalpodautoscalers']],
   ['networking.k8s.io', ['ingresses']],
   ['policy', ['poddisruptionbudgets']],
+  ['external-secrets.io', ['externalsecrets']],
 ];
 
 /** Read-only context: what is running, and the guard rails Slipway put around it. */
@@ -29,6 +30,7 @@ const OBSERVE: readonly (readonly [string, readonly string[]])[] = [
   ['networking.k8s.io', ['networkpolicies']],
   ['cilium.io', ['ciliumnetworkpolicies']],
   ['rbac.authorization.k8s.io', ['roles', 'rolebindings']],
+  ['external-secrets.io', ['secretstores']],
 ];
 
 function rules(

@@ -12,8 +12,9 @@ import {
   tenantNamespace,
   validateEnvironmentSpec,
 } from '../../../functions/domain/environment-spec.js';
-import { tenantServicePolicy } from './admission.js';
+import { tenantAdmissionPolicies } from './admission.js';
 import { applicationSet, appProject, type ExpectedApplication, expectedApplications } from './argocd.js';
+import { isTenantSecretsRoleOf, tenantSecretStore } from './external-secrets.js';
 import { LABEL_MANAGED_BY, tenantLabels } from './labels.js';
 import { limitRange, namespace, resourceQuota } from './namespaces.js';
 import { defaultDenyPolicy, platformFencePolicies } from './network-policy.js';
@@ -26,6 +27,12 @@ export interface TenantInput {
   readonly organization: string;
   readonly environment: string;
   readonly spec: EnvironmentSpec;
+  /**
+   * The organization's External Secrets role on this cluster (Terraform output
+   * tenant_secrets_role_arns): each tenant namespace gets a SecretStore through it. Absent: no
+   * SecretStore (the argocd phase always passes it; the renderer alone may leave it out).
+   */
+  readonly secrets?: { readonly roleArn: string };
 }
 
 /** A group of objects written to one file of the bundle. */
@@ -72,6 +79,12 @@ export function renderTenant(input: TenantInput): ManifestFile[] {
   const { organization, environment } = input;
   const labels = tenantLabels({ organization, environment, tier: spec.tier });
   const namespaces = tenantNamespaces(input);
+  const roleArn = input.secrets?.roleArn;
+  if (roleArn !== undefined && !isTenantSecretsRoleOf(roleArn, organization)) {
+    throw new TenantRenderError(
+      `secrets.roleArn '${roleArn}' is not a tenant secrets role of organization '${organization}' (role/slipway/tenant-secrets/<cluster>/${organization}/...)`,
+    );
+  }
 
   const perNamespace = spec.namespaces.map((ns, index): ManifestFile => {
     const name = namespaces[index] ?? tenantNamespace(organization, environment, ns.name);
@@ -83,6 +96,9 @@ export function renderTenant(input: TenantInput): ManifestFile[] {
         limitRange(name, ns, labels),
         defaultDenyPolicy(name, labels),
         ...namespaceRbac(organization, ns.name, name, labels),
+        ...(roleArn === undefined
+          ? []
+          : [tenantSecretStore(name, organization, spec.region, roleArn, labels)]),
       ],
     };
   });
@@ -127,13 +143,12 @@ export function renderTenants(inputs: readonly TenantInput[]): ManifestFile[] {
       owners.set(name, owner);
     }
   }
-  const versions = new Set(inputs.map((input) => input.spec.kubernetesVersion));
-  if (versions.size > 1) {
-    throw new TenantRenderError(
-      `tenants of one cluster name different Kubernetes versions: ${[...versions].join(', ')}`,
-    );
-  }
-  const [version] = versions;
+  // The platform objects' API versions follow the cluster's Kubernetes version. A cluster runs one
+  // version (each environment is its own cluster today); should tenants of a shared cluster name
+  // different ones, the oldest decides, the version the cluster is held back to.
+  const [version] = inputs
+    .map((input) => input.spec.kubernetesVersion)
+    .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
   return [
     ...inputs.flatMap((input) => renderTenant(input)),
     ...(version === undefined ? [] : renderPlatform(version)),
@@ -142,16 +157,16 @@ export function renderTenants(inputs: readonly TenantInput[]): ManifestFile[] {
 
 /**
  * Cluster-wide objects that belong to no organization: the platform team's cluster-admin binding,
- * the Cilium fence between tenant and platform namespaces, the admission policy on tenant Services
- * (its API version depends on the cluster's Kubernetes version) and, on a shared cluster, the
- * ApplicationSet that reconciles each tenant's directory (shared.ts).
+ * the Cilium fence between tenant and platform namespaces, the admission policies on tenant
+ * Services and ExternalSecrets (their API version depends on the cluster's Kubernetes version) and,
+ * on a shared cluster, the ApplicationSet that reconciles each tenant's directory (shared.ts).
  */
 export function renderPlatform(kubernetesVersion: string, shared?: SharedTenantsSource): ManifestFile[] {
   const labels = { [LABEL_MANAGED_BY]: 'slipway' };
   return [
     { file: 'platform-rbac.yaml', objects: [platformRbac(labels)] },
     { file: 'platform-network-fence.yaml', objects: platformFencePolicies(labels) },
-    { file: 'platform-admission.yaml', objects: tenantServicePolicy(kubernetesVersion, labels) },
+    { file: 'platform-admission.yaml', objects: tenantAdmissionPolicies(kubernetesVersion, labels) },
     ...(shared ? [{ file: 'shared-tenants.yaml', objects: [sharedTenantsApplicationSet(shared)] }] : []),
   ];
 }

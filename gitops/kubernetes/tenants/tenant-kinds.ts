@@ -18,6 +18,9 @@
  * - Endpoints, EndpointSlice: a Service with hand-written endpoints points at any address;
  * - DaemonSet, ReplicaSet, bare Pod: node-wide workloads are the platform's, and Deployments,
  *   StatefulSets and Jobs cover the rest;
+ * - SecretStore, ClusterSecretStore (and External Secrets' generators and PushSecrets): a store
+ *   names the IAM role and the prefix secrets are read from, so it is the platform's (one per
+ *   tenant namespace, external-secrets.ts); the cluster-scoped kinds are not even installed;
  * - every cluster-scoped kind (the AppProject's clusterResourceWhitelist is empty).
  */
 export interface TenantKind {
@@ -41,4 +44,7 @@ export const TENANT_KINDS: readonly TenantKind[] = [
   { group: 'autoscaling', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers' },
   // A PDB can hold up a node drain, but only by protecting the tenant's own pods.
   { group: 'policy', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets' },
+  // Secrets from Secrets Manager, through the namespace's SecretStore only (admission.ts); the
+  // stores themselves (SecretStore, ClusterSecretStore) are the platform's.
+  { group: 'external-secrets.io', kind: 'ExternalSecret', resource: 'externalsecrets' },
 ];

@@ -36,3 +36,15 @@ module "cluster" {
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = local.tags
 }
+
+# One role per organization on the cluster for External Secrets (each environment is one
+# organization's cluster today; a shared cluster lists every organization it hosts).
+module "tenant_secrets" {
+  source = "../modules/tenant-secrets"
+
+  cluster_name             = local.cluster_name
+  organizations            = [var.organization]
+  node_role_arn            = module.cluster.node_role_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = local.tags
+}

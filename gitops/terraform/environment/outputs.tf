@@ -85,3 +85,8 @@ output "node_role_name" {
   description = "IAM role of the nodes."
   value       = module.cluster.node_role_name
 }
+
+output "tenant_secrets_role_arns" {
+  description = "IAM role per organization that External Secrets assumes for that organization's SecretStore (reads slipway-tenants/<organization>/* only)."
+  value       = module.tenant_secrets.role_arns
+}

@@ -20,7 +20,8 @@ def typed: {value: ., sensitive: false, type: (
     kubernetes_version: $vars.kubernetes_version,
     cilium_version: $vars.cilium_version,
     pod_cidr: $vars.pod_cidr,
-    service_cidr: $vars.service_cidr
+    service_cidr: $vars.service_cidr,
+    tenant_secrets_role_arns: {($vars.organization): ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/" + $vars.organization + "/slipway-secrets-simulated")}
   }) as $known
 | [$names[] | {key: ., value: ($known[.] // ("simulated-" + .) | typed)}]
 | from_entries

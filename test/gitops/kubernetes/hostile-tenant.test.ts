@@ -40,6 +40,9 @@ const KINDS: Record<string, { resource: string; namespaced: boolean }> = {
   ResourceQuota: { resource: 'resourcequotas', namespaced: true },
   LimitRange: { resource: 'limitranges', namespaced: true },
   Ingress: { resource: 'ingresses', namespaced: true },
+  SecretStore: { resource: 'secretstores', namespaced: true },
+  ClusterSecretStore: { resource: 'clustersecretstores', namespaced: false },
+  ExternalSecret: { resource: 'externalsecrets', namespaced: true },
 };
 
 function manifest(object: KubeObject): ManifestObject & { resource: string } {
@@ -111,6 +114,8 @@ describe('a hostile tenant repository against the rendered AppProject and RBAC',
       'ClusterRole',
       'RoleBinding',
       'Namespace',
+      'ClusterSecretStore',
+      'SecretStore',
     ])
       expect(kinds).toContain(kind);
     expect(hostile.some((object) => object.namespace === 'globex-prod-billing')).toBe(true);

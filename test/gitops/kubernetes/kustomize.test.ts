@@ -241,6 +241,7 @@ describe('kustomizations under gitops/kubernetes', () => {
         'https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/slipway-gitops',
         'https://prometheus-community.github.io/helm-charts',
         'https://kubernetes-sigs.github.io/aws-ebs-csi-driver',
+        'https://charts.external-secrets.io',
       ]);
       // Impersonation is on for every Application: Slipway's own sync as the platform deployer.
       expect(

@@ -252,4 +252,53 @@ run "compute" {
     condition     = aws_iam_role_policy.ebs_csi.role == aws_iam_role.node.id && aws_iam_role_policy.ebs_csi.name == "ebs-csi-driver"
     error_message = "The node role carries the EBS CSI driver's policy."
   }
+
+  assert {
+    condition     = data.aws_iam_policy_document.tenant_secrets.statement[0].resources == toset(["arn:aws:iam::123456789012:role/slipway/tenant-secrets/acme-prod/*"]) && data.aws_iam_policy_document.tenant_secrets.statement[0].actions == toset(["sts:AssumeRole"])
+    error_message = "The node role may assume only its own cluster's tenant secret roles."
+  }
+}
+
+# External Secrets' per-organization roles on a cluster two organizations share: each reads its own
+# prefix only (slash-terminated: acme is not a prefix of acme-corp), trusts only the node role, and
+# carries the boundary.
+run "tenant_secrets" {
+  command = apply
+
+  module {
+    source = "./../modules/tenant-secrets"
+  }
+
+  variables {
+    cluster_name             = "shared-prod"
+    organizations            = ["acme", "acme-corp"]
+    node_role_arn            = "arn:aws:iam::123456789012:role/slipway/shared-prod-node-0001"
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/slipway/node-boundary"
+    tags                     = { organization = "acme", environment = "prod", managed-by = "slipway" }
+  }
+
+  assert {
+    condition = alltrue([for org in ["acme", "acme-corp"] :
+      data.aws_iam_policy_document.read[org].statement[0].resources == toset(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:slipway-tenants/${org}/*"])
+      && data.aws_iam_policy_document.read[org].statement[0].actions == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
+    ])
+    error_message = "Each organization's role reads slipway-tenants/<organization>/* and nothing else."
+  }
+
+  assert {
+    condition     = one(one(data.aws_iam_policy_document.assume.statement).principals).identifiers == toset([var.node_role_arn])
+    error_message = "The tenant secret roles trust the cluster's node role only."
+  }
+
+  assert {
+    condition = alltrue([for org, role in aws_iam_role.this :
+      role.permissions_boundary == var.permissions_boundary_arn && role.path == "/slipway/tenant-secrets/shared-prod/${org}/" && length(role.name) <= 64
+    ]) && aws_iam_role.this["acme"].name != aws_iam_role.this["acme-corp"].name
+    error_message = "Each role carries the boundary, lives under its cluster's and organization's path, and has its own name."
+  }
+
+  assert {
+    condition     = output.secret_prefixes == { acme = "slipway-tenants/acme/", acme-corp = "slipway-tenants/acme-corp/" }
+    error_message = "Prefixes are slash-terminated per organization."
+  }
 }

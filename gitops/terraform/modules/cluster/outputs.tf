@@ -68,3 +68,8 @@ output "node_role_name" {
   description = "Name of the IAM role the nodes run with."
   value       = module.compute.node_role_name
 }
+
+output "node_role_arn" {
+  description = "ARN of the IAM role the nodes run with (trusted by the tenant secret roles)."
+  value       = module.compute.node_role_arn
+}

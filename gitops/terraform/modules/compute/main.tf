@@ -190,6 +190,23 @@ resource "aws_iam_role_policy" "ebs_csi" {
   policy = data.aws_iam_policy_document.ebs_csi.json
 }
 
+# External Secrets Operator runs on the nodes with the node role and assumes, per SecretStore,
+# the organization's role of this cluster (modules/tenant-secrets): the node role may assume roles
+# under this cluster's /slipway/tenant-secrets/<cluster>/ path and nothing else.
+data "aws_iam_policy_document" "tenant_secrets" {
+  statement {
+    sid       = "AssumeOwnClusterTenantSecretRoles"
+    actions   = ["sts:AssumeRole"]
+    resources = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/slipway/tenant-secrets/${var.name}/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "tenant_secrets" {
+  name   = "assume-tenant-secret-roles"
+  role   = aws_iam_role.node.id
+  policy = data.aws_iam_policy_document.tenant_secrets.json
+}
+
 resource "aws_iam_instance_profile" "node" {
   name_prefix = substr("${var.name}-node-", 0, 38)
   path        = "/slipway/"
