@@ -103,18 +103,22 @@ describe('tenant SecretStores', () => {
   it("uses the Terraform module's prefix, and a read policy and trust that name the organization and the node role only", () => {
     expect(TERRAFORM_PREFIX).toBe('slipway-tenants/');
     expect(tenantSecretPrefix('acme')).toBe(`${TERRAFORM_PREFIX}acme/`);
+    // Terraform's own text: %{...} stands for an HCL interpolation.
+    const hcl = (text: string) => text.replaceAll('%{', '$' + '{');
     expect(moduleMain).toContain(
-      'resources = ["${local.secret_arn_base}:${var.secret_prefix}${each.key}/*"]',
+      hcl('resources = ["%{local.secret_arn_base}:%{var.secret_prefix}%{each.key}/*"]'),
     );
     expect(moduleMain).toContain(
       'actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]',
     );
     expect(moduleMain).toContain('identifiers = [var.node_role_arn]');
     expect(moduleMain).toContain(
-      'path                 = "/slipway/tenant-secrets/${var.cluster_name}/${each.key}/"',
+      hcl('path                 = "/slipway/tenant-secrets/%{var.cluster_name}/%{each.key}/"'),
     );
     expect(computeMain).toContain(
-      'resources = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/slipway/tenant-secrets/${var.name}/*"]',
+      hcl(
+        'resources = ["arn:%{data.aws_partition.current.partition}:iam::%{data.aws_caller_identity.current.account_id}:role/slipway/tenant-secrets/%{var.name}/*"]',
+      ),
     );
   });
 
