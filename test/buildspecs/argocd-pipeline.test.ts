@@ -628,12 +628,14 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     const run = runPhase('missing-app', {
       scenario: 'converges',
       missingApps: ['acme-prod-ledger'],
-      overrides: { ARGOCD_SYNC_TIMEOUT: '3' },
+      // Room for the waits before it (slipway-managed, three platform add-ons, payments) on a busy
+      // machine; the missing one then uses up the rest.
+      overrides: { ARGOCD_SYNC_TIMEOUT: '10' },
     });
     expect(run.status).not.toBe(0);
     expect(run.output).toMatch(/^INFO - acme-prod-payments: Synced and Healthy$/m);
     expect(run.stderr).toMatch(
-      /^ERROR - Application acme-prod-ledger was not created within 3s; it comes from the ApplicationSet acme-prod, once https:\/\/github\.com\/acme\/platform-gitops\.git has tenants\/acme\/prod\/ledger\/overlays\/prod on main$/m,
+      /^ERROR - Application acme-prod-ledger was not created within 10s; it comes from the ApplicationSet acme-prod, once https:\/\/github\.com\/acme\/platform-gitops\.git has tenants\/acme\/prod\/ledger\/overlays\/prod on main$/m,
     );
     expect(run.exports.ARGOCD_SYNC_STATUS).toBe('Synced');
   });

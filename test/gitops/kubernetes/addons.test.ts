@@ -111,3 +111,43 @@ describe('platform add-ons', () => {
     expect(application('secrets').destination.namespace).toBe('external-secrets');
   });
 });
+
+describe('network observability (Hubble)', () => {
+  const ciliumVars = parse(
+    readFileSync(path.resolve(KUBERNETES, '../ansible/roles/cilium/vars/main.yml'), 'utf8'),
+  ) as { _cilium_helm_values: Record<string, string> };
+  const values = ciliumVars._cilium_helm_values;
+
+  it('turns on Hubble, relay and UI in the Cilium install, none of them exposed by a Service type', () => {
+    expect(values['hubble.enabled']).toBe('true');
+    expect(values['hubble.relay.enabled']).toBe('true');
+    expect(values['hubble.ui.enabled']).toBe('true');
+    for (const key of Object.keys(values)) expect(key).not.toMatch(/service\.type|ingress\.enabled/i);
+  });
+
+  it('exports policy verdicts, drops and flows per source and destination namespace', () => {
+    const metrics = /^\{(.*)\}$/.exec(values['hubble.metrics.enabled'] ?? '')?.[1]?.split(',') ?? [];
+    for (const name of ['policy', 'drop', 'flow'])
+      expect(metrics).toContain(`${name}:sourceContext=namespace;destinationContext=namespace`);
+    // Helm's --set splits lists on commas: no option may carry one.
+    for (const metric of metrics)
+      expect(metric).toMatch(/^[a-zA-Z0-9]+(:[a-zA-Z]+=[a-z|]+(;[a-zA-Z]+=[a-z|]+)*)?$/);
+  });
+
+  it('has the platform Prometheus scrape the agents, from kube-system only', () => {
+    const monitoring = parse(readFileSync(path.join(KUBERNETES, 'monitoring/values.yaml'), 'utf8')) as {
+      prometheus: {
+        additionalServiceMonitors: {
+          name: string;
+          namespaceSelector: unknown;
+          endpoints: { port: string }[];
+        }[];
+      };
+    };
+    const hubble = monitoring.prometheus.additionalServiceMonitors.find(
+      (monitor) => monitor.name === 'hubble-metrics',
+    );
+    expect(hubble?.namespaceSelector).toEqual({ matchNames: ['kube-system'] });
+    expect(hubble?.endpoints.map((endpoint) => endpoint.port)).toEqual(['hubble-metrics']);
+  });
+});

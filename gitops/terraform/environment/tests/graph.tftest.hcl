@@ -181,6 +181,11 @@ run "security" {
   }
 
   assert {
+    condition     = aws_vpc_security_group_ingress_rule.node_to_node["hubble-metrics"].from_port == 9965 && aws_vpc_security_group_ingress_rule.node_to_node["hubble-metrics"].referenced_security_group_id == aws_security_group.this.id && aws_vpc_security_group_ingress_rule.node_to_node["hubble"].from_port == 4244
+    error_message = "Hubble's relay peer port (4244) and metrics (9965) must be reachable between the cluster's nodes."
+  }
+
+  assert {
     condition = alltrue([for name, port in { kube-controller-manager = 10257, kube-scheduler = 10259, etcd-metrics = 2381 } :
       aws_vpc_security_group_ingress_rule.control_plane_metrics[name].from_port == port &&
       aws_vpc_security_group_ingress_rule.control_plane_metrics[name].security_group_id == aws_security_group.control_plane.id &&

@@ -9,6 +9,7 @@ locals {
     cilium-health-icmp = { enabled = true, description = "Cilium health ICMP echo request", protocol = "icmp", from = 8, to = 0 }
     cilium-tunnel      = { enabled = true, description = "Cilium ${var.cilium.tunnel_protocol} overlay", protocol = "udp", from = local.tunnel_port, to = local.tunnel_port }
     hubble             = { enabled = var.cilium.hubble_enabled, description = "Hubble peer service (hubble-relay)", protocol = "tcp", from = 4244, to = 4244 }
+    hubble-metrics     = { enabled = var.cilium.hubble_enabled, description = "Hubble flow metrics (Prometheus)", protocol = "tcp", from = 9965, to = 9965 }
     # Prometheus runs on some node and scrapes node-exporter on every node; in tunnel mode a pod's
     # traffic to another node's own address leaves with the node's address, so this rule, not the
     # overlay, decides whether the scrape gets through.
