@@ -81,15 +81,21 @@ describe('IAM scoping', () => {
     }
   });
 
-  it('lets only the two alerting handlers publish to the topic', () => {
+  it('lets only the alert deliverers publish to the topic: the workflow, its watchdog, the hooks, the retrier and the alarm relay', () => {
     const publishers = Object.values(policies)
       .filter((policy) =>
         policy.Properties.PolicyDocument.Statement.some((s) => actionsOf(s).includes('sns:Publish')),
       )
-      .map((policy) => policy.Properties.Roles[0]?.Ref ?? '');
-    expect(publishers).toHaveLength(2);
-    expect(publishers.some((role) => role.startsWith('PublishAlertFunctionRole'))).toBe(true);
-    expect(publishers.some((role) => role.startsWith('ExecutionEndedFunctionRole'))).toBe(true);
+      .map((policy) => (policy.Properties.Roles[0]?.Ref ?? '').replace(/FunctionRole[0-9A-F]{8}$/, ''))
+      .sort();
+    expect(publishers).toEqual([
+      'ApiAlertmanagerHook',
+      'ApiArgocdHook',
+      'ExecutionEnded',
+      'PlatformAlarm',
+      'PublishAlert',
+      'RetryAlerts',
+    ]);
   });
 
   it('confines the Terraform phase’s IAM rights to the /slipway/ path and its changes to tagged resources', () => {
@@ -246,7 +252,13 @@ describe('IAM scoping', () => {
     const alertActions = statementsOfRole('PublishAlertFunctionRole')
       .flatMap(actionsOf)
       .filter((a) => a.startsWith('dynamodb:'));
-    expect(alertActions.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    // Put (outbox and record), Update (claim and delivery status, conditional), Delete (outbox entry).
+    expect(alertActions.sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
   });
 
   it('lets only the ArgoCD phase delete secrets: its environment-shaped, Slipway-tagged ones, listed on * (no resource scoping exists)', () => {
