@@ -46,6 +46,19 @@ export function routeClusterEvent(
   if (!hookTokenMatches(event.token, event.secrets, clusterTokenSubject(event.cluster))) {
     return { kind: 'refused', reason: 'token', message: `not the hook token of cluster ${event.cluster}` };
   }
+  return routeClusterNamespaces(event.cluster, event.namespaces, tenants);
+}
+
+/**
+ * The routing alone, once the cluster's token was accepted (the hook checks it before it reads the
+ * body, functions/handlers/hooks/shared-cluster-hook.ts): the one tenant owning every namespace.
+ */
+export function routeClusterNamespaces(
+  cluster: string,
+  namespaces: readonly string[],
+  tenants: readonly ClusterTenantNamespaces[],
+): ClusterEventRoute {
+  const event = { cluster, namespaces };
   const owners = new Map<string, ClusterTenantNamespaces>();
   for (const tenant of tenants) {
     for (const name of tenant.namespaces) {

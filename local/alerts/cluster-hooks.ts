@@ -1,6 +1,7 @@
 /**
- * Local mode's cluster hooks and alert retrier: the Argo CD and Alertmanager hooks served by
- * `npm start` without a JWT (as in AWS: each checks the environment's derived token), their hook
+ * Local mode's cluster hooks and alert retrier: the Argo CD and Alertmanager hooks (of an
+ * environment and of a shared cluster) served by `npm start` without a JWT (as in AWS: each
+ * checks the environment's or the cluster's derived token), their hook
  * secrets read from the local secret store's `slipway/webhooks` — the very values the local
  * argocd-bootstrap phase derives each cluster's token from (seeded from SLIPWAY_ARGOCD_TOKEN /
  * SLIPWAY_ALERTMANAGER_TOKEN, local/secrets.ts) — and a timer running the alert retrier, so an
@@ -11,8 +12,11 @@ import type { HookSecrets } from '../../functions/adapters/secrets/hook-secrets.
 import { retryUndeliveredAlerts } from '../../functions/adapters/sns/alert-delivery.js';
 import type { AlertPublisher } from '../../functions/adapters/sns/alert-publisher.js';
 import { CLUSTER_HOOK_ROUTES } from '../../functions/handlers/api/routes.js';
-import { makeAlertmanagerHook } from '../../functions/handlers/hooks/alertmanager.js';
-import { makeArgocdHook } from '../../functions/handlers/hooks/argocd.js';
+import {
+  makeAlertmanagerHook,
+  makeSharedClusterAlertmanagerHook,
+} from '../../functions/handlers/hooks/alertmanager.js';
+import { makeArgocdHook, makeSharedClusterArgocdHook } from '../../functions/handlers/hooks/argocd.js';
 import type { LocalSecretStore } from '../builds/secret-store.js';
 import type { LocalRoute } from '../http/index.js';
 
@@ -37,7 +41,12 @@ export function localClusterHookRoutes(deps: {
   readonly publisher: AlertPublisher;
   readonly secrets: HookSecrets;
 }): Record<string, LocalRoute> {
-  const factories = { 'argocd-hook': makeArgocdHook, 'alertmanager-hook': makeAlertmanagerHook } as const;
+  const factories = {
+    'argocd-hook': makeArgocdHook,
+    'alertmanager-hook': makeAlertmanagerHook,
+    'cluster-argocd-hook': makeSharedClusterArgocdHook,
+    'cluster-alertmanager-hook': makeSharedClusterAlertmanagerHook,
+  } as const;
   const routes: Record<string, LocalRoute> = {};
   for (const route of CLUSTER_HOOK_ROUTES) {
     const make = factories[route.id as keyof typeof factories];

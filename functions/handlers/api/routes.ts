@@ -181,7 +181,7 @@ export interface HookRoute {
 
 const HOOKS = { rate: 50, burst: 200 } as const;
 
-/** Cluster-facing hooks (Argo CD, Alertmanager): each environment's cluster with its own derived token. */
+/** Cluster-facing hooks (Argo CD, Alertmanager): each environment's (or shared cluster's) cluster with its own derived token. */
 export const CLUSTER_HOOK_ROUTES: readonly HookRoute[] = [
   {
     id: 'argocd-hook',
@@ -196,6 +196,23 @@ export const CLUSTER_HOOK_ROUTES: readonly HookRoute[] = [
     method: 'POST',
     path: '/v1/hooks/alertmanager/{org}/{env}',
     handler: 'hooks/alertmanager',
+    table: 'read-write',
+    throttle: HOOKS,
+  },
+  // A shared cluster's hooks: the cluster's own token, each event routed to the owning tenant.
+  {
+    id: 'cluster-argocd-hook',
+    method: 'POST',
+    path: '/v1/clusters/{cluster}/hooks/argocd',
+    handler: 'hooks/cluster-argocd',
+    table: 'read-write',
+    throttle: HOOKS,
+  },
+  {
+    id: 'cluster-alertmanager-hook',
+    method: 'POST',
+    path: '/v1/clusters/{cluster}/hooks/alertmanager',
+    handler: 'hooks/cluster-alertmanager',
     table: 'read-write',
     throttle: HOOKS,
   },

@@ -59,10 +59,67 @@ export interface ClusterHookDefinition {
     readonly environment: EnvironmentRecord;
     readonly body: unknown;
   }) => Promise<Record<string, unknown>>;
+  /**
+   * A shared cluster's hook: every namespace the body is about (throws a 400 HookAnswer when the
+   * body is malformed), so the event is routed to the tenant owning them before `handle` runs.
+   */
+  readonly namespacesOf: (body: unknown) => readonly string[];
+  /** The body as the tenant's own hook would have received it (the cluster's notification context replaced). */
+  readonly forTenant?: (body: unknown, cluster: string, organization: string, environment: string) => unknown;
 }
 
 export function makeClusterHook(definition: ClusterHookDefinition, deps: ClusterHookDeps): HookHandler {
   const verify = verifierFor(deps.secrets);
+  return answering(definition.source, deps, async (event) => {
+    const request = parseHttpEvent(event);
+    const organization = OrganizationName.safeParse(request.pathParameters.org);
+    const environmentName = EnvironmentName.safeParse(request.pathParameters.env);
+    // Nothing is derived for a name no environment can have; it answers like a wrong token.
+    const token = presentedToken(request.headers, definition.carrier);
+    if (!organization.success || !environmentName.success) throw refusedToken('environment');
+    const subject = environmentTokenSubject(organization.data, environmentName.data);
+    const accepted = await verify(definition.source, (secrets) => hookTokenMatches(token, secrets, subject));
+    if (!accepted) throw refusedToken('environment');
+    const body = readBody(request.body);
+    const environment = await deps.repository.getEnvironment(organization.data, environmentName.data);
+    if (!environment || environment.status === 'DELETED') {
+      throw new HookAnswer(404, 'not-found', `environment ${subject} does not exist`, 'HookRefused');
+    }
+    return jsonResponse(202, await definition.handle({ organization: organization.data, environment, body }));
+  });
+}
+
+export const refusedToken = (owner: 'environment' | 'cluster') =>
+  new HookAnswer(401, 'unauthorized', `the hook token is missing or not this ${owner}’s`, 'HookRefused');
+
+/** The body, read only once the token was accepted: bounded, UTF-8 JSON. */
+export function readBody(raw: Uint8Array | undefined): unknown {
+  const size = raw?.length ?? 0;
+  if (size > MAX_BODY_BYTES) {
+    throw new HookAnswer(
+      413,
+      'payload.too-large',
+      `body: ${size} bytes is over the limit of ${MAX_BODY_BYTES} bytes`,
+      undefined,
+      'body',
+    );
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw ?? new Uint8Array()));
+  } catch {
+    throw new HookAnswer(400, 'validation.failed', 'body: is not valid UTF-8 JSON', 'HookMalformed', 'body');
+  }
+}
+
+/**
+ * A hook's answer to every outcome: a HookAnswer as its status (counted under its metric), a
+ * transient failure 503 (a retry could succeed), anything else 500; 5xx counted as `Hook5xx`.
+ */
+export function answering(
+  source: ClusterHookSource,
+  deps: Observability,
+  serve: (event: unknown) => Promise<HttpResult>,
+): HookHandler {
   const count = (metric: string) => deps.metrics?.addMetric(metric, 'Count', 1);
   return async (event) => {
     let result: HttpResult;
@@ -77,7 +134,7 @@ export function makeClusterHook(definition: ClusterHookDefinition, deps: Cluster
           error instanceof TransientStoreError ||
           (error instanceof Error && error.name === 'GetParameterError');
         deps.logger?.warn('hook failed', {
-          source: definition.source,
+          source,
           errorName: error instanceof Error ? error.name : typeof error,
           errorMessage: error instanceof Error ? error.message : String(error),
         });
@@ -87,62 +144,9 @@ export function makeClusterHook(definition: ClusterHookDefinition, deps: Cluster
       }
     }
     if (result.statusCode >= 500) count('Hook5xx');
-    deps.logger?.info('hook', { source: definition.source, status: result.statusCode });
+    deps.logger?.info('hook', { source, status: result.statusCode });
     return result;
   };
-
-  async function serve(event: unknown): Promise<HttpResult> {
-    const request = parseHttpEvent(event);
-    const organization = OrganizationName.safeParse(request.pathParameters.org);
-    const environmentName = EnvironmentName.safeParse(request.pathParameters.env);
-    // Nothing is derived for a name no environment can have; it answers like a wrong token.
-    const token = presentedToken(request.headers, definition.carrier);
-    if (!organization.success || !environmentName.success) {
-      throw new HookAnswer(
-        401,
-        'unauthorized',
-        'the hook token is missing or not this environment’s',
-        'HookRefused',
-      );
-    }
-    const subject = environmentTokenSubject(organization.data, environmentName.data);
-    const accepted = await verify(definition.source, (secrets) => hookTokenMatches(token, secrets, subject));
-    if (!accepted) {
-      throw new HookAnswer(
-        401,
-        'unauthorized',
-        'the hook token is missing or not this environment’s',
-        'HookRefused',
-      );
-    }
-    const size = request.body?.length ?? 0;
-    if (size > MAX_BODY_BYTES) {
-      throw new HookAnswer(
-        413,
-        'payload.too-large',
-        `body: ${size} bytes is over the limit of ${MAX_BODY_BYTES} bytes`,
-        undefined,
-        'body',
-      );
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(request.body ?? new Uint8Array()));
-    } catch {
-      throw new HookAnswer(
-        400,
-        'validation.failed',
-        'body: is not valid UTF-8 JSON',
-        'HookMalformed',
-        'body',
-      );
-    }
-    const environment = await deps.repository.getEnvironment(organization.data, environmentName.data);
-    if (!environment || environment.status === 'DELETED') {
-      throw new HookAnswer(404, 'not-found', `environment ${subject} does not exist`, 'HookRefused');
-    }
-    return jsonResponse(202, await definition.handle({ organization: organization.data, environment, body }));
-  }
 }
 
 /** A zod issue list as the one `body.<path>` field a refusal names. */

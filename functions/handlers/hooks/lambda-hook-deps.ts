@@ -5,10 +5,10 @@ import { lazy, requireEnv } from '../../shared/config.js';
 import { lambdaAlertPublisher } from '../../shared/lambda-alert-publisher.js';
 import { lambdaRepository } from '../../shared/lambda-repository.js';
 import { lambdaObservability } from '../../shared/observability.js';
-import type { ClusterHookDeps } from './cluster-hook.js';
+import type { SharedClusterHookDeps } from './shared-cluster-hook.js';
 
 export const lambdaHookDeps = lazy(
-  (): ClusterHookDeps => ({
+  (): SharedClusterHookDeps => ({
     repository: lambdaRepository(),
     publisher: lambdaAlertPublisher(),
     secrets: secretsManagerHookSecrets({
