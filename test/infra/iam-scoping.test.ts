@@ -91,6 +91,9 @@ describe('IAM scoping', () => {
     expect(publishers).toEqual([
       'ApiAlertmanagerHook',
       'ApiArgocdHook',
+      // A shared cluster's hooks deliver the alerts of the tenant they route to.
+      'ApiClusterAlertmanagerHook',
+      'ApiClusterArgocdHook',
       'ExecutionEnded',
       'PlatformAlarm',
       'PublishAlert',
