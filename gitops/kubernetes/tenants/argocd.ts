@@ -7,6 +7,7 @@ import { TENANT_KINDS } from './tenant-kinds.js';
 export const NOTIFICATION_SUBSCRIPTIONS: Readonly<Record<string, string>> = {
   'notifications.argoproj.io/subscribe.on-sync-failed.slipway': '',
   'notifications.argoproj.io/subscribe.on-health-degraded.slipway': '',
+  'notifications.argoproj.io/subscribe.on-synced-healthy.slipway': '',
 };
 
 /** One Application the organization's ApplicationSet generates: its name and the directory it deploys. */

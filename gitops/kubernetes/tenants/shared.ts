@@ -71,6 +71,7 @@ export function sharedTenantsApplicationSet(source: SharedTenantsSource): Applic
           annotations: {
             'notifications.argoproj.io/subscribe.on-sync-failed.slipway': '',
             'notifications.argoproj.io/subscribe.on-health-degraded.slipway': '',
+            'notifications.argoproj.io/subscribe.on-synced-healthy.slipway': '',
           },
         },
         spec: {

@@ -164,6 +164,13 @@ describe('kustomizations under gitops/kubernetes', () => {
     it.each([
       ['on-sync-failed', 'app-sync-failed', 'sync.failed', /phase in \['Error', 'Failed'\]/],
       ['on-health-degraded', 'app-health-degraded', 'health.degraded', /health\.status == 'Degraded'/],
+      // The recovery: the hook turns it into sync.recovered / health.recovered after a failure.
+      [
+        'on-synced-healthy',
+        'app-synced-healthy',
+        'app.synced-healthy',
+        /sync\.status == 'Synced' and app\.status\.health\.status == 'Healthy'/,
+      ],
     ])(
       'triggers %s with template %s whose body is JSON with the fields Slipway reads',
       (trigger, template, event, when) => {
@@ -196,6 +203,11 @@ describe('kustomizations under gitops/kubernetes', () => {
         expect(definition.webhook.slipway.body).toMatch(/"message": \{\{ (if [^}]+\}\}\{\{ )?toJson/);
       },
     );
+
+    it('sends the Synced-and-Healthy report once per revision, so a recovery is reported once', () => {
+      const [condition] = parse(cm['trigger.on-synced-healthy'] ?? '') as { oncePer?: string }[];
+      expect(condition?.oncePer).toBe('app.status.sync.revision');
+    });
 
     it('sets deny-by-default RBAC with platform admins as Argo CD admins, groups read from the configured claim', () => {
       const copy = path.join(work, 'notifications');

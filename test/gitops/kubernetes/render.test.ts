@@ -267,6 +267,7 @@ describe('renderTenant', () => {
     expect(appSet.template.metadata.annotations).toEqual({
       'notifications.argoproj.io/subscribe.on-sync-failed.slipway': '',
       'notifications.argoproj.io/subscribe.on-health-degraded.slipway': '',
+      'notifications.argoproj.io/subscribe.on-synced-healthy.slipway': '',
     });
   });
 
