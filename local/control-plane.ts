@@ -10,11 +10,17 @@
  *   CodeBuild       the local build runner, simulators on PATH        (local/builds, local/simulators)
  *   SNS             alerts.jsonl + SLIPWAY_ALERT_WEBHOOKS             (local/alerts)
  *   API Gateway     node:http → API Gateway v2 events, local JWTs     (local/http, local/auth)
+ *   EventBridge     an in-process dispatcher to the run starter       (local/events)
  */
 import './function-environment.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createRepository, type Repository } from '../functions/adapters/dynamodb/repository.js';
+import { environmentHookSecrets, verifierFor } from '../functions/adapters/secrets/hook-secrets.js';
+import { withStartBackoff } from '../functions/adapters/sfn/start-backoff.js';
+import { HOOK_ROUTES } from '../functions/handlers/api/routes.js';
+import { makeRunStarter } from '../functions/handlers/events/run-starter.js';
+import { PUSH_HOOK_FACTORIES } from '../functions/handlers/hooks/hook-factories.js';
 import {
   localClusterHookRoutes,
   localStoreHookSecrets,
@@ -31,15 +37,18 @@ import { PhaseFaultCounter, parseFaultSpec } from './builds/faults.js';
 import { localProjectVariables } from './builds/project-variables.js';
 import { LocalBuildRunner } from './builds/runner.js';
 import { findTerraformProviderMirror, localToolReport, type ToolStatus } from './builds/tools.js';
+import { LocalEventDispatcher } from './events/dispatcher.js';
 import { faultsRoute } from './faults-route.js';
-import { type ApiServer, startApiServer } from './http/index.js';
+import { type ApiServer, type LocalRoute, startApiServer } from './http/index.js';
 import { localRunWatchdog, type RecoveredRun, recoverInterruptedRuns } from './recovery.js';
 import { seedLocalSecrets } from './secrets.js';
 import { IDEMPOTENCY_TABLE, type LocalDynamo, STATE_TABLE, startLocalDynamo } from './store/dynamo.js';
 import { loadDefinition } from './workflow/cached-definition.js';
 import { type LocalWorkflowEngine, openLocalWorkflowEngine } from './workflow/engine.js';
 import { inProcessHandlers } from './workflow/in-process-handlers.js';
+import { localRunStarter } from './workflow/local-sfn-client.js';
 import { type LocalSfnEndpoint, startLocalSfnEndpoint } from './workflow/sfn-endpoint.js';
+import { executionStatusChangeEvent } from './workflow/status-change-event.js';
 
 /** The OIDC issuer local clusters are configured with (never contacted: the nodes are simulated). */
 export const LOCAL_OIDC = { issuer: 'https://slipway.local/oidc', clientId: 'slipway-local' } as const;
@@ -103,6 +112,8 @@ export interface LocalControlPlane {
   readonly repository: Repository;
   readonly engine: LocalWorkflowEngine;
   readonly alerts: LocalAlertPublisher;
+  /** The local event bus: Git pushes and execution ends, delivered to the run starter. */
+  readonly events: LocalEventDispatcher;
   /** Stops the API and the builds, then closes the store (for callers whose runs have ended). */
   stop(): Promise<void>;
   /**
@@ -130,6 +141,25 @@ function pointFunctionsAtLocalServers(
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
   });
+}
+
+/**
+ * The push hooks (HOOK_ROUTES) as local routes: no JWT, as in AWS; secrets from
+ * SLIPWAY_GITHUB_SECRET / SLIPWAY_GITLAB_TOKEN; the bus is the local dispatcher.
+ */
+function localHookRoutes(repository: Repository, events: LocalEventDispatcher): Record<string, LocalRoute> {
+  const verify = verifierFor(environmentHookSecrets());
+  const routes: Record<string, LocalRoute> = {};
+  for (const route of HOOK_ROUTES) {
+    const make = PUSH_HOOK_FACTORIES[route.id];
+    if (!make) continue;
+    const hook = make({ verify, publisher: events, repository, now: () => new Date() });
+    routes[`${route.method} ${route.path}`] = {
+      handler: (event, context) => hook(event, context),
+      authorization: 'none',
+    };
+  }
+  return routes;
 }
 
 export async function startLocalControlPlane(settings: LocalSettings): Promise<LocalControlPlane> {
@@ -172,11 +202,28 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
     // RUNNING at the next start and interrupted, as after a crash.
     stops.unshift(async () => runner.shutdown());
     seedLocalSecrets(runner.secrets);
+    // The run starter behind the local bus: Git pushes start runs, execution ends start queued pushes.
+    let startRuns: ((event: Record<string, unknown>) => Promise<unknown>) | undefined;
+    const events = new LocalEventDispatcher({
+      target: async (event) => {
+        if (!startRuns) throw new Error('local run starter is not ready');
+        return startRuns(event);
+      },
+      onDeadLetter: (letter) => process.stderr.write(`slipway local: event not delivered: ${letter.error}\n`),
+    });
+    const watchdog = localRunWatchdog({ repository, publisher: alerts });
     const engine = await openLocalWorkflowEngine({
       definition,
       dataDir: settings.dataDir,
       handlers: inProcessHandlers({ repository, publisher: alerts, build: runner.build }),
-      onEnded: localRunWatchdog({ repository, publisher: alerts }),
+      onEnded: async (execution) => {
+        await watchdog(execution);
+        events.dispatch(executionStatusChangeEvent(execution));
+      },
+    });
+    startRuns = makeRunStarter({
+      repository,
+      runStarter: withStartBackoff(localRunStarter(engine)),
     });
     const recovered = await recoverInterruptedRuns({ engine, repository, publisher: alerts });
     // Alerts the local topic refused are published again (backoff applies), as the AWS retrier does.
@@ -195,6 +242,7 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
           publisher: alerts,
           secrets: localStoreHookSecrets(runner.secrets),
         }),
+        ...localHookRoutes(repository, events),
       },
     });
     stops.unshift(() => api.close());
@@ -210,6 +258,7 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
       repository,
       engine,
       alerts,
+      events,
       async stop() {
         for (const stop of stops) await stop().catch(() => undefined);
       },

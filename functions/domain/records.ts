@@ -47,6 +47,11 @@ export interface EnvironmentRecord {
    * plan of the next run skips the phases whose fingerprint is unchanged and hands these outputs on.
    */
   readonly successes: PhaseSuccesses;
+  /**
+   * The Git commit of the GitOps source the environment was last asked to sync to (by a push
+   * run); every later run plans and syncs with it, so an unchanged PUT after a push runs nothing.
+   */
+  readonly gitCommit?: string;
   /** Bumped by every write, for optimistic concurrency and cache validation. */
   readonly version: number;
   readonly createdAt: string;

@@ -37,7 +37,9 @@ export class StateStore extends Construct {
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey.name, type: dynamodb.AttributeType.STRING },
         sortKey: { name: index.sortKey.name, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...('nonKeyAttributes' in index
+          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.nonKeyAttributes] }
+          : { projectionType: dynamodb.ProjectionType.ALL }),
       })),
     });
   }

@@ -4,6 +4,7 @@ import {
   EnvironmentNotFoundError,
   TransitionRefusedError,
 } from '../../domain/errors.js';
+import { gitopsSourceOf } from '../../domain/git-push.js';
 import { TIERS, type Tier } from '../../domain/model.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
 import { statusesAllowingSpecChange } from '../../domain/transitions.js';
@@ -47,6 +48,17 @@ export function recordSpecFields(
   const tier = tierOf(desired.spec);
   if (tier) update.set(['tier'], tier);
   else update.remove(['tier']);
+  // The Git push index (gsi2): which repository and branch the environment follows, and its path.
+  const source = gitopsSourceOf(desired.spec);
+  if (source) {
+    const indexKeys = keys.environmentBySource(organization, environment, source.repository, source.branch);
+    update
+      .set(['gsi2pk'], indexKeys.gsi2pk)
+      .set(['gsi2sk'], indexKeys.gsi2sk)
+      .set(['gitopsPath'], source.path);
+  } else {
+    update.remove(['gsi2pk']).remove(['gsi2sk']).remove(['gitopsPath']);
+  }
   return update;
 }
 

@@ -50,6 +50,7 @@ const EnvironmentItem = z.object({
   lastRunSeq: z.optional(z.number()),
   statusBeforeRun: z.optional(z.enum(ENVIRONMENT_STATUSES)),
   successes: z._default(z.partialRecord(z.enum(PHASES), PhaseSuccessItem), {}),
+  gitCommit: z.optional(z.string()),
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -2,6 +2,7 @@
  * Key builders of the single-table design (docs/data-model.md). Every key the repository
  * writes or reads comes from here, so the layout is defined once.
  */
+import { gitSourceKey } from '../../domain/git-push.js';
 import { formatSeq } from '../../domain/run-id.js';
 
 export interface ItemKey {
@@ -19,6 +20,18 @@ export const keys = {
     sk: `ENV#${environment}`,
   }),
   environmentPrefix: 'ENV#',
+  /** gsi2: the environments that follow a GitOps repository and branch (where a push goes). */
+  environmentBySource: (organization: string, environment: string, repository: string, branch: string) => ({
+    gsi2pk: gitSourceKey(repository, branch),
+    gsi2sk: `${organization}#${environment}`,
+  }),
+  /** A push handled for one environment: (environment, commit) is the dedup key of push runs. */
+  push: (organization: string, environment: string, commit: string): ItemKey => ({
+    pk: `ENV#${organization}#${environment}`,
+    sk: `PUSH#${commit}`,
+  }),
+  /** A push that could not be routed or started, by day. */
+  unrouted: (day: string, at: string, id: string): ItemKey => ({ pk: `UNROUTED#${day}`, sk: `${at}#${id}` }),
   run: (organization: string, environment: string, seq: number): ItemKey => ({
     pk: `ENV#${organization}#${environment}`,
     sk: `RUN#${formatSeq(seq)}`,

@@ -40,6 +40,8 @@ export interface LockRequest {
   readonly successes?: PhaseSuccesses;
   /** A shared cluster's own run: refused while a tenant run is in progress on it (`tenantRuns`). */
   readonly exclusiveOfTenants?: boolean;
+  /** The Git commit the run provisions: recorded as the environment's `gitCommit` when not empty. */
+  readonly commit?: string;
 }
 
 export type LockOutcome =
@@ -68,6 +70,7 @@ export async function takeLock(ctx: RepositoryContext, request: LockRequest): Pr
   if (request.spec) {
     recordSpecFields(update, request.organization, request.environment, request.spec, request.at);
   }
+  if (request.commit) update.set(['gitCommit'], request.commit);
   update
     .copy(['statusBeforeRun'], ['status'], 'PENDING')
     .set(['status'], lockedStatusFor(request.trigger))

@@ -9,6 +9,7 @@ import type { Alert } from '../../domain/alert.js';
 import type { RecordedAlert } from '../../domain/alert-delivery.js';
 import type { ClusterStatusPatch } from '../../domain/cluster-event-status.js';
 import type { ClusterState } from '../../domain/cluster-records.js';
+import type { GitPushed } from '../../domain/git-push.js';
 import type { AuditEntry, EnvironmentRecord, OrganizationRecord } from '../../domain/records.js';
 import type { RunRecord } from '../../domain/run.js';
 import {
@@ -43,6 +44,23 @@ import {
   recordClusterStatus,
   recordSpec,
 } from './environments.js';
+import {
+  claimPush,
+  clearQueuedPush,
+  type FollowingEnvironment,
+  getPush,
+  getQueuedPush,
+  listFollowingEnvironments,
+  listUnrouted,
+  markPush,
+  type PushRecord,
+  type PushRef,
+  type PushStatus,
+  type QueuedPush,
+  queuePush,
+  recordUnrouted,
+  type UnroutedInput,
+} from './git-pushes.js';
 import {
   getOrganization,
   listOrganizations,
@@ -140,6 +158,26 @@ export interface Repository {
   listClusters(options?: PageOptions): Promise<Page<ClusterState>>;
   enterCluster(input: EnterClusterInput): Promise<EnterClusterOutcome>;
   leaveCluster(input: LeaveClusterInput): Promise<void>;
+  /** Git pushes (git-pushes.ts): the environments following a repository and branch, one page. */
+  listFollowingEnvironments(
+    repository: string,
+    branch: string,
+    options?: { readonly limit?: number; readonly startKey?: Record<string, unknown> },
+  ): Promise<{ items: FollowingEnvironment[]; nextKey?: Record<string, unknown> }>;
+  claimPush(
+    ref: PushRef,
+    push: Pick<GitPushed, 'source' | 'deliveryId'>,
+  ): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly record: PushRecord }>;
+  markPush(
+    ref: PushRef,
+    outcome: { readonly status: PushStatus; readonly runId?: string; readonly reason?: string },
+  ): Promise<void>;
+  getPush(ref: PushRef): Promise<PushRecord | undefined>;
+  queuePush(organization: string, environment: string, push: GitPushed): Promise<'queued' | 'not-locked'>;
+  getQueuedPush(organization: string, environment: string): Promise<QueuedPush | undefined>;
+  clearQueuedPush(organization: string, environment: string, commit: string): Promise<boolean>;
+  recordUnrouted(input: UnroutedInput): Promise<void>;
+  listUnrouted(day: string, limit?: number): Promise<Record<string, unknown>[]>;
 }
 
 export function createRepository(options: RepositoryOptions): Repository {
@@ -186,5 +224,16 @@ export function createRepository(options: RepositoryOptions): Repository {
     listClusters: (list) => listClusters(ctx, list),
     enterCluster: (input) => enterCluster(ctx, input),
     leaveCluster: (input) => leaveCluster(ctx, input),
+    listFollowingEnvironments: (repository, branch, list) =>
+      listFollowingEnvironments(ctx, repository, branch, list),
+    claimPush: (ref, push) => claimPush(ctx, ref, push),
+    markPush: (ref, outcome) => markPush(ctx, ref, outcome),
+    getPush: (ref) => getPush(ctx, ref),
+    queuePush: (organization, environment, push) => queuePush(ctx, organization, environment, push),
+    getQueuedPush: (organization, environment) => getQueuedPush(ctx, organization, environment),
+    clearQueuedPush: (organization, environment, commit) =>
+      clearQueuedPush(ctx, organization, environment, commit),
+    recordUnrouted: (input) => recordUnrouted(ctx, input),
+    listUnrouted: (day, limit) => listUnrouted(ctx, day, limit),
   };
 }

@@ -239,6 +239,7 @@ export async function startRun(ctx: RepositoryContext, input: StartRunInput): Pr
       seq: input.seq,
       trigger: input.trigger,
       at,
+      commit: input.commit,
       ...(input.spec ? { spec: { spec: input.spec, specHash: input.specHash } } : {}),
       ...(input.successes ? { successes: input.successes } : {}),
       ...(input.exclusiveOfTenants ? { exclusiveOfTenants: true } : {}),

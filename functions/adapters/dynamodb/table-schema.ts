@@ -15,6 +15,14 @@ export const TABLE_DEFINITION = {
       sortKey: { name: 'gsi1sk', type: 'S' },
       projection: 'ALL',
     },
+    {
+      // Environments by the GitOps repository and branch they follow: where a push is routed.
+      indexName: 'gsi2',
+      partitionKey: { name: 'gsi2pk', type: 'S' },
+      sortKey: { name: 'gsi2sk', type: 'S' },
+      projection: 'INCLUDE',
+      nonKeyAttributes: ['organization', 'environment', 'gitopsPath', 'status'],
+    },
   ],
   /** Epoch seconds; DynamoDB deletes expired items (alerts after 90 days). */
   timeToLiveAttribute: 'expiresAt',
@@ -22,6 +30,7 @@ export const TABLE_DEFINITION = {
 } as const;
 
 export const GSI1 = TABLE_DEFINITION.globalSecondaryIndexes[0].indexName;
+export const GSI2 = TABLE_DEFINITION.globalSecondaryIndexes[1].indexName;
 
 /** CreateTable input for the SDK (local mode, tests). TTL is set separately (UpdateTimeToLive). */
 export function createTableInput(tableName: string): CreateTableCommandInput {
@@ -45,7 +54,10 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
         { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: index.projection },
+      Projection:
+        'nonKeyAttributes' in index
+          ? { ProjectionType: index.projection, NonKeyAttributes: [...index.nonKeyAttributes] }
+          : { ProjectionType: index.projection },
     })),
   };
 }

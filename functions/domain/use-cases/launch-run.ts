@@ -32,6 +32,10 @@ export interface LaunchRequest {
   readonly successes?: StartRunInput['successes'];
   /** A shared cluster's own run: refused while tenant runs are in progress on it. */
   readonly exclusiveOfTenants?: boolean;
+  /** The Git commit the run syncs to (the plan's): a push's, or the one the environment follows. @default '' */
+  readonly commit?: string;
+  /** Extra audit detail (e.g. a push's delivery id). */
+  readonly auditDetail?: Readonly<Record<string, string>>;
 }
 
 function busy(organization: string, environment: string, activeRunId: string): ApiError {
@@ -51,7 +55,7 @@ export async function launchRun(deps: UseCaseDeps, request: LaunchRequest): Prom
   const { organization, environment } = request;
   const seq = (request.current?.runSeq ?? 0) + 1;
   const runId = buildRunId({ organization, environment, seq, specHash: request.specHash });
-  const commit = '';
+  const commit = request.commit ?? '';
   const started = await deps.repository.startRun({
     organization,
     environment,
@@ -75,6 +79,8 @@ export async function launchRun(deps: UseCaseDeps, request: LaunchRequest): Prom
       trigger: request.trigger,
       specHashBefore: request.current?.specHash ?? '',
       specHashAfter: request.specHashAfter,
+      ...(commit ? { commit } : {}),
+      ...request.auditDetail,
     },
   });
   try {

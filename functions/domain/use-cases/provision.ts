@@ -12,6 +12,7 @@ import { environmentView, planView } from '../api/views.js';
 import type { Caller } from '../authorization.js';
 import { isSharedPlacement, sharedClusterOf } from '../cluster-placement.js';
 import { validateEnvironmentSpec } from '../environment-spec.js';
+import { sameGitSource } from '../git-push.js';
 import { planRun } from '../phase-plan.js';
 import { specHash } from '../spec-hash.js';
 import { requireAllowed, requireOrganization } from './access.js';
@@ -54,7 +55,10 @@ export async function provisionEnvironment(
   }
 
   const hash = specHash(spec);
-  const plan = planRun({ trigger: 'api', spec, commit: '', successes: current?.successes ?? {} });
+  // The commit a push last asked the environment to sync to: the same inputs plan the same run
+  // (a spec that follows another repository or branch starts from that branch's head again).
+  const commit = current && sameGitSource(current.spec, spec) ? (current.gitCommit ?? '') : '';
+  const plan = planRun({ trigger: 'api', spec, commit, successes: current?.successes ?? {} });
   if (current?.status === 'READY' && plan.startAt === undefined) {
     let recorded = current;
     if (current.specHash !== hash) {
@@ -80,6 +84,7 @@ export async function provisionEnvironment(
     plan,
     auditAction: 'environment.provision-requested',
     specHashAfter: hash,
+    commit,
   });
   return { outcome: 'started', body };
 }

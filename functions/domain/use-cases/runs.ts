@@ -74,7 +74,7 @@ export async function resumeRun(
   const plan = planRun({
     trigger: 'resume',
     spec: current.spec,
-    commit: '',
+    commit: current.gitCommit ?? '',
     successes: current.successes ?? {},
   });
   return launchRun(deps, {
@@ -88,5 +88,6 @@ export async function resumeRun(
     plan,
     auditAction: 'run.resume-requested',
     specHashAfter: current.specHash,
+    commit: current.gitCommit ?? '',
   });
 }

@@ -217,3 +217,23 @@ export const CLUSTER_HOOK_ROUTES: readonly HookRoute[] = [
     throttle: HOOKS,
   },
 ];
+
+/** Push hooks (GitHub, GitLab): the Git host's signature or token. */
+export const HOOK_ROUTES: readonly HookRoute[] = [
+  {
+    id: 'github-hook',
+    method: 'POST',
+    path: '/v1/hooks/github',
+    handler: 'hooks/github',
+    table: 'read',
+    throttle: HOOKS,
+  },
+  {
+    id: 'gitlab-hook',
+    method: 'POST',
+    path: '/v1/hooks/gitlab',
+    handler: 'hooks/gitlab',
+    table: 'read',
+    throttle: HOOKS,
+  },
+];

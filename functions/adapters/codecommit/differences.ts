@@ -1,0 +1,49 @@
+/**
+ * The paths a CodeCommit branch update changed: GetDifferences between the old and the new
+ * commit, following NextToken page by page. Stops early (and says so) once there are more paths
+ * than a push event carries; the caller treats every path as changed then, or when this fails.
+ */
+import { MAX_CHANGED_PATHS } from '../../domain/git-push.js';
+import type { AwsJsonCall } from '../eventbridge/aws-json-client.js';
+
+export interface ChangedPaths {
+  changedPaths(request: {
+    readonly repositoryName: string;
+    readonly before: string;
+    readonly after: string;
+  }): Promise<{ readonly changed: string[] } | { readonly unknown: string }>;
+}
+
+interface Difference {
+  readonly beforeBlob?: { readonly path?: string };
+  readonly afterBlob?: { readonly path?: string };
+}
+
+const MAX_PAGES = 100;
+
+export function codecommitChangedPaths(call: AwsJsonCall): ChangedPaths {
+  return {
+    async changedPaths({ repositoryName, before, after }) {
+      const paths = new Set<string>();
+      let nextToken: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page += 1) {
+        const output = (await call('GetDifferences', {
+          repositoryName,
+          beforeCommitSpecifier: before,
+          afterCommitSpecifier: after,
+          MaxResults: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        })) as { differences?: Difference[]; NextToken?: string };
+        for (const difference of output.differences ?? []) {
+          for (const path of [difference.beforeBlob?.path, difference.afterBlob?.path]) {
+            if (path) paths.add(path);
+          }
+        }
+        if (paths.size > MAX_CHANGED_PATHS) return { unknown: `over ${MAX_CHANGED_PATHS} paths changed` };
+        nextToken = output.NextToken;
+        if (!nextToken) return { changed: [...paths].sort() };
+      }
+      return { unknown: `the diff has over ${MAX_PAGES} pages` };
+    },
+  };
+}
