@@ -30,6 +30,11 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
     reason: "Read access to the CDK bootstrap asset bucket, where the phases' source bundle is uploaded.",
   },
   {
+    pattern: /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):codecommit:[^:]+:[^:]+:\*$/,
+    reason:
+      "CodeCommit GetDifferences (read-only) on the account's repositories in this region: environments name their repository in their spec, at run time.",
+  },
+  {
     pattern: /^Resource::<\w+Function\w*\.Arn>:\*$/,
     reason: 'Step Functions invokes versions/aliases of the same workflow function.',
   },

@@ -6,6 +6,7 @@ import { API_ROUTES, CLUSTER_HOOK_ROUTES } from '../functions/handlers/api/route
 import { PlatformAlarms } from './constructs/alarms.js';
 import { type AlertSubscription, Alerts } from './constructs/alerts.js';
 import { OperationsDashboard } from './constructs/dashboard.js';
+import { GitEvents } from './constructs/git-events.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { HttpApi } from './constructs/http-api.js';
 import { IdempotencyStore } from './constructs/idempotency-store.js';
@@ -41,6 +42,7 @@ export class SlipwayStack extends Stack {
   readonly identity: Identity;
   readonly api: HttpApi;
   readonly alarms: PlatformAlarms;
+  readonly gitEvents: GitEvents;
 
   constructor(scope: Construct, id: string, props: SlipwayStackProps = {}) {
     super(scope, id, props);
@@ -156,6 +158,14 @@ export class SlipwayStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       projects: this.phaseProjects.projects,
       alertLogGroups: alertSenders.map((fn) => fn.logGroup),
+    });
+    // Git pushes (GitHub, GitLab, CodeCommit) → the event bus → runs of the environments they touch.
+    this.gitEvents = new GitEvents(this, 'GitEvents', {
+      stateStore: this.stateStore,
+      workflow: this.workflow,
+      api: this.api,
+      encryptionKey,
+      alarmTopic: this.alerts.topic,
     });
     this.outputs();
     applyNagSuppressions(this);

@@ -180,6 +180,48 @@ export class HttpApi extends Construct {
     }
     cfnStage.routeSettings = routeSettings;
     this.functions = functions;
+    this.routeSettings = routeSettings;
+    this.stateStore = props.stateStore;
+  }
+
+  private readonly routeSettings: Record<
+    string,
+    { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+  >;
+  private readonly stateStore: StateStore;
+
+  /**
+   * A webhook route (HOOK_ROUTES): its own function with the table access its entry names, the
+   * route without the JWT authorizer (the hook authenticates its sender itself) and its throttle.
+   * The caller grants what the hook feeds (an event bus, a topic) and its secret.
+   */
+  addHookRoute(route: HookRoute): HandlerFunction {
+    const fn = new HandlerFunction(this, `${pascal(route.id)}Function`, {
+      handler: route.handler,
+      serviceName: 'slipway-hooks',
+    });
+    this.stateStore.grantItems(fn, ...ACCESS[route.table]);
+    const [created] = this.api.addRoutes({
+      path: route.path,
+      methods: [apigwv2.HttpMethod[route.method]],
+      integration: new HttpLambdaIntegration(`${pascal(route.id)}Integration`, fn),
+      authorizer: new apigwv2.HttpNoneAuthorizer(),
+    });
+    this.routeSettings[`${route.method} ${route.path}`] = {
+      ThrottlingRateLimit: route.throttle.rate,
+      ThrottlingBurstLimit: route.throttle.burst,
+    };
+    const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
+    cfnStage.routeSettings = { ...this.routeSettings };
+    if (created) {
+      cfnStage.node.addDependency(created);
+      Validations.of(created).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'A webhook route: GitHub, GitLab and clusters cannot present a JWT; the function authenticates each delivery (HMAC signature or token, constant time) before reading it.',
+      });
+    }
+    return fn;
   }
 
   /** The stage's invoke URL, with no trailing slash. */

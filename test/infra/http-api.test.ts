@@ -2,7 +2,7 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_ROUTES, CLUSTER_HOOK_ROUTES } from '../../functions/handlers/api/routes.js';
+import { API_ROUTES, CLUSTER_HOOK_ROUTES, HOOK_ROUTES } from '../../functions/handlers/api/routes.js';
 import type { HttpApi } from '../../infra/constructs/http-api.js';
 import { synthApiStack, TEST_ROUTES } from '../support/api-stack.js';
 import { synthSlipway } from '../support/synth.js';
@@ -286,7 +286,7 @@ describe('SlipwayStack HTTP API', () => {
     const { template } = built;
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', cognitoAuthorizer);
     const authorizerId = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
-    const hookKeys = CLUSTER_HOOK_ROUTES.map((route) => `${route.method} ${route.path}`);
+    const hookKeys = [...CLUSTER_HOOK_ROUTES, ...HOOK_ROUTES].map((route) => `${route.method} ${route.path}`);
     const all = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     // The webhooks authenticate their senders themselves (a signature or a token), without a JWT.
     const hooks = all.filter((route) => hookKeys.includes(route.Properties.RouteKey));

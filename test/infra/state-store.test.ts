@@ -33,7 +33,7 @@ describe('StateStore', () => {
     });
   });
 
-  it('declares the same global secondary index the repository queries', () => {
+  it('declares the same global secondary indexes the repository queries', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: [
         {
@@ -43,6 +43,17 @@ describe('StateStore', () => {
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['organization', 'environment', 'gitopsPath', 'status'],
+          },
         },
       ],
     });
