@@ -33,7 +33,7 @@ import {
 } from './alerts/index.js';
 import { localTokenVerifier, resolveDevSecret } from './auth/index.js';
 import { prepareBuildSource } from './builds/build-source.js';
-import { PhaseFaultCounter, parseFaultSpec } from './builds/faults.js';
+import { PhaseFaultCounter, parseFaultSpec, SNS_FAULT } from './builds/faults.js';
 import { localProjectVariables } from './builds/project-variables.js';
 import { LocalBuildRunner } from './builds/runner.js';
 import { findTerraformProviderMirror, localToolReport, type ToolStatus } from './builds/tools.js';
@@ -176,7 +176,10 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
       subscriptions: alertSubscriptionsFromEnv(),
     });
     const faults = new PhaseFaultCounter();
-    for (const { phase, count } of parseFaultSpec(settings.faults)) faults.set(phase, count);
+    for (const { phase, count } of parseFaultSpec(settings.faults)) {
+      if (phase === SNS_FAULT) alerts.failNext(count);
+      else faults.set(phase, count);
+    }
     let callbackBaseUrl = '';
     const projectVariables = (phase: string, project: string, build: { tempDir: string }) => ({
       ...localProjectVariables({ dataDir: settings.dataDir, callbackBaseUrl })(phase, project, build),
@@ -236,7 +239,7 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
       verifyToken: localTokenVerifier(secret.key),
       port: settings.port,
       localRoutes: {
-        'POST /local/faults': faultsRoute(faults),
+        'POST /local/faults': faultsRoute(faults, alerts),
         ...localClusterHookRoutes({
           repository,
           publisher: alerts,

@@ -1,16 +1,17 @@
 /**
  * `POST /local/faults` — local mode only, never part of the deployed API: `{"phase": "ansible",
  * "count": 1}` makes the next `count` builds of that phase fail as a real build would (a failing
- * command, its log and CodeBuild-shaped cause). Answers the pending faults. Needs a token like any
+ * command, its log and CodeBuild-shaped cause); `{"phase": "sns", "count": 2}` makes the next 2
+ * alert publishes fail as SNS down would (the alerts stay recorded undelivered until the retrier
+ * delivers them). Answers the pending faults. Needs a token like any
  * API route; the body is checked and a bad one answered 400 naming the field.
  */
 import { z } from 'zod';
-import { PHASES } from '../functions/domain/model.js';
-import type { PhaseFaultCounter } from './builds/faults.js';
+import { FAULT_TARGETS, type PhaseFaultCounter, SNS_FAULT } from './builds/faults.js';
 import type { LocalRoute } from './http/index.js';
 
 const FaultRequest = z.strictObject({
-  phase: z.enum(PHASES, { error: `must be one of ${PHASES.join(', ')}` }),
+  phase: z.enum(FAULT_TARGETS, { error: `must be one of ${FAULT_TARGETS.join(', ')}` }),
   count: z
     .number({ error: 'must be an integer' })
     .int({ error: 'must be an integer' })
@@ -24,7 +25,17 @@ const json = (statusCode: number, body: unknown) => ({
   body: JSON.stringify(body),
 });
 
-export function faultsRoute(faults: PhaseFaultCounter): LocalRoute {
+/** The alert topic's side of fault injection (the local publisher). */
+export interface SnsFaults {
+  failNext(count: number): void;
+  pendingFailures(): number;
+}
+
+export function faultsRoute(faults: PhaseFaultCounter, sns: SnsFaults): LocalRoute {
+  const pending = () => {
+    const left = sns.pendingFailures();
+    return { ...faults.pending(), ...(left > 0 ? { [SNS_FAULT]: left } : {}) };
+  };
   return {
     async handler(event) {
       let body: unknown;
@@ -51,8 +62,10 @@ export function faultsRoute(faults: PhaseFaultCounter): LocalRoute {
         const message = details.map((detail) => `${detail.field}: ${detail.message}`).join('; ');
         return json(400, { error: { code: 'validation.failed', message, details } });
       }
-      faults.set(parsed.data.phase, parsed.data.count);
-      return json(200, { faults: faults.pending() });
+      const { phase, count } = parsed.data;
+      if (phase === SNS_FAULT) sns.failNext(count);
+      else faults.set(phase, count);
+      return json(200, { faults: pending() });
     },
   };
 }

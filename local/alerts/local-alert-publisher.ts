@@ -60,6 +60,8 @@ export interface LocalAlertPublisherOptions {
 export interface LocalAlertPublisher extends AlertPublisher {
   /** The next `count` publishes throw TransientPublishError, as the SNS publisher does on a 5xx. */
   failNext(count: number): void;
+  /** How many publishes are still to fail. */
+  pendingFailures(): number;
   /** Deliveries finished so far, in the order they finished. */
   deliveries(): readonly DeliveryRecord[];
   /** Resolves once every delivery started so far has finished (delivered or given up). */
@@ -107,6 +109,7 @@ export function createLocalAlertPublisher(options: LocalAlertPublisherOptions): 
       if (!Number.isInteger(count) || count < 0) throw new RangeError('failNext expects a count ≥ 0');
       faults = count;
     },
+    pendingFailures: () => faults,
     async publish(alert) {
       if (faults > 0) {
         faults -= 1;

@@ -35,18 +35,27 @@ export class PhaseFaultCounter implements BuildFaults {
   }
 }
 
-/** Parses `ansible:1,terraform:2`; throws naming the bad entry. */
-export function parseFaultSpec(text: string): Array<{ phase: PhaseName; count: number }> {
+/**
+ * The one fault target that is not a build: the alert topic. `sns:2` (or `{"phase":"sns",
+ * "count":2}`) makes the next 2 alert publishes fail as SNS down would; the alert stays recorded
+ * undelivered and the local retrier delivers it once the count is used up.
+ */
+export const SNS_FAULT = 'sns';
+export type FaultTarget = PhaseName | typeof SNS_FAULT;
+export const FAULT_TARGETS: readonly FaultTarget[] = [...PHASES, SNS_FAULT];
+
+/** Parses `ansible:1,terraform:2,sns:1`; throws naming the bad entry. */
+export function parseFaultSpec(text: string): Array<{ phase: FaultTarget; count: number }> {
   return text
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
     .map((entry) => {
       const match = /^([a-z-]+):(\d+)$/.exec(entry);
-      const phase = PHASES.find((name) => name === match?.[1]);
+      const phase = FAULT_TARGETS.find((name) => name === match?.[1]);
       if (!match || !phase) {
         throw new RangeError(
-          `SLIPWAY_LOCAL_FAULTS entry '${entry}' is not <phase>:<count> with phase one of ${PHASES.join(', ')}`,
+          `SLIPWAY_LOCAL_FAULTS entry '${entry}' is not <phase>:<count> with phase one of ${FAULT_TARGETS.join(', ')}`,
         );
       }
       return { phase, count: Number(match[2]) };

@@ -1,4 +1,4 @@
-import { PhaseFaultCounter, parseFaultSpec } from './faults.js';
+import { PhaseFaultCounter, parseFaultSpec, SNS_FAULT } from './faults.js';
 
 /**
  * Local mode's build settings from the environment, checked: a bad value fails startup naming
@@ -30,7 +30,10 @@ export function localBuildSettingsFromEnv(env: NodeJS.ProcessEnv = process.env):
     throw new RangeError(`SLIPWAY_LOCAL_REAL_TOOLS must be 'all' or 'none', got '${realTools}'`);
   }
   const faults = new PhaseFaultCounter();
-  for (const { phase, count } of parseFaultSpec(env.SLIPWAY_LOCAL_FAULTS ?? '')) faults.set(phase, count);
+  // The builds' faults only: `sns:<n>` is the alert publisher's (local/control-plane.ts).
+  for (const { phase, count } of parseFaultSpec(env.SLIPWAY_LOCAL_FAULTS ?? '')) {
+    if (phase !== SNS_FAULT) faults.set(phase, count);
+  }
   return {
     concurrency: number('SLIPWAY_LOCAL_BUILD_CONCURRENCY', 4, true, 1),
     phaseSeconds: number('SLIPWAY_LOCAL_PHASE_SECONDS', 1, false, 0),
