@@ -6,7 +6,9 @@
  * - `tenantRuns`: string set of the tenant runs in progress on the cluster.
  *
  * A placement is one conditional write on the cluster item (compare-and-set on its `version`, the
- * cluster READY and unlocked) that replaces the grants and adds the run to `tenantRuns`: of two
+ * cluster READY and unlocked) that sets its own tenant's grant (`SET tenants.#key`, never the whole
+ * map from a copy) and adds the run to `tenantRuns`; the release and undo paths delete only their
+ * run and restore only their own entry, so no write drops another tenant's grant. Of two
  * placements that read the same version only one lands, the other re-reads and is checked again,
  * so two concurrent placements can never both exceed the capacity. (DynamoDB's TransactWriteItems
  * could join it with the tenant's own lock write; dynalite has no transactions, so the tenant's
@@ -78,10 +80,14 @@ export interface EnterClusterInput {
   /** The statuses the cluster may be in for this run (READY to place; READY or FAILED to leave). */
   readonly statuses: readonly EnvironmentStatus[];
   /**
-   * Every tenant's grant after this placement (the map read at `expectedVersion` with this tenant's
-   * new grant); absent for a run that changes no quota (a resume, a teardown).
+   * This tenant's new grant under its key, and the keys of grants that no longer count as read at
+   * `expectedVersion`; absent for a run that changes no quota (a resume, a teardown).
    */
-  readonly tenants?: Readonly<Record<string, TenantGrant>>;
+  readonly placement?: {
+    readonly key: string;
+    readonly grant: TenantGrant;
+    readonly stale: readonly string[];
+  };
 }
 
 export type EnterClusterOutcome =
@@ -92,28 +98,55 @@ export type EnterClusterOutcome =
   /** Another placement (or a cluster change) wrote first: re-read and check again. */
   | { readonly kind: 'changed' };
 
-/** The compare-and-set of a tenant run's entry on its cluster (see the module comment). */
+/**
+ * The compare-and-set of a tenant run's entry on its cluster (see the module comment). It writes
+ * only this tenant's entry of `tenants` (`SET tenants.#key`, `REMOVE` of stale keys): another
+ * tenant's grant is never rewritten from a copy, so no write can drop one. The first grant of a
+ * cluster creates the map (a path into a missing map is invalid), conditional on its absence.
+ */
 export async function enterCluster(
   ctx: RepositoryContext,
   input: EnterClusterInput,
 ): Promise<EnterClusterOutcome> {
   const key = keys.environment(CLUSTER_ORGANIZATION, input.cluster);
-  const update = new UpdateBuilder();
-  if (input.tenants) update.set(['tenants'], input.tenants);
-  update
-    .addToSet(['tenantRuns'], [input.runId])
-    .increment(['version'])
-    .set(['updatedAt'], ctx.now().toISOString())
-    .condition(
-      `${update.path('version')} = ${update.value(input.expectedVersion)} AND ` +
-        `attribute_not_exists(${update.path('activeRunId')}) AND ${update.oneOf(['status'], input.statuses)}`,
-    );
-  const result = await ctx.store.update(key, update.build());
-  if (result.ok) return { kind: 'entered', state: toClusterState(result.item) };
-  const now = await getCluster(ctx, input.cluster);
-  if (!now) return { kind: 'missing' };
-  if (now.record.activeRunId) return { kind: 'busy', activeRunId: now.record.activeRunId };
-  if (!input.statuses.includes(now.record.status)) return { kind: 'status', status: now.record.status };
+  for (const mapExists of [true, false]) {
+    const update = new UpdateBuilder();
+    let mapCondition = '';
+    if (input.placement) {
+      const { key: tenant, grant, stale } = input.placement;
+      if (mapExists) {
+        update.set(['tenants', tenant], grant);
+        for (const gone of stale) update.remove(['tenants', gone]);
+        mapCondition = ` AND attribute_exists(${update.path('tenants')})`;
+      } else {
+        update.set(['tenants'], { [tenant]: grant });
+        mapCondition = ` AND attribute_not_exists(${update.path('tenants')})`;
+      }
+    }
+    update
+      .addToSet(['tenantRuns'], [input.runId])
+      .increment(['version'])
+      .set(['updatedAt'], ctx.now().toISOString())
+      .condition(
+        `${update.path('version')} = ${update.value(input.expectedVersion)} AND ` +
+          `attribute_not_exists(${update.path('activeRunId')}) AND ${update.oneOf(['status'], input.statuses)}` +
+          mapCondition,
+      );
+    const result = await ctx.store.update(key, update.build());
+    if (result.ok) return { kind: 'entered', state: toClusterState(result.item) };
+    const item = await ctx.store.get(key);
+    if (!item) return { kind: 'missing' };
+    const now = toClusterState(item);
+    if (now.record.activeRunId) return { kind: 'busy', activeRunId: now.record.activeRunId };
+    if (!input.statuses.includes(now.record.status)) return { kind: 'status', status: now.record.status };
+    // Same version, no map yet: the cluster's first grant, written as the whole map.
+    const firstGrant =
+      mapExists &&
+      input.placement !== undefined &&
+      now.record.version === input.expectedVersion &&
+      !('tenants' in item);
+    if (!firstGrant) return { kind: 'changed' };
+  }
   return { kind: 'changed' };
 }
 

@@ -30,7 +30,7 @@ import {
 import type { ClusterState, TenantGrant } from '../cluster-records.js';
 import type { EnvironmentStatus, RunTrigger } from '../model.js';
 import { planRun } from '../phase-plan.js';
-import { buildRunId } from '../run-id.js';
+import { buildRunId, parseRunId, runIdMatches } from '../run-id.js';
 import { tenantNamespace } from '../spec/names.js';
 import type { QuotaTotals } from '../spec/quota.js';
 import { sumNamespaceQuotas } from '../spec/quota.js';
@@ -52,22 +52,57 @@ function clusterSpecOf(state: ClusterState): ClusterSpec {
   return checked.spec;
 }
 
-/** Tenants whose grant still counts: every one whose environment is not DELETED (nor gone). */
+/**
+ * Whether one of the cluster's `tenantRuns` is a run of that tenant: its placement entered the
+ * cluster and may not have taken its lock yet (which is what creates or re-places its environment).
+ */
+function hasRunOnCluster(state: ClusterState, organization: string, environment: string): boolean {
+  return state.tenantRuns.some((runId) => {
+    const parsed = parseRunId(runId);
+    return (
+      parsed !== undefined &&
+      runIdMatches(runId, { organization, environment, seq: parsed.seq, specHash: parsed.specHashPrefix })
+    );
+  });
+}
+
+export interface LiveTenant {
+  readonly key: string;
+  readonly grant: TenantGrant;
+  /** Absent while the tenant's first placement is between entering the cluster and its lock. */
+  readonly tenant: EnvironmentState | undefined;
+}
+
+/**
+ * Tenants whose grant still counts: every one whose environment is not DELETED (nor gone, nor
+ * placed elsewhere), and every one with a run in progress on the cluster whatever its environment
+ * says. A placement enters the cluster before its lock creates (or re-places) the environment, so
+ * in between only the run in `tenantRuns` shows the grant is live: dropping it there would let a
+ * concurrent placement overbook the cluster and lose the first tenant's grant.
+ */
 export async function liveTenants(
   deps: Pick<UseCaseDeps, 'repository'>,
   state: ClusterState,
-): Promise<{ key: string; grant: TenantGrant; tenant: EnvironmentState }[]> {
+): Promise<LiveTenant[]> {
   const entries = await Promise.all(
-    Object.entries(state.tenants).map(async ([key, grant]) => {
+    Object.entries(state.tenants).map(async ([key, grant]): Promise<LiveTenant[]> => {
       const tenant = await deps.repository.getEnvironment(grant.organization, grant.environment);
-      return tenant &&
+      const placedHere =
+        tenant !== undefined &&
         tenant.status !== 'DELETED' &&
-        sharedClusterOf(tenant.spec) === state.record.environment
-        ? [{ key, grant, tenant }]
-        : [];
+        sharedClusterOf(tenant.spec) === state.record.environment;
+      if (placedHere) return [{ key, grant, tenant }];
+      if (hasRunOnCluster(state, grant.organization, grant.environment)) return [{ key, grant, tenant }];
+      return [];
     }),
   );
   return entries.flat();
+}
+
+/** Keys of the cluster's tenant index whose grant no longer counts (see {@link liveTenants}). */
+export function staleTenantKeys(state: ClusterState, live: readonly LiveTenant[]): string[] {
+  const kept = new Set(live.map((entry) => entry.key));
+  return Object.keys(state.tenants).filter((key) => !kept.has(key));
 }
 
 export function grantedTotal(grants: readonly { grant: QuotaTotals }[]): QuotaTotals {
@@ -184,23 +219,26 @@ async function launchTenantRun(
         },
       };
     }
-    let tenants: Record<string, TenantGrant> | undefined;
+    let placement: { key: string; grant: TenantGrant; stale: string[] } | undefined;
     if (launch.request) {
-      const others = (await liveTenants(deps, state)).filter((entry) => entry.key !== key);
+      const live = await liveTenants(deps, state);
+      const others = live.filter((entry) => entry.key !== key);
       requireNoClash(launch, others);
       const { limit } = clusterLimit(clusterSpecOf(state));
       const shortfalls = capacityShortfalls(launch.request, grantedTotal(others), limit);
       if (shortfalls.length > 0)
         throw capacityError(launch.cluster, shortfalls, `${organization}/${environment} requests`);
-      tenants = Object.fromEntries(others.map((entry) => [entry.key, entry.grant]));
-      tenants[key] = { organization, environment, ...launch.request, grantedAt: deps.now().toISOString() };
+      const grant = { organization, environment, ...launch.request, grantedAt: deps.now().toISOString() };
+      // Only this tenant's entry is written (and entries of tenants that no longer count removed):
+      // the compare-and-set on the version guards the capacity check, never another tenant's grant.
+      placement = { key, grant, stale: staleTenantKeys(state, live).filter((stale) => stale !== key) };
     }
     const entered = await deps.repository.enterCluster({
       cluster: launch.cluster,
       runId,
       expectedVersion: state.record.version,
       statuses: launch.statuses,
-      ...(tenants ? { tenants } : {}),
+      ...(placement ? { placement } : {}),
     });
     switch (entered.kind) {
       case 'missing':
@@ -244,7 +282,7 @@ async function launchTenantRun(
         await deps.repository.leaveCluster({
           cluster: launch.cluster,
           runId,
-          ...(tenants ? { restore: { key, previous: state.tenants[key] } } : {}),
+          ...(placement ? { restore: { key, previous: state.tenants[key] } } : {}),
         });
       }
       throw error;
@@ -257,11 +295,8 @@ async function launchTenantRun(
  * namespace `<org>-<env>-<name>` may be spelt by two tenants (org `a` env `b-c`, org `a-b` env `c`):
  * either would let one tenant's objects reach another's, so both are refused, naming the other.
  */
-function requireNoClash(
-  launch: TenantLaunch,
-  others: readonly { key: string; tenant: EnvironmentState }[],
-): void {
-  const sameOrganization = others.find((other) => other.tenant.organization === launch.organization);
+function requireNoClash(launch: TenantLaunch, others: readonly LiveTenant[]): void {
+  const sameOrganization = others.find((other) => other.grant.organization === launch.organization);
   const problem = (message: string) =>
     new ApiError(
       'conflict.state',
@@ -277,6 +312,8 @@ function requireNoClash(
   }
   const mine = new Set(tenantNamespacesOf(launch.organization, launch.environment, launch.spec));
   for (const other of others) {
+    // A tenant still taking its first lock has no recorded spec to read its namespaces from.
+    if (!other.tenant) continue;
     const clash = tenantNamespacesOf(
       other.tenant.organization,
       other.tenant.environment,

@@ -71,7 +71,7 @@ async function clusterView(
       .map(({ grant, tenant }) => ({
         organization: grant.organization,
         environment: grant.environment,
-        status: tenant.status,
+        status: tenant?.status ?? 'PENDING',
         granted: resources(grant),
       }))
       .sort((a, b) =>

@@ -109,13 +109,20 @@ export type EnterClusterOutcome =
 export interface ClusterRepository {
   getCluster(name: string): Promise<ClusterState | undefined>;
   listClusters(options?: PageOptions): Promise<Page<ClusterState>>;
-  /** Compare-and-set on the cluster item: the tenant run enters (and its grant is recorded). */
+  /**
+   * Compare-and-set on the cluster item: the tenant run enters (and its grant is recorded, the
+   * other tenants' entries untouched but for the `stale` ones removed).
+   */
   enterCluster(input: {
     readonly cluster: string;
     readonly runId: string;
     readonly expectedVersion: number;
     readonly statuses: readonly EnvironmentStatus[];
-    readonly tenants?: Readonly<Record<string, TenantGrant>>;
+    readonly placement?: {
+      readonly key: string;
+      readonly grant: TenantGrant;
+      readonly stale: readonly string[];
+    };
   }): Promise<EnterClusterOutcome>;
   /** The tenant run leaves (its lock was never taken): with the grant it had before, or none. */
   leaveCluster(input: {

@@ -279,6 +279,55 @@ describe('shared clusters', () => {
     expect((view.body.capacity as { granted: { cpu: string } }).granted.cpu).toBe('1');
   });
 
+  it('two placements that both fit are both granted and listed, while one is still taking its lock and after both runs end', async () => {
+    const cluster = await registerCluster();
+    const [first, second] = await Promise.all([1, 2].map(() => createOrganization(api, freshName('pair'))));
+    if (!first || !second) throw new Error('two organizations expected');
+    // The first placement enters the cluster, then waits before its lock (which creates its
+    // environment) until the second one has been placed: the window where its grant is pending.
+    const { repository } = api;
+    const startRun = repository.startRun;
+    let firstEntered = () => {};
+    const entered = new Promise<void>((resolve) => {
+      firstEntered = resolve;
+    });
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    repository.startRun = async (input) => {
+      if (input.organization === first) {
+        firstEntered();
+        await gate;
+      }
+      return startRun(input);
+    };
+    try {
+      const firstPlaced = place(cluster.name, first);
+      await entered;
+      const secondPlaced = await place(cluster.name, second);
+      expect(secondPlaced.status, JSON.stringify(secondPlaced.body)).toBe(202);
+      openGate();
+      expect((await firstPlaced).status).toBe(202);
+    } finally {
+      openGate();
+      repository.startRun = startRun;
+    }
+    const during = await api.repository.getCluster(cluster.name);
+    expect(Object.keys(during?.tenants ?? {}).sort()).toEqual([`${first}/prod`, `${second}/prod`].sort());
+    await api.starter.settled();
+    const view = await api.call('get-cluster', { identity: PLATFORM_ADMIN, path: { cluster: cluster.name } });
+    expect((view.body.tenants as { organization: string }[]).map((t) => t.organization).sort()).toEqual(
+      [first, second].sort(),
+    );
+    expect((view.body.capacity as { granted: unknown }).granted).toEqual({
+      cpu: '4',
+      memory: '8Gi',
+      pods: 40,
+    });
+    expect(view.body.tenantRuns).toEqual([]);
+  });
+
   it('reserves the organization name cluster and keeps cluster runs off the environment routes', async () => {
     const reserved = await api.call('put-organization', {
       identity: PLATFORM_ADMIN,
