@@ -3,8 +3,8 @@
  * commit, following NextToken page by page. Stops early (and says so) once there are more paths
  * than a push event carries; the caller treats every path as changed then, or when this fails.
  */
+import { type CodeCommitClient, GetDifferencesCommand } from '@aws-sdk/client-codecommit';
 import { MAX_CHANGED_PATHS } from '../../domain/git-push.js';
-import type { AwsJsonCall } from '../eventbridge/aws-json-client.js';
 
 export interface ChangedPaths {
   changedPaths(request: {
@@ -14,26 +14,23 @@ export interface ChangedPaths {
   }): Promise<{ readonly changed: string[] } | { readonly unknown: string }>;
 }
 
-interface Difference {
-  readonly beforeBlob?: { readonly path?: string };
-  readonly afterBlob?: { readonly path?: string };
-}
-
 const MAX_PAGES = 100;
 
-export function codecommitChangedPaths(call: AwsJsonCall): ChangedPaths {
+export function codecommitChangedPaths(client: Pick<CodeCommitClient, 'send'>): ChangedPaths {
   return {
     async changedPaths({ repositoryName, before, after }) {
       const paths = new Set<string>();
       let nextToken: string | undefined;
       for (let page = 0; page < MAX_PAGES; page += 1) {
-        const output = (await call('GetDifferences', {
-          repositoryName,
-          beforeCommitSpecifier: before,
-          afterCommitSpecifier: after,
-          MaxResults: 100,
-          ...(nextToken ? { NextToken: nextToken } : {}),
-        })) as { differences?: Difference[]; NextToken?: string };
+        const output = await client.send(
+          new GetDifferencesCommand({
+            repositoryName,
+            beforeCommitSpecifier: before,
+            afterCommitSpecifier: after,
+            MaxResults: 100,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
         for (const difference of output.differences ?? []) {
           for (const path of [difference.beforeBlob?.path, difference.afterBlob?.path]) {
             if (path) paths.add(path);

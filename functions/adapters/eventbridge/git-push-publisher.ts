@@ -3,8 +3,8 @@
  * replay). One entry per push; a refused entry (PutEvents answers 200 with FailedEntryCount) is an
  * error, so the hook answers 5xx and the sender retries instead of the push being lost.
  */
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GIT_PUSHED_EVENT, type GitPushed } from '../../domain/git-push.js';
-import type { AwsJsonCall } from './aws-json-client.js';
 
 export interface GitPushPublisher {
   publish(push: GitPushed): Promise<void>;
@@ -18,22 +18,25 @@ export class PutEventsError extends Error {
 }
 
 export function eventBridgeGitPushPublisher(options: {
-  readonly call: AwsJsonCall;
+  readonly client: Pick<EventBridgeClient, 'send'>;
   readonly eventBusName: string;
 }): GitPushPublisher {
   return {
     async publish(push) {
-      const output = (await options.call('PutEvents', {
-        Entries: [
-          {
-            EventBusName: options.eventBusName,
-            Source: GIT_PUSHED_EVENT.source,
-            DetailType: GIT_PUSHED_EVENT.detailType,
-            Detail: JSON.stringify(push),
-            Time: Math.floor(Date.parse(push.pushedAt) / 1000) || undefined,
-          },
-        ],
-      })) as { FailedEntryCount?: number; Entries?: { ErrorCode?: string; ErrorMessage?: string }[] };
+      const pushedAt = Date.parse(push.pushedAt);
+      const output = await options.client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: options.eventBusName,
+              Source: GIT_PUSHED_EVENT.source,
+              DetailType: GIT_PUSHED_EVENT.detailType,
+              Detail: JSON.stringify(push),
+              ...(Number.isNaN(pushedAt) ? {} : { Time: new Date(pushedAt) }),
+            },
+          ],
+        }),
+      );
       if ((output.FailedEntryCount ?? 0) > 0) {
         const entry = output.Entries?.[0];
         throw new PutEventsError(

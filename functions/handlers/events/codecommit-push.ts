@@ -6,8 +6,9 @@
  * environment follows that branch. Errors are thrown so EventBridge retries the event.
  */
 
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type ChangedPaths, codecommitChangedPaths } from '../../adapters/codecommit/differences.js';
-import { awsJsonClient } from '../../adapters/eventbridge/aws-json-client.js';
 import { eventBridgeGitPushPublisher } from '../../adapters/eventbridge/git-push-publisher.js';
 import { classifyCodecommitEvent, codecommitPush } from '../../domain/git-push.js';
 import { requireEnv } from '../../shared/config.js';
@@ -52,29 +53,15 @@ export const makeCodecommitPush =
     return result.body;
   };
 
-export const handler = lazyLambdaHandler(() => {
-  const region = requireEnv('AWS_REGION');
-  const eventsEndpoint = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
-  const codecommitEndpoint = process.env.AWS_ENDPOINT_URL_CODECOMMIT;
-  return makeCodecommitPush({
-    diff: codecommitChangedPaths(
-      awsJsonClient({
-        service: 'codecommit',
-        targetPrefix: 'CodeCommit_20150413',
-        region,
-        ...(codecommitEndpoint ? { endpoint: codecommitEndpoint } : {}),
-      }),
-    ),
+export const handler = lazyLambdaHandler(() =>
+  // The SDK clients read AWS_ENDPOINT_URL_CODECOMMIT / AWS_ENDPOINT_URL_EVENTBRIDGE themselves.
+  makeCodecommitPush({
+    diff: codecommitChangedPaths(new CodeCommitClient({})),
     publisher: eventBridgeGitPushPublisher({
-      call: awsJsonClient({
-        service: 'events',
-        targetPrefix: 'AWSEvents',
-        region,
-        ...(eventsEndpoint ? { endpoint: eventsEndpoint } : {}),
-      }),
+      client: new EventBridgeClient({}),
       eventBusName: requireEnv('GIT_EVENT_BUS_NAME'),
     }),
     repository: lambdaRepository(),
     ...lambdaObservability,
-  });
-});
+  }),
+);

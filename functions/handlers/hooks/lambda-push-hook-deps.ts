@@ -3,8 +3,8 @@
  * Manager via Powertools, HOOK_SECRET_ID), the event bus (GIT_EVENT_BUS_NAME) and the repository
  * (the gsi2 lookup of a followed branch).
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsJsonClient } from '../../adapters/eventbridge/aws-json-client.js';
 import { eventBridgeGitPushPublisher } from '../../adapters/eventbridge/git-push-publisher.js';
 import { secretsManagerHookSecrets, verifierFor } from '../../adapters/secrets/hook-secrets.js';
 import { requireEnv } from '../../shared/config.js';
@@ -17,16 +17,11 @@ export function lambdaPushHookDeps(): PushHookDeps {
     secretId: requireEnv('HOOK_SECRET_ID'),
     client: new SecretsManagerClient({}),
   });
-  const endpoint = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
   return {
     verify: verifierFor(secrets),
     publisher: eventBridgeGitPushPublisher({
-      call: awsJsonClient({
-        service: 'events',
-        targetPrefix: 'AWSEvents',
-        region: requireEnv('AWS_REGION'),
-        ...(endpoint ? { endpoint } : {}),
-      }),
+      // The SDK reads AWS_ENDPOINT_URL_EVENTBRIDGE itself (a local bus in tests).
+      client: new EventBridgeClient({}),
       eventBusName: requireEnv('GIT_EVENT_BUS_NAME'),
     }),
     repository: lambdaRepository(),

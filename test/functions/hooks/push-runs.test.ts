@@ -5,9 +5,9 @@
  * selection by changed paths, a busy environment's queued push, throttling, unrouted pushes.
  */
 import { createServer } from 'node:http';
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codecommitChangedPaths } from '../../../functions/adapters/codecommit/differences.js';
-import { awsJsonClient } from '../../../functions/adapters/eventbridge/aws-json-client.js';
 import type { GitPushed } from '../../../functions/domain/git-push.js';
 import { PushNotStartedError } from '../../../functions/domain/use-cases/git-push-runs.js';
 import { makeCodecommitPush } from '../../../functions/handlers/events/codecommit-push.js';
@@ -311,12 +311,10 @@ describe('CodeCommit reference changes', () => {
       const published: GitPushed[] = [];
       const handle = makeCodecommitPush({
         diff: codecommitChangedPaths(
-          awsJsonClient({
-            service: 'codecommit',
-            targetPrefix: 'CodeCommit_20150413',
+          new CodeCommitClient({
             region: 'eu-west-1',
             endpoint,
-            credentials: () => ({ accessKeyId: 'local', secretAccessKey: 'local' }),
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
           }),
         ),
         publisher: { publish: async (pushed) => void published.push(pushed) },
