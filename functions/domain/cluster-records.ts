@@ -10,6 +10,11 @@ export interface TenantGrant extends QuotaTotals {
   readonly organization: string;
   readonly environment: string;
   readonly grantedAt: string;
+  /**
+   * The namespaces it was granted for (`<org>-<env>-<name>`): the clash check reads them while the
+   * tenant's placement has not recorded its spec yet. Absent in grants recorded before they were kept.
+   */
+  readonly namespaces?: readonly string[];
 }
 
 export interface ClusterState {

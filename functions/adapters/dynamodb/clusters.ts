@@ -36,7 +36,9 @@ function isGrant(value: unknown): value is TenantGrant {
     typeof grant.environment === 'string' &&
     typeof grant.cpuMillicores === 'number' &&
     typeof grant.memoryBytes === 'number' &&
-    typeof grant.pods === 'number'
+    typeof grant.pods === 'number' &&
+    (grant.namespaces === undefined ||
+      (Array.isArray(grant.namespaces) && grant.namespaces.every((name) => typeof name === 'string')))
   );
 }
 

@@ -228,7 +228,13 @@ async function launchTenantRun(
       const shortfalls = capacityShortfalls(launch.request, grantedTotal(others), limit);
       if (shortfalls.length > 0)
         throw capacityError(launch.cluster, shortfalls, `${organization}/${environment} requests`);
-      const grant = { organization, environment, ...launch.request, grantedAt: deps.now().toISOString() };
+      const grant: TenantGrant = {
+        organization,
+        environment,
+        ...launch.request,
+        grantedAt: deps.now().toISOString(),
+        namespaces: tenantNamespacesOf(organization, environment, launch.spec),
+      };
       // Only this tenant's entry is written (and entries of tenants that no longer count removed):
       // the compare-and-set on the version guards the capacity check, never another tenant's grant.
       placement = { key, grant, stale: staleTenantKeys(state, live).filter((stale) => stale !== key) };
@@ -312,13 +318,14 @@ function requireNoClash(launch: TenantLaunch, others: readonly LiveTenant[]): vo
   }
   const mine = new Set(tenantNamespacesOf(launch.organization, launch.environment, launch.spec));
   for (const other of others) {
-    // A tenant still taking its first lock has no recorded spec to read its namespaces from.
-    if (!other.tenant) continue;
-    const clash = tenantNamespacesOf(
-      other.tenant.organization,
-      other.tenant.environment,
-      other.tenant.spec,
-    ).find((name) => mine.has(name));
+    // The grant's namespaces are the latest placement's (its spec may not be recorded yet); a
+    // grant recorded before they were kept falls back to the tenant's spec.
+    const theirs =
+      other.grant.namespaces ??
+      (other.tenant
+        ? tenantNamespacesOf(other.tenant.organization, other.tenant.environment, other.tenant.spec)
+        : []);
+    const clash = theirs.find((name) => mine.has(name));
     if (clash) throw problem(`namespace ${clash} is already ${other.key}'s`);
   }
 }

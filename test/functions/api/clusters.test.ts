@@ -65,6 +65,38 @@ async function place(cluster: string, organization: string, environment = 'prod'
   });
 }
 
+/**
+ * Holds the placement of `organization` after it entered its cluster and before its lock (which
+ * creates its environment): `entered` resolves once it is held there.
+ */
+function holdStartRun(organization: string) {
+  const { repository } = api;
+  const startRun = repository.startRun;
+  let entered = () => {};
+  const reached = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  repository.startRun = async (input) => {
+    if (input.organization === organization) {
+      entered();
+      await gate;
+    }
+    return startRun(input);
+  };
+  return {
+    entered: reached,
+    release,
+    restore: () => {
+      release();
+      repository.startRun = startRun;
+    },
+  };
+}
+
 type Phase = { phase: string; status: string; reason?: string; handedOnFrom?: string };
 
 describe('shared clusters', () => {
@@ -285,33 +317,16 @@ describe('shared clusters', () => {
     if (!first || !second) throw new Error('two organizations expected');
     // The first placement enters the cluster, then waits before its lock (which creates its
     // environment) until the second one has been placed: the window where its grant is pending.
-    const { repository } = api;
-    const startRun = repository.startRun;
-    let firstEntered = () => {};
-    const entered = new Promise<void>((resolve) => {
-      firstEntered = resolve;
-    });
-    let openGate = () => {};
-    const gate = new Promise<void>((resolve) => {
-      openGate = resolve;
-    });
-    repository.startRun = async (input) => {
-      if (input.organization === first) {
-        firstEntered();
-        await gate;
-      }
-      return startRun(input);
-    };
+    const held = holdStartRun(first);
     try {
       const firstPlaced = place(cluster.name, first);
-      await entered;
+      await held.entered;
       const secondPlaced = await place(cluster.name, second);
       expect(secondPlaced.status, JSON.stringify(secondPlaced.body)).toBe(202);
-      openGate();
+      held.release();
       expect((await firstPlaced).status).toBe(202);
     } finally {
-      openGate();
-      repository.startRun = startRun;
+      held.restore();
     }
     const during = await api.repository.getCluster(cluster.name);
     expect(Object.keys(during?.tenants ?? {}).sort()).toEqual([`${first}/prod`, `${second}/prod`].sort());
@@ -326,6 +341,29 @@ describe('shared clusters', () => {
       pods: 40,
     });
     expect(view.body.tenantRuns).toEqual([]);
+  });
+
+  it('refuses a placement whose namespace is that of a tenant still taking its first lock, writing nothing of it', async () => {
+    const cluster = await registerCluster();
+    // Organization x env b-c and organization x-b env c both spell namespace x-b-c-web.
+    const first = await createOrganization(api, freshName('clash'));
+    const second = await createOrganization(api, `${first}-b`);
+    const held = holdStartRun(first);
+    try {
+      const firstPlaced = place(cluster.name, first, 'b-c');
+      await held.entered;
+      const clash = await place(cluster.name, second, 'c');
+      expect(clash.status, JSON.stringify(clash.body)).toBe(409);
+      expect(clash.body.error?.message).toContain(`namespace ${first}-b-c-web is already ${first}/b-c's`);
+      held.release();
+      expect((await firstPlaced).status).toBe(202);
+    } finally {
+      held.restore();
+    }
+    await api.starter.settled();
+    expect(await api.repository.getEnvironment(second, 'c')).toBeUndefined();
+    const state = await api.repository.getCluster(cluster.name);
+    expect(Object.keys(state?.tenants ?? {})).toEqual([`${first}/b-c`]);
   });
 
   it('reserves the organization name cluster and keeps cluster runs off the environment routes', async () => {
