@@ -88,12 +88,20 @@ function envDirOf(tier: string) {
 function planVariables(tfvars: string, name: string) {
   const tree = mkdtempSync(join(workdir, `${name}-`));
   const dir = join(tree, 'environment');
-  const cluster = join(tree, 'modules', 'cluster');
   mkdirSync(dir, { recursive: true });
-  mkdirSync(cluster, { recursive: true });
   for (const file of ['variables.tf', 'main.tf', 'tiers.tf'])
     copyFileSync(join(environmentDir(), file), join(dir, file));
-  copyFileSync(join(moduleDir('cluster'), 'variables.tf'), join(cluster, 'variables.tf'));
+  // Every module main.tf calls, by its variable declarations alone.
+  for (const module of ['cluster', 'tenant-secrets']) {
+    mkdirSync(join(tree, 'modules', module), { recursive: true });
+    copyFileSync(join(moduleDir(module), 'variables.tf'), join(tree, 'modules', module, 'variables.tf'));
+  }
+  // The one output of the cluster module that main.tf passes on (to tenant_secrets), as a constant:
+  // the module's real outputs need its resources, which stay out.
+  writeFileSync(
+    join(tree, 'modules', 'cluster', 'outputs.tf'),
+    'output "node_role_arn" {\n  value = "arn:aws:iam::123456789012:role/slipway/stub-node"\n}\n',
+  );
   copyFileSync(tfvars, join(dir, 'slipway.auto.tfvars.json'));
   const env = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
   const init = spawnSync(terraform, ['init', '-backend=false', '-input=false', '-no-color'], {
