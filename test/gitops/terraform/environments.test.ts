@@ -63,9 +63,10 @@ beforeAll(async () => {
 });
 
 describe('terraform environments', () => {
-  it('composes the vpc, security and compute modules (through modules/cluster)', () => {
+  it('composes the vpc, security and compute modules (through modules/cluster) and the tenant secret roles', () => {
     expect(callsFrom(ENVIRONMENT_ROOT, ENVIRONMENT_ROOT).map((call) => call.source)).toEqual([
       '../modules/cluster',
+      '../modules/tenant-secrets',
     ]);
     const sources = callsFrom(ENVIRONMENT_ROOT, 'modules/cluster').map((call) => call.source);
     expect(sources.sort()).toEqual(['../compute', '../security', '../vpc']);
@@ -76,8 +77,9 @@ describe('terraform environments', () => {
   });
 
   it('passes every required variable of each called module', () => {
-    // Per root: module.cluster, and module.vpc, module.security and module.compute inside it.
-    expect(calls.length).toBe(4);
+    // Per root: module.cluster and module.tenant_secrets, and module.vpc, module.security and
+    // module.compute inside modules/cluster.
+    expect(calls.length).toBe(5);
     for (const call of calls) {
       const missing = requiredVariables(call.target).filter((variable) => !call.args.includes(variable));
       expect(missing, `${call.environment}: ${key(call.caller)} module.${call.name}`).toEqual([]);
