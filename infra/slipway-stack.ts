@@ -137,6 +137,15 @@ export class SlipwayStack extends Stack {
     });
     this.stateStore.grantItems(platformAlarm, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem');
     this.alerts.grantPublish(platformAlarm);
+    // Git pushes (GitHub, GitLab, CodeCommit) → the event bus → runs of the environments they touch.
+    // Built before the alarms, so its functions' errors alarm and its own alarms are relayed as
+    // platform.* alerts like every other.
+    this.gitEvents = new GitEvents(this, 'GitEvents', {
+      stateStore: this.stateStore,
+      workflow: this.workflow,
+      api: this.api,
+      encryptionKey,
+    });
     const workflowFunctions = this.node
       .findAll()
       .filter((construct): construct is HandlerFunction => construct instanceof HandlerFunction);
@@ -145,6 +154,7 @@ export class SlipwayStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       functions: workflowFunctions,
       deadLetterQueues: [watchdog.deadLetterQueue],
+      relayed: [this.gitEvents.deadLetterAlarm, this.gitEvents.unroutedAlarm],
       relay: platformAlarm,
     });
     const alertSenders = [
@@ -158,14 +168,6 @@ export class SlipwayStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       projects: this.phaseProjects.projects,
       alertLogGroups: alertSenders.map((fn) => fn.logGroup),
-    });
-    // Git pushes (GitHub, GitLab, CodeCommit) → the event bus → runs of the environments they touch.
-    this.gitEvents = new GitEvents(this, 'GitEvents', {
-      stateStore: this.stateStore,
-      workflow: this.workflow,
-      api: this.api,
-      encryptionKey,
-      alarmTopic: this.alerts.topic,
     });
     this.outputs();
     applyNagSuppressions(this);

@@ -28,6 +28,8 @@ export interface PlatformAlarmsProps {
   /** Every Slipway function whose errors alarm. */
   readonly functions: readonly lambda.IFunction[];
   readonly deadLetterQueues: readonly sqs.IQueue[];
+  /** Alarms other constructs own (the Git events' dead letters and unrouted pushes), relayed too. */
+  readonly relayed?: readonly cloudwatch.Alarm[];
   /**
    * Turns an alarm's state change into a `platform.*` alert through the one delivery path
    * (functions/handlers/alerts/platform-alarm.ts), so it carries the attributes subscribers filter on.
@@ -102,6 +104,7 @@ export class PlatformAlarms extends Construct {
         alarmDescription: `An alert is still not accepted by SNS ${UNDELIVERED_ALARM_SECONDS / 60} minutes after it was recorded (or the retrier stopped reporting).`,
       }),
     );
+    for (const alarm of props.relayed ?? []) this.add(alarm);
     new events.Rule(this, 'Relay', {
       description: 'Slipway: platform alarm state changes become platform.* alerts',
       eventPattern: {

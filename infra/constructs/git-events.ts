@@ -1,12 +1,10 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -23,8 +21,6 @@ export interface GitEventsProps {
   /** The HTTP API the push hooks are added to (without its JWT authorizer). */
   readonly api: HttpApi;
   readonly encryptionKey: kms.IKey;
-  /** Where alarms go (the alert topic). @default no alarm action */
-  readonly alarmTopic?: sns.ITopic;
   /** Secrets Manager secret (JSON) holding the `github` and `gitlab` hook secrets. @default 'slipway/webhooks' */
   readonly hookSecretName?: string;
   /** How long the bus archive keeps pushes for replay. @default 90 days */
@@ -186,11 +182,6 @@ export class GitEvents extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    if (props.alarmTopic) {
-      for (const alarm of [this.deadLetterAlarm, this.unroutedAlarm]) {
-        alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
-      }
-    }
   }
 
   /** PutEvents on the bus and the index lookup of a followed branch, with the bus name set. */

@@ -22,9 +22,10 @@ describe('platform alarms', () => {
     expect(alarmsWith({ Namespace: 'AWS/Lambda', MetricName: 'Errors' }).length).toBeGreaterThanOrEqual(
       functions.length - 2,
     );
+    // The run watchdog's dead letters and the Git events' (pushes and run ends not handled).
     expect(
       alarmsWith({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }),
-    ).toHaveLength(1);
+    ).toHaveLength(2);
     for (const metric of ['Hook5xx', 'UnroutedClusterEvents']) {
       expect(
         alarmsWith({
