@@ -13,5 +13,10 @@ def aws_assigned($vars; $ids):
       private_subnet_ids: $ids.subnets,
       nat_public_ips: $ids.nat_ips,
       # The node role's name_prefix (modules/compute) plus the 26 characters AWS appends.
-      node_role_name: ($cluster + "-node-" + $ids.role)
+      node_role_name: ($cluster + "-node-" + $ids.role),
+      # modules/tenant-secrets' role of the organization, on its /slipway/tenant-secrets/<cluster>/<org>/
+      # path (the mock provider gives every role one ARN, which the tenant renderer rightly refuses).
+      tenant_secrets_role_arns: {
+        ($vars.organization): ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/" + $vars.organization + "/slipway-secrets-" + $ids.role)
+      }
     };

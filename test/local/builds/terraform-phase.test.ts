@@ -162,6 +162,12 @@ describe('buildspecs/terraform.yml in the local build runner', () => {
       ansible_inventory: { control_plane: nodes.slice(0, 3), workers: nodes.slice(3) },
     });
     expect(values.node_role_name).toMatch(/^acme-prod-node-[0-9a-f]{26}$/);
+    // The organization's tenant-secrets role on its own path: the ArgoCD phase's renderer refuses any other.
+    expect(values.tenant_secrets_role_arns).toEqual({
+      acme: expect.stringMatching(
+        /^arn:aws:iam::\d{12}:role\/slipway\/tenant-secrets\/acme-prod\/acme\/[\w+=,.@-]+$/,
+      ),
+    });
     // The ids are the simulator's deterministic ones: the fully simulated second run has the same.
     const simulated = publishedOutputs('acme.prod.000002.5e6f7a8b');
     expect(simulated.control_plane_instance_ids?.value).toEqual(values.control_plane_instance_ids);
