@@ -7,7 +7,7 @@
  */
 import './../function-environment.js';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveDevSecret, signLocalToken } from '../auth/index.js';
@@ -135,11 +135,10 @@ async function main(): Promise<void> {
 
     step('5. The alert it raised (alerts.jsonl and GET /v1/orgs/acme/alerts)');
     await plane.alerts.settled();
-    const lines = readFileSync(plane.alerts.alertsFile, 'utf8').trim().split('\n').filter(Boolean);
-    const alert = lines
-      .map((line) => JSON.parse(line) as { message: { kind: string; environment?: string; summary: string } })
-      .find((line) => line.message.environment === 'staging' && line.message.kind === 'phase.failed');
-    if (!alert) fail('no phase.failed alert for acme/staging in alerts.jsonl');
+    // Delivery is durable, not synchronous: an alert whose first publish did not go through is
+    // published again by the retrier (SLIPWAY_LOCAL_ALERT_RETRY_SECONDS), so wait a bounded while.
+    const alert = await stagingAlert(plane.alerts.alertsFile, Date.now() + 90_000);
+    if (!alert) fail('no phase.failed alert for acme/staging in alerts.jsonl after 90 s');
     process.stdout.write(`alerts.jsonl: ${alert.message.kind} — ${alert.message.summary}\n`);
     await expectCode(plane, owner, ['alerts', 'acme'], 0);
 
@@ -168,6 +167,22 @@ async function main(): Promise<void> {
     await plane.stop();
     rmSync(files, { recursive: true, force: true });
     if (!process.env.SLIPWAY_DEMO_KEEP) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+interface JsonlAlert {
+  readonly message: { readonly kind: string; readonly environment?: string; readonly summary: string };
+}
+
+/** The phase.failed alert of acme/staging in alerts.jsonl, polled every 500 ms until `deadline`. */
+async function stagingAlert(file: string, deadline: number): Promise<JsonlAlert | undefined> {
+  for (;;) {
+    const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+    const found = lines
+      .map((line) => JSON.parse(line) as JsonlAlert)
+      .find((line) => line.message.environment === 'staging' && line.message.kind === 'phase.failed');
+    if (found || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
