@@ -105,6 +105,16 @@ export async function deliverAlert(deps: AlertDeliveryDeps, alert: Alert): Promi
   return attempt(deps, alert.id);
 }
 
+/** `deliverAlert` for each alert, one after another, in order (the hooks' alerts of one event). */
+export async function deliverAlerts(
+  deps: AlertDeliveryDeps,
+  alerts: readonly Alert[],
+): Promise<DeliverAlertResult[]> {
+  const delivered: DeliverAlertResult[] = [];
+  for (const alert of alerts) delivered.push(await deliverAlert(deps, alert));
+  return delivered;
+}
+
 export interface RetryReport {
   /** Outbox entries looked at. */
   readonly examined: number;

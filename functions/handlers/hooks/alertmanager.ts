@@ -7,7 +7,7 @@
  * another tenant's namespace refuses the whole payload (403), nothing recorded. Alertmanager
  * retries on 5xx: those are answered only when a retry could succeed; a malformed payload is 400.
  */
-import { deliverAlert } from '../../adapters/sns/alert-delivery.js';
+import { deliverAlerts } from '../../adapters/sns/alert-delivery.js';
 import { routeNamespace, tenantScope } from '../../domain/cluster-event.js';
 import {
   AlertmanagerPayload,
@@ -19,19 +19,15 @@ import { apiLambdaHandler } from '../../shared/http/lambda-handler.js';
 import {
   type ClusterHookDefinition,
   type ClusterHookDeps,
-  firstIssue,
   HookAnswer,
   type HookHandler,
   makeClusterHook,
+  parseHookBody,
 } from './cluster-hook.js';
 import { lambdaHookDeps } from './lambda-hook-deps.js';
 import { makeSharedClusterHook, type SharedClusterHookDeps } from './shared-cluster-hook.js';
 
-function parsePayload(body: unknown): AlertmanagerPayload {
-  const parsed = AlertmanagerPayload.safeParse(body);
-  if (!parsed.success) throw firstIssue(parsed.error.issues);
-  return parsed.data;
-}
+const parsePayload = (body: unknown): AlertmanagerPayload => parseHookBody(AlertmanagerPayload, body);
 
 /** What the environment's hook and a shared cluster's hook both do with one payload. */
 const alertmanagerHook = (deps: ClusterHookDeps): ClusterHookDefinition => ({
@@ -46,10 +42,10 @@ const alertmanagerHook = (deps: ClusterHookDeps): ClusterHookDefinition => ({
     ),
   ],
   async handle({ organization, environment, body }) {
-    const parsed = { data: parsePayload(body) };
+    const payload = parsePayload(body);
     const now = (deps.now ?? (() => new Date()))().toISOString();
     const scope = tenantScope(organization, environment.environment, environment.spec);
-    const handled = parsed.data.alerts.filter(isHandledAlert);
+    const handled = payload.alerts.filter(isHandledAlert);
     // Every alert is routed before anything is written: one foreign alert refuses them all.
     const routes = handled.map((alert) => ({
       alert,
@@ -96,12 +92,11 @@ const alertmanagerHook = (deps: ClusterHookDeps): ClusterHookDefinition => ({
       alerts,
       unrouted,
     });
-    const delivered = [];
-    for (const alert of outgoing) delivered.push(await deliverAlert(deps, alert));
+    const delivered = await deliverAlerts(deps, outgoing);
     return {
       accepted: outgoing.length,
       unrouted: unroutedCount,
-      ignored: parsed.data.alerts.length - handled.length,
+      ignored: payload.alerts.length - handled.length,
       alerts: delivered,
     };
   },

@@ -6,7 +6,7 @@
  * (`UnroutedClusterEvents`). Otherwise the Application's sync and health status is recorded on
  * the environment and its alerts are delivered (functions/domain/cluster-event-argocd.ts).
  */
-import { deliverAlert } from '../../adapters/sns/alert-delivery.js';
+import { deliverAlerts } from '../../adapters/sns/alert-delivery.js';
 import { CLUSTER_ORGANIZATION } from '../../domain/cluster.js';
 import { routeArgoEvent, tenantScope } from '../../domain/cluster-event.js';
 import { ArgoNotification, applyArgoEvent } from '../../domain/cluster-event-argocd.js';
@@ -14,19 +14,15 @@ import { apiLambdaHandler } from '../../shared/http/lambda-handler.js';
 import {
   type ClusterHookDefinition,
   type ClusterHookDeps,
-  firstIssue,
   HookAnswer,
   type HookHandler,
   makeClusterHook,
+  parseHookBody,
 } from './cluster-hook.js';
 import { lambdaHookDeps } from './lambda-hook-deps.js';
 import { makeSharedClusterHook, type SharedClusterHookDeps } from './shared-cluster-hook.js';
 
-function parseNotification(body: unknown): ArgoNotification {
-  const parsed = ArgoNotification.safeParse(body);
-  if (!parsed.success) throw firstIssue(parsed.error.issues);
-  return parsed.data;
-}
+const parseNotification = (body: unknown): ArgoNotification => parseHookBody(ArgoNotification, body);
 
 /** What the environment's hook and a shared cluster's hook both do with one notification. */
 const argocdHook = (deps: ClusterHookDeps): ClusterHookDefinition => ({
@@ -83,8 +79,7 @@ const argocdHook = (deps: ClusterHookDeps): ClusterHookDefinition => ({
     await deps.repository.recordClusterStatus(organization, environment.environment, {
       applications: { [event.app]: outcome.status },
     });
-    const delivered = [];
-    for (const alert of outcome.alerts) delivered.push(await deliverAlert(deps, alert));
+    const delivered = await deliverAlerts(deps, outcome.alerts);
     return { accepted: 1, unrouted: 0, alerts: delivered };
   },
 });

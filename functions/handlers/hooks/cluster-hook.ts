@@ -149,6 +149,23 @@ export function answering(
   };
 }
 
+/** A hook's body parsed by its schema, or the 400 naming the first field that fails. */
+export function parseHookBody<T>(
+  schema: {
+    safeParse(input: unknown):
+      | { success: true; data: T }
+      | {
+          success: false;
+          error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
+        };
+  },
+  body: unknown,
+): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw firstIssue(parsed.error.issues);
+  return parsed.data;
+}
+
 /** A zod issue list as the one `body.<path>` field a refusal names. */
 export function firstIssue(
   issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
