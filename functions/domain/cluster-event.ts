@@ -7,10 +7,8 @@
  * This module is the routing rule alone (pure), so a dedicated environment's hook and a shared
  * cluster's hook (several tenants behind one token) route the same way.
  */
+import { isPlatformNamespace } from './cluster-namespaces.js';
 import { tenantNamespace } from './environment-spec.js';
-
-/** Namespaces of the platform in every Slipway cluster (Argo CD, monitoring, node plumbing). */
-export const PLATFORM_NAMESPACES: readonly string[] = ['argocd', 'monitoring', 'kube-system'];
 
 /** The AppProject of the platform's own Applications (gitops/kubernetes/argocd/bootstrap). */
 export const PLATFORM_PROJECT = 'slipway-platform';
@@ -51,7 +49,7 @@ export type NamespaceRoute = 'tenant' | 'platform' | 'unknown' | 'foreign';
 export function routeNamespace(scope: TenantScope, namespace: string | undefined): NamespaceRoute {
   if (namespace === undefined || namespace === '') return 'unknown';
   if (scope.namespaces.includes(namespace)) return 'tenant';
-  if (PLATFORM_NAMESPACES.includes(namespace)) return 'platform';
+  if (isPlatformNamespace(namespace)) return 'platform';
   if (namespace.startsWith(`${scope.organization}-${scope.environment}-`)) return 'unknown';
   return 'foreign';
 }
@@ -86,7 +84,7 @@ export function routeArgoEvent(scope: TenantScope, event: ArgoApplicationRef): N
   if (namesOther) return 'foreign';
   const namespace = event.namespace ?? undefined;
   if (event.project === PLATFORM_PROJECT) {
-    return namespace !== undefined && PLATFORM_NAMESPACES.includes(namespace) ? 'platform' : 'foreign';
+    return namespace !== undefined && isPlatformNamespace(namespace) ? 'platform' : 'foreign';
   }
   const byNamespace = routeNamespace(scope, namespace);
   const byName = routeNamespace(scope, event.app);

@@ -6,6 +6,7 @@
  * event about a namespace of no tenant of the cluster, or about namespaces of two tenants, is
  * refused and counted; the platform's own namespaces (no tenant) are the cluster's. Pure: no I/O.
  */
+import { isPlatformNamespace } from './cluster-namespaces.js';
 import { clusterTokenSubject, hookTokenMatches } from './hook-token.js';
 import { tenantNamespace } from './spec/names.js';
 
@@ -25,9 +26,6 @@ export type ClusterEventRoute =
       readonly reason: 'token' | 'unknown-namespace' | 'several-tenants';
       readonly message: string;
     };
-
-/** Namespaces the platform runs on every shared cluster: events about them are the cluster's. */
-export const PLATFORM_NAMESPACES: readonly string[] = ['argocd', 'monitoring', 'kube-system', 'cilium'];
 
 export interface ClusterEvent {
   readonly cluster: string;
@@ -69,7 +67,7 @@ export function routeClusterNamespaces(
   for (const namespace of event.namespaces) {
     const owner = owners.get(namespace);
     if (owner) found.add(owner);
-    else if (!PLATFORM_NAMESPACES.includes(namespace)) {
+    else if (!isPlatformNamespace(namespace)) {
       return {
         kind: 'refused',
         reason: 'unknown-namespace',

@@ -1,4 +1,5 @@
 /** Labels and well-known names shared by every tenant manifest. */
+import { PLATFORM_NAMESPACE } from '../../../functions/domain/cluster-namespaces.js';
 
 export const LABEL_ORGANIZATION = 'slipway.io/organization';
 export const LABEL_ENVIRONMENT = 'slipway.io/environment';
@@ -6,7 +7,7 @@ export const LABEL_TIER = 'slipway.io/tier';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 
 /** ArgoCD runs in this namespace; AppProjects and ApplicationSets must live in it. */
-export const ARGOCD_NAMESPACE = 'argocd';
+export const ARGOCD_NAMESPACE = PLATFORM_NAMESPACE.argocd;
 /** Each environment is its own cluster, and ArgoCD runs inside it. */
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 

@@ -1,5 +1,9 @@
 import { CiliumClusterwideNetworkPolicy, CiliumNetworkPolicy } from '@kubernetes-models/cilium/cilium.io/v2';
-import { LABEL_ORGANIZATION } from './labels.js';
+import { PLATFORM_NAMESPACE } from '../../../functions/domain/cluster-namespaces.js';
+import { ARGOCD_NAMESPACE, LABEL_ORGANIZATION } from './labels.js';
+
+/** kube-dns and the node plumbing (functions/domain/cluster-namespaces.ts: the one platform list). */
+const KUBE_SYSTEM = PLATFORM_NAMESPACE.kubeSystem;
 
 /** Cilium's label for the namespace of an endpoint; `k8s:` scopes it to Kubernetes-derived labels. */
 const POD_NAMESPACE = 'k8s:io.kubernetes.pod.namespace';
@@ -20,7 +24,7 @@ export function defaultDenyPolicy(namespace: string, labels: Record<string, stri
       egress: [
         { toEndpoints: [{}] },
         {
-          toEndpoints: [{ matchLabels: { [POD_NAMESPACE]: 'kube-system', 'k8s:k8s-app': 'kube-dns' } }],
+          toEndpoints: [{ matchLabels: { [POD_NAMESPACE]: KUBE_SYSTEM, 'k8s:k8s-app': 'kube-dns' } }],
           toPorts: [
             {
               ports: [
@@ -54,12 +58,12 @@ export const PLATFORM_PODS_EXCEPT_DNS = [
   {
     matchExpressions: [
       { key: POD_NAMESPACE, operator: 'Exists' as const },
-      { key: POD_NAMESPACE, operator: 'NotIn' as const, values: ['kube-system'] },
+      { key: POD_NAMESPACE, operator: 'NotIn' as const, values: [KUBE_SYSTEM] },
       { key: TENANT_NAMESPACE_LABEL, operator: 'DoesNotExist' as const },
     ],
   },
   {
-    matchLabels: { [POD_NAMESPACE]: 'kube-system' },
+    matchLabels: { [POD_NAMESPACE]: KUBE_SYSTEM },
     matchExpressions: [{ key: 'k8s:k8s-app', operator: 'NotIn' as const, values: ['kube-dns'] }],
   },
 ];
@@ -108,7 +112,7 @@ export function platformFencePolicies(labels: Record<string, string>): CiliumClu
       spec: {
         description:
           'Argo CD (which renders tenant repositories) never reaches the instance metadata service',
-        endpointSelector: { matchLabels: { [POD_NAMESPACE]: 'argocd' } },
+        endpointSelector: { matchLabels: { [POD_NAMESPACE]: ARGOCD_NAMESPACE } },
         enableDefaultDeny: noDefaultDeny,
         egressDeny: [{ toCIDR: [INSTANCE_METADATA_CIDR] }],
       },
