@@ -1,16 +1,17 @@
 /**
- * `slipway clusters list|get|put|delete` (platform-admin): the shared-cluster registry. A cluster's
+ * `slipway clusters list|get|alerts|put|delete` (platform-admin): the shared-cluster registry. A cluster's
  * runs are those of the environment `cluster/<name>`, so `--watch` follows them like any run (and
  * `slipway runs cluster/<name>` lists them).
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { apiPath } from './api-client.js';
-import { pageOf, RunAccepted } from './api-shapes.js';
+import { AlertView, pageOf, RunAccepted } from './api-shapes.js';
 import { accepted, type ChangeFlags, type PageFlags } from './commands.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { watchTimings } from './follow.js';
 import { table } from './render/table.js';
+import { alertsTable } from './render/views.js';
 import type { Session } from './session.js';
 import { readSpecFile } from './spec-file.js';
 import { parseOrganization } from './target.js';
@@ -94,6 +95,24 @@ export async function getCluster(session: Session, name: string): Promise<ExitCo
   return EXIT.ok;
 }
 
+/** The cluster's own alerts (its runs, its platform namespaces); a tenant's are `slipway alerts <org>`. */
+export async function clusterAlerts(session: Session, name: string, flags: PageFlags): Promise<ExitCode> {
+  const { body } = await session.client.read(
+    pageOf(AlertView),
+    'GET',
+    apiPath('clusters', parseOrganization(name), 'alerts'),
+    {
+      query: { limit: flags.limit, cursor: flags.cursor },
+    },
+  );
+  if (session.json) session.printJson(body);
+  else {
+    session.print(alertsTable(body.items, session.colors));
+    if (body.cursor) session.print(session.colors.dim(`more: add --cursor ${body.cursor}`));
+  }
+  return EXIT.ok;
+}
+
 export async function putCluster(session: Session, name: string, flags: ChangeFlags & { file: string }) {
   const timings = watchTimings(flags);
   const spec = await readSpecFile(flags.file, session.io.readStdin);
@@ -125,17 +144,25 @@ export function addClusterCommands(
 ): void {
   const clusters = program
     .command('clusters')
-    .description('shared clusters (platform-admin): list, get, put, delete')
+    .description('shared clusters (platform-admin): list, get, alerts, put, delete')
     .action((flags: PageFlags, command: Command) => run((session) => listClusters(session, flags))(command));
   options.page(clusters);
   options
     .page(clusters.command('list').description('the shared clusters with capacity and tenants'))
-    .action((flags: PageFlags, command: Command) => run((session) => listClusters(session, flags))(command));
+    .action((_flags: PageFlags, command: Command) =>
+      run((session) => listClusters(session, command.optsWithGlobals<PageFlags>()))(command),
+    );
   clusters
     .command('get <cluster>')
     .description('a shared cluster: status, capacity (allocatable, granted, available) and tenants')
     .action((name: string, _flags: unknown, command: Command) =>
       run((session) => getCluster(session, name))(command),
+    );
+  options
+    .page(clusters.command('alerts <cluster>').description("a shared cluster's own alerts, newest first"))
+    // `clusters` itself takes --limit/--cursor (it lists), and commander gives them to it: read both.
+    .action((name: string, _flags: PageFlags, command: Command) =>
+      run((session) => clusterAlerts(session, name, command.optsWithGlobals<PageFlags>()))(command),
     );
   options
     .change(

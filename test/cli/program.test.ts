@@ -229,6 +229,42 @@ describe('slipway (in-process)', () => {
     ]);
   });
 
+  it("lists a shared cluster's own alerts as a table, a page at a time, and as JSON with --output json", async () => {
+    const page = {
+      items: [
+        {
+          kind: 'phase.failed',
+          severity: 'critical',
+          organization: 'cluster',
+          environment: 'shared-eu',
+          summary: 'Phase ansible failed for cluster/shared-eu',
+          links: [],
+          occurredAt: '2026-12-02T01:00:00.000Z',
+        },
+      ],
+      cursor: 'next-2',
+    };
+    answer('GET /v1/clusters/shared-eu/alerts', { status: 200, body: page });
+
+    const shown = await cli(['clusters', 'alerts', 'shared-eu', '--limit', '1']);
+    const json = await cli(['clusters', 'alerts', 'shared-eu', '--output', 'json', '--cursor', 'next-2']);
+
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(
+      'critical  phase.failed  shared-eu    Phase ansible failed for cluster/shared-eu',
+    );
+    expect(shown.stdout).toContain('more: add --cursor next-2');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(page);
+    answer('GET /v1/clusters', { status: 200, body: { items: [] } });
+    expect((await cli(['clusters', 'list', '--limit', '2'])).stdout).toContain('no clusters');
+    expect(requests.map((request) => request.url)).toEqual([
+      '/v1/clusters/shared-eu/alerts?limit=1',
+      '/v1/clusters/shared-eu/alerts?cursor=next-2',
+      '/v1/clusters?limit=2',
+    ]);
+  });
+
   it('prints only JSON on stdout with --output json', async () => {
     answer('GET /v1/orgs', { status: 200, body: { items: [{ organization: 'acme' }], cursor: 'c2' } });
 

@@ -1,8 +1,9 @@
 /**
  * Alerts and their delivery (functions/domain/alert-delivery.ts). Two items per alert:
  *
- * - the alert itself, `ALERT#<id>` / `ALERT`, listed on its organization (gsi1 `ALERTS#<org>`),
- *   with its `delivery` status; its key derives from the dedupKey, so the conditional put that
+ * - the alert itself, `ALERT#<id>` / `ALERT`, listed on its organization (gsi1 `ALERTS#<org>`; a
+ *   shared cluster's own alerts on `ALERTS#cluster#<name>`, one partition per cluster), with its
+ *   `delivery` status; its key derives from the dedupKey, so the conditional put that
  *   creates it is also the dedup guard;
  * - while it is not delivered, an outbox entry `ALERT#<id>` / `OUTBOX` (gsi1 `ALERT_OUTBOX` /
  *   `<recordedAt>#<id>`, a sparse partition) carrying a copy of the alert: what the retrier lists.
@@ -67,7 +68,7 @@ function alertItem(
 ): StoredItem & { pk: string; sk: string } {
   return {
     ...keys.alert(alert.id),
-    ...keys.alertByTime(alert.organization, alert.occurredAt, alert.id),
+    ...keys.alertByTime(alert.organization, alert.environment, alert.occurredAt, alert.id),
     entity: 'ALERT',
     ...alert,
     links: alert.links.map((link) => ({ ...link })),
@@ -277,7 +278,23 @@ export async function listAlerts(
   organization: string,
   options: PageOptions = {},
 ): Promise<Page<RecordedAlert>> {
-  const partition = keys.alertsOf(organization);
+  return listAlertPartition(ctx, keys.alertsOf(organization), options);
+}
+
+/** One shared cluster's own alerts (its runs', its platform namespaces' events), newest first. */
+export async function listClusterAlerts(
+  ctx: RepositoryContext,
+  cluster: string,
+  options: PageOptions = {},
+): Promise<Page<RecordedAlert>> {
+  return listAlertPartition(ctx, keys.clusterAlertsOf(cluster), options);
+}
+
+function listAlertPartition(
+  ctx: RepositoryContext,
+  partition: string,
+  options: PageOptions,
+): Promise<Page<RecordedAlert>> {
   return queryPage(
     ctx,
     {

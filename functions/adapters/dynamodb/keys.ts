@@ -2,6 +2,7 @@
  * Key builders of the single-table design (docs/data-model.md). Every key the repository
  * writes or reads comes from here, so the layout is defined once.
  */
+import { CLUSTER_ORGANIZATION } from '../../domain/cluster.js';
 import { gitSourceKey } from '../../domain/git-push.js';
 import { formatSeq } from '../../domain/run-id.js';
 
@@ -9,6 +10,9 @@ export interface ItemKey {
   readonly pk: string;
   readonly sk: string;
 }
+
+/** A shared cluster's own alerts: organization `cluster`, its name as the environment. */
+const clusterAlertsOf = (cluster: string) => `ALERTS#${CLUSTER_ORGANIZATION}#${cluster}`;
 
 export const keys = {
   organization: (organization: string): ItemKey => ({ pk: `ORG#${organization}`, sk: 'ORG' }),
@@ -50,8 +54,21 @@ export const keys = {
   alert: (alertId: string): ItemKey => ({ pk: `ALERT#${alertId}`, sk: 'ALERT' }),
   /** gsi1: an organization's alerts, newest first. */
   alertsOf: (organization: string) => `ALERTS#${organization}`,
-  alertByTime: (organization: string, occurredAt: string, alertId: string) => ({
-    gsi1pk: `ALERTS#${organization}`,
+  /**
+   * gsi1: one shared cluster's own alerts (organization `cluster`, environment `<name>`), newest
+   * first, a partition per cluster so GET /v1/clusters/{cluster}/alerts is one Query page.
+   */
+  clusterAlertsOf,
+  alertByTime: (
+    organization: string,
+    environment: string | undefined,
+    occurredAt: string,
+    alertId: string,
+  ) => ({
+    gsi1pk:
+      organization === CLUSTER_ORGANIZATION && environment
+        ? clusterAlertsOf(environment)
+        : `ALERTS#${organization}`,
     gsi1sk: `${occurredAt}#${alertId}`,
   }),
   audit: (organization: string, at: string, id: string): ItemKey => ({

@@ -20,6 +20,7 @@ import {
   getRecordedAlert,
   listAlertOutbox,
   listAlerts,
+  listClusterAlerts,
   type OutboxEntry,
   type RecordAlertResult,
   recordAlert,
@@ -151,6 +152,7 @@ export interface Repository {
   listAlertOutbox(limit: number): Promise<OutboxEntry[]>;
   dropAlertOutbox(alertId: string): Promise<void>;
   listAlerts(organization: string, options?: PageOptions): Promise<Page<RecordedAlert>>;
+  listClusterAlerts(cluster: string, options?: PageOptions): Promise<Page<RecordedAlert>>;
   recordClusterStatus(organization: string, environment: string, patch: ClusterStatusPatch): Promise<void>;
   appendAudit(input: AppendAuditInput): Promise<AuditEntry>;
   listAudit(organization: string, options?: PageOptions): Promise<Page<AuditEntry>>;
@@ -216,6 +218,7 @@ export function createRepository(options: RepositoryOptions): Repository {
     listAlertOutbox: (limit) => listAlertOutbox(ctx, limit),
     dropAlertOutbox: (alertId) => dropAlertOutbox(ctx, alertId),
     listAlerts: (organization, list) => listAlerts(ctx, organization, list),
+    listClusterAlerts: (cluster, list) => listClusterAlerts(ctx, cluster, list),
     recordClusterStatus: (organization, environment, patch) =>
       recordClusterStatus(ctx, organization, environment, patch),
     appendAudit: (input) => appendAudit(ctx, input),

@@ -24,6 +24,9 @@ import {
   SpecUnchanged,
 } from './schemas.js';
 
+/** One schema for both alert lists (an organization's, a cluster's): one component in the document. */
+const ALERT_PAGE = pageOf(AlertView, 'AlertPage');
+
 export interface RouteContract {
   readonly summary: string;
   /** Who may call it (for the document; the rule itself is functions/domain/authorization.ts). */
@@ -138,7 +141,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     roles: 'every role',
     params: OrgPath,
     paginated: true,
-    responses: { 200: { description: 'A page of alerts', schema: pageOf(AlertView, 'AlertPage') } },
+    responses: { 200: { description: 'A page of alerts', schema: ALERT_PAGE } },
     errors: READ_ERRORS,
   },
   'list-audit': {
@@ -162,6 +165,15 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     roles: 'platform-admin',
     params: ClusterPath,
     responses: { 200: { description: 'The cluster', schema: ClusterView } },
+    errors: READ_ERRORS,
+  },
+  'list-cluster-alerts': {
+    summary:
+      "A shared cluster's own alerts (its runs, its platform namespaces), newest first; a tenant's alerts stay on its organization",
+    roles: 'platform-admin',
+    params: ClusterPath,
+    paginated: true,
+    responses: { 200: { description: 'A page of alerts', schema: ALERT_PAGE } },
     errors: READ_ERRORS,
   },
   'put-cluster': {

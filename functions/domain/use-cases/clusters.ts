@@ -7,8 +7,8 @@
  * the first write.
  */
 import { ApiError, validationFailed } from '../api/error-codes.js';
-import type { PageView, RunAccepted, SpecUnchanged } from '../api/schemas.js';
-import { environmentView, planView } from '../api/views.js';
+import type { AlertView, PageView, RunAccepted, SpecUnchanged } from '../api/schemas.js';
+import { alertView, environmentView, planView } from '../api/views.js';
 import type { Caller } from '../authorization.js';
 import { CLUSTER_ORGANIZATION, type ClusterSpec, overcommitOf, validateClusterSpec } from '../cluster.js';
 import type { ClusterCapacityView, ClusterView } from '../cluster-api.js';
@@ -105,6 +105,23 @@ export async function getCluster(
   const runId = state.record.activeRunId ?? state.record.lastRunId;
   const run = runId ? await deps.repository.getRun(runId) : undefined;
   return clusterView(deps, state, run);
+}
+
+/**
+ * platform-admin: the cluster's own alerts — its runs' failures, events about its platform
+ * namespaces — newest first. A tenant's alerts stay on its organization (GET /v1/orgs/{org}/alerts):
+ * an event the cluster's hooks route to a tenant is recorded as that tenant's, never here.
+ */
+export async function listClusterAlerts(
+  deps: Pick<UseCaseDeps, 'repository'>,
+  caller: Caller,
+  request: { readonly cluster: string; readonly page: PageOptions },
+): Promise<PageView<AlertView>> {
+  requireAllowed(caller, 'cluster.read');
+  const state = await deps.repository.getCluster(request.cluster);
+  if (!state) throw clusterNotFound(request.cluster);
+  const page = await deps.repository.listClusterAlerts(request.cluster, request.page);
+  return { items: page.items.map(alertView), ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
 
 function requireNoTenantRuns(state: ClusterState | undefined): void {

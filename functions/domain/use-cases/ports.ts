@@ -109,6 +109,8 @@ export type EnterClusterOutcome =
 export interface ClusterRepository {
   getCluster(name: string): Promise<ClusterState | undefined>;
   listClusters(options?: PageOptions): Promise<Page<ClusterState>>;
+  /** The cluster's own alerts (organization `cluster`, environment `<name>`), newest first. */
+  listClusterAlerts(cluster: string, options?: PageOptions): Promise<Page<RecordedAlert>>;
   /**
    * Compare-and-set on the cluster item: the tenant run enters (and its grant is recorded, the
    * other tenants' entries untouched but for the `stale` ones removed).

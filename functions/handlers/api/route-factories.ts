@@ -5,6 +5,7 @@
  */
 import type { UseCaseDeps } from '../../domain/use-cases/ports.js';
 import type { ApiHandler, EdgeDeps } from '../../shared/http/route.js';
+import { makeListClusterAlerts } from './clusters-alerts.js';
 import { makeDeleteCluster } from './clusters-delete.js';
 import { makeGetCluster } from './clusters-get.js';
 import { makeListClusters } from './clusters-list.js';
@@ -37,6 +38,7 @@ export const ROUTE_FACTORIES: Readonly<Record<string, (deps: ApiRouteDeps) => Ap
   'list-audit': makeListAudit,
   'list-clusters': makeListClusters,
   'get-cluster': makeGetCluster,
+  'list-cluster-alerts': makeListClusterAlerts,
   'put-cluster': makePutCluster,
   'delete-cluster': makeDeleteCluster,
 };

@@ -143,6 +143,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
     throttle: READS,
   },
   {
+    id: 'list-cluster-alerts',
+    method: 'GET',
+    path: '/v1/clusters/{cluster}/alerts',
+    handler: 'api/clusters-alerts',
+    table: 'read',
+    throttle: READS,
+  },
+  {
     id: 'put-cluster',
     method: 'PUT',
     path: '/v1/clusters/{cluster}',

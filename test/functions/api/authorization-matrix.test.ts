@@ -61,6 +61,7 @@ const ALLOWED: Record<string, Expected> = {
   // Shared clusters: the platform's registry; arranged to write nothing (no such cluster, bad body).
   'list-clusters': { status: 200 },
   'get-cluster': { status: 404, code: 'not-found' },
+  'list-cluster-alerts': { status: 404, code: 'not-found' },
   'put-cluster': { status: 400, code: 'validation.failed' },
   'delete-cluster': { status: 404, code: 'not-found' },
 };
@@ -80,12 +81,20 @@ const MAY: Record<string, readonly Role[]> = {
   'list-audit': ['platform-admin', 'org-admin'],
   'list-clusters': ['platform-admin'],
   'get-cluster': ['platform-admin'],
+  'list-cluster-alerts': ['platform-admin'],
   'put-cluster': ['platform-admin'],
   'delete-cluster': ['platform-admin'],
 };
 
 /** Routes of the platform's registries: a member gets 403 whichever organization it names. */
-const PLATFORM_ROUTES = ['put-organization', 'list-clusters', 'get-cluster', 'put-cluster', 'delete-cluster'];
+const PLATFORM_ROUTES = [
+  'put-organization',
+  'list-clusters',
+  'get-cluster',
+  'list-cluster-alerts',
+  'put-cluster',
+  'delete-cluster',
+];
 
 const side = (target: string) => (target === world.own ? 'own' : 'other');
 
@@ -114,6 +123,7 @@ function request(routeId: string, role: Role, target: string): EventOptions {
     case 'list-clusters':
       return { identity, path: {} };
     case 'get-cluster':
+    case 'list-cluster-alerts':
     case 'delete-cluster':
       return { identity, path: { cluster: `no-cluster-${side(target)}` } };
     case 'put-cluster':

@@ -6,6 +6,7 @@
  * exceed the capacity; a tenant's teardown runs its ArgoCD part alone and frees its grant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAlert } from '../../../functions/domain/alert.js';
 import { createOrganization, freshName, member, PLATFORM_ADMIN } from '../../support/api-fixtures.js';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness.js';
 import { FakeBuilds } from '../../support/fake-builds.js';
@@ -364,6 +365,73 @@ describe('shared clusters', () => {
     expect(await api.repository.getEnvironment(second, 'c')).toBeUndefined();
     const state = await api.repository.getCluster(cluster.name);
     expect(Object.keys(state?.tenants ?? {})).toEqual([`${first}/b-c`]);
+  });
+
+  it("lists a cluster's own alerts to the platform only, a page at a time; a tenant's alerts stay its organization's", async () => {
+    const cluster = await registerCluster();
+    const org = await createOrganization(api, freshName('alerted'));
+    const alert = (organization: string, environment: string, summary: string, minute: number) =>
+      createAlert({
+        kind: 'phase.failed',
+        severity: 'critical',
+        organization,
+        environment,
+        summary,
+        detail: summary,
+        links: [],
+        occurredAt: `2026-12-02T01:0${minute}:00.000Z`,
+        dedupKey: `${organization}/${environment}/${summary}`,
+      });
+    for (const recorded of [
+      alert('cluster', cluster.name, 'cluster ansible failed', 1),
+      alert('cluster', cluster.name, 'cluster argocd failed', 2),
+      alert('cluster', `${cluster.name}-other`, 'another cluster failed', 3),
+      alert(org, 'prod', 'tenant sync failed', 4),
+    ]) {
+      await api.repository.recordAlert(recorded);
+    }
+    const path = { cluster: cluster.name };
+    const first = await api.call('list-cluster-alerts', {
+      identity: PLATFORM_ADMIN,
+      path,
+      query: { limit: '1' },
+    });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect((first.body.items as { summary: string }[]).map((a) => a.summary)).toEqual([
+      'cluster argocd failed',
+    ]);
+    const second = await api.call('list-cluster-alerts', {
+      identity: PLATFORM_ADMIN,
+      path,
+      query: { limit: '1', cursor: String(first.body.cursor) },
+    });
+    expect(second.body.items as { summary: string; organization: string; environment: string }[]).toEqual([
+      expect.objectContaining({
+        summary: 'cluster ansible failed',
+        organization: 'cluster',
+        environment: cluster.name,
+      }),
+    ]);
+    const all = await api.call('list-cluster-alerts', { identity: PLATFORM_ADMIN, path });
+    expect((all.body.items as { summary: string }[]).map((a) => a.summary)).toEqual([
+      'cluster argocd failed',
+      'cluster ansible failed',
+    ]);
+    // Tenants: their own alerts on their organization, none of the cluster's, no way to the cluster's.
+    const own = await api.call('list-alerts', { identity: member('org-admin', org), path: { org } });
+    expect((own.body.items as { summary: string }[]).map((a) => a.summary)).toEqual(['tenant sync failed']);
+    const refused = await api.call('list-cluster-alerts', { identity: member('org-admin', org), path });
+    expect(refused.status).toBe(403);
+    const claimed = await api.call('list-alerts', {
+      identity: member('org-admin', 'cluster'),
+      path: { org: 'cluster' },
+    });
+    expect(claimed.status).toBe(404);
+    const unknown = await api.call('list-cluster-alerts', {
+      identity: PLATFORM_ADMIN,
+      path: { cluster: `${cluster.name}-other` },
+    });
+    expect(unknown.status).toBe(404);
   });
 
   it('reserves the organization name cluster and keeps cluster runs off the environment routes', async () => {
