@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { described, RunView } from './api/schemas.js';
 import { ENVIRONMENT_STATUSES, TIERS } from './model.js';
+import { IngressSpec } from './spec/ingress.js';
 import { EnvironmentName } from './spec/names.js';
 
 export const ClusterPath = z.strictObject({
@@ -27,6 +28,10 @@ export const ClusterSpecBody = described(
     ciliumVersion: z.string(),
     cluster: z.object({ controlPlane: NodeGroup, workers: NodeGroup }),
     network: z.object({ vpcCidr: z.string(), podCidr: z.string(), serviceCidr: z.string() }),
+    ingress: described(z.optional(IngressSpec), {
+      description:
+        "The cluster's ingress domain and Route 53 hosted zone: tenants' hosts are *.<organization>.<domain>",
+    }),
     overcommit: described(z.optional(z.object({ cpu: Ratio, memory: Ratio })), {
       description: 'Tenants may be granted allocatable × ratio of CPU and memory (default 1)',
     }),

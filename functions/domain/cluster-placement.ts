@@ -67,7 +67,7 @@ export function parseSharedRequest(input: unknown): Validation<SharedRequest> {
   const parsed = SharedPlacement.safeParse(input);
   if (!parsed.success) {
     const issues = fromZodIssues(parsed.error.issues).map((found) =>
-      /^(region|kubernetesVersion|ciliumVersion|cluster|network)$/.test(found.field)
+      /^(region|kubernetesVersion|ciliumVersion|cluster|network|ingress)$/.test(found.field)
         ? issue(found.field, 'is the shared cluster\'s: a spec with "sharedCluster" does not set it')
         : found,
     );
@@ -94,6 +94,7 @@ export function resolveSharedSpec(
     ciliumVersion: cluster.ciliumVersion,
     cluster: cluster.cluster,
     network: cluster.network,
+    ...(cluster.ingress ? { ingress: cluster.ingress } : {}),
     namespaces: own.namespaces,
     gitops: own.gitops,
   };

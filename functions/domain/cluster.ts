@@ -37,6 +37,8 @@ const ClusterDocument = z.strictObject({
   ciliumVersion: z.unknown(),
   cluster: z.unknown(),
   network: z.unknown(),
+  // The ingress domain of the cluster: its tenants' hosts are *.<organization>.<domain>.
+  ingress: z.optional(z.unknown()),
   overcommit: z.optional(z.strictObject({ cpu: Ratio, memory: Ratio })),
 });
 

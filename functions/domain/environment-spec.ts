@@ -8,6 +8,7 @@ import './spec/locale.js';
 import { TIERS } from './model.js';
 import { CLUSTER_NAME_MAX, clusterName, INSTANCE_TYPE, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from './spec/aws.js';
 import { cidrsOverlap, type Ipv4Cidr, parseIpv4Cidr } from './spec/cidr.js';
+import { IngressSpec, NamespaceObservability } from './spec/ingress.js';
 import { fieldOf, fromZodIssues, issue, type SpecIssue, type Validation } from './spec/issues.js';
 import {
   DNS1123_LABEL_MAX,
@@ -26,6 +27,13 @@ import {
 
 export { CLUSTER_NAME_MAX, clusterName, INSTANCE_TYPE, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from './spec/aws.js';
 export { formatIpv4, parseIpv4Cidr } from './spec/cidr.js';
+export {
+  DEFAULT_HTTP_PORTS,
+  IngressSpec,
+  l7HttpPorts,
+  NamespaceObservability,
+  organizationHostSuffix,
+} from './spec/ingress.js';
 export type { SpecIssue, Validation } from './spec/issues.js';
 export {
   DNS1123_LABEL,
@@ -165,7 +173,12 @@ export const Cluster = z.strictObject({
   workers: NodeGroup(1, 100),
 });
 
-export const NamespaceSpec = z.strictObject({ name: NamespaceName, quota: ResourceQuota });
+export const NamespaceSpec = z.strictObject({
+  name: NamespaceName,
+  quota: ResourceQuota,
+  // Opt-ins such as Cilium's HTTP (L7) visibility; absent: off.
+  observability: z.optional(NamespaceObservability),
+});
 
 const Namespaces = z.array(NamespaceSpec).check(
   z.minLength(1, { error: 'must list at least one namespace' }),
@@ -242,6 +255,8 @@ export const EnvironmentSpec = z
     network: Network,
     namespaces: Namespaces,
     gitops: Gitops,
+    // The cluster's ingress domain and hosted zone; absent: no load balancer, every Ingress refused.
+    ingress: z.optional(IngressSpec),
   })
   .check(
     z.superRefine((spec, ctx) => {

@@ -10,6 +10,7 @@ import {
   ValidatingAdmissionPolicyBinding,
 } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { TENANT_SECRET_STORE } from './external-secrets.js';
+import { INGRESS_CLASS } from './ingress.js';
 import { LABEL_ORGANIZATION } from './labels.js';
 
 /** Namespaces the policies apply to: those the renderer labels with an organization. */
@@ -99,9 +100,90 @@ export const EXTERNAL_SECRET_VALIDATIONS = [
   },
 ] as const;
 
+export const INGRESS_POLICY = 'slipway-tenant-ingresses';
+
+/** Cilium's Ingress annotations (current and deprecated prefix) and the legacy class annotation. */
+const CONTROLLER_ANNOTATIONS = ['ingress.cilium.io/', 'io.cilium.ingress/'] as const;
+
+/**
+ * An Ingress routes a host name of the cluster's one load balancer, shared by every organization,
+ * so a tenant's Ingress must stay inside its organization's names:
+ * - every `spec.rules[].host` is under `.<organization>.<domain>`, the organization read from the
+ *   namespace's label (which tenants cannot change), so one policy serves every organization of a
+ *   shared cluster; a rule without a host would catch every name, so it is refused, and so is
+ *   `spec.defaultBackend` (it catches whatever no other Ingress claims);
+ * - `ingressClassName` is the platform's (`cilium`): no other controller is installed, and one
+ *   added later must not be reachable by tenants unreviewed;
+ * - no `spec.tls`: TLS ends at the load balancer with the organization's certificate; a tenant TLS
+ *   section would only have Cilium copy the named Secret into its own namespace;
+ * - no Cilium Ingress annotation: `loadbalancer-mode: dedicated` and `service-type` would create a
+ *   Service of the tenant's choosing, and the others change the shared listener.
+ * Without an ingress domain (spec.ingress absent) every Ingress is refused.
+ */
+export function ingressValidations(domain: string | undefined): {
+  variables: { name: string; expression: string }[];
+  validations: { expression: string; message: string; reason: string }[];
+} {
+  if (domain === undefined) {
+    return {
+      variables: [],
+      validations: [
+        {
+          expression: 'false',
+          message: 'this cluster has no ingress domain (spec.ingress): Ingress objects are refused',
+          reason: 'Forbidden',
+        },
+      ],
+    };
+  }
+  const annotations = [
+    ...CONTROLLER_ANNOTATIONS.map((prefix) => `!k.startsWith('${prefix}')`),
+    "k != 'kubernetes.io/ingress.class'",
+  ].join(' && ');
+  return {
+    variables: [
+      {
+        name: 'hostSuffix',
+        expression: `'.' + namespaceObject.metadata.labels['${LABEL_ORGANIZATION}'] + '.${domain}'`,
+      },
+    ],
+    validations: [
+      {
+        expression:
+          'has(object.spec.rules) && size(object.spec.rules) != 0 && object.spec.rules.all(r, has(r.host) && r.host.endsWith(variables.hostSuffix))',
+        message: `spec.rules[].host must be a host of the namespace's organization: <name>.<organization>.${domain} (a rule without a host is refused)`,
+        reason: 'Forbidden',
+      },
+      {
+        expression: '!has(object.spec.defaultBackend)',
+        message:
+          'spec.defaultBackend is not allowed in a tenant namespace (it catches every host of the cluster)',
+        reason: 'Forbidden',
+      },
+      {
+        expression: `has(object.spec.ingressClassName) && object.spec.ingressClassName == '${INGRESS_CLASS}'`,
+        message: `spec.ingressClassName must be '${INGRESS_CLASS}', the platform's ingress class`,
+        reason: 'Forbidden',
+      },
+      {
+        expression: '!has(object.spec.tls) || size(object.spec.tls) == 0',
+        message: `spec.tls is not allowed in a tenant namespace: TLS ends at the cluster's load balancer with the organization's certificate (*.<organization>.${domain})`,
+        reason: 'Forbidden',
+      },
+      {
+        expression: `!has(object.metadata.annotations) || object.metadata.annotations.all(k, ${annotations})`,
+        message:
+          "ingress.cilium.io/* and kubernetes.io/ingress.class annotations are not allowed in a tenant namespace (load balancer mode, Service type and listener are the platform's)",
+        reason: 'Forbidden',
+      },
+    ],
+  };
+}
+
 interface PolicyParts {
   readonly name: string;
   readonly resourceRule: { apiGroups: string[]; apiVersions: string[]; resources: string[] };
+  readonly variables?: readonly { name: string; expression: string }[];
   readonly validations: readonly { expression: string; message: string; reason: string }[];
 }
 
@@ -122,6 +204,9 @@ function tenantPolicy(
             namespaceSelector: TENANT_NAMESPACE_SELECTOR,
             resourceRules: [{ ...parts.resourceRule, operations: ['CREATE', 'UPDATE'] }],
           },
+          ...(parts.variables && parts.variables.length > 0
+            ? { variables: parts.variables.map((variable) => ({ ...variable })) }
+            : {}),
           validations: parts.validations.map((validation) => ({ ...validation })),
         },
       },
@@ -141,10 +226,14 @@ function tenantPolicy(
   ];
 }
 
-/** Every admission policy on tenant namespaces, with its binding. */
+/**
+ * Every admission policy on tenant namespaces, with its binding. `ingressDomain` is the cluster's
+ * (spec.ingress.domain); without it every tenant Ingress is refused.
+ */
 export function tenantAdmissionPolicies(
   kubernetesVersion: string,
   labels: Record<string, string>,
+  ingressDomain?: string,
 ): (ValidatingAdmissionPolicy | ValidatingAdmissionPolicyBinding)[] {
   const apiVersion = admissionApiVersion(kubernetesVersion);
   return [
@@ -166,6 +255,15 @@ export function tenantAdmissionPolicies(
           resources: ['externalsecrets'],
         },
         validations: EXTERNAL_SECRET_VALIDATIONS,
+      },
+      apiVersion,
+      labels,
+    ),
+    ...tenantPolicy(
+      {
+        name: INGRESS_POLICY,
+        resourceRule: { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], resources: ['ingresses'] },
+        ...ingressValidations(ingressDomain),
       },
       apiVersion,
       labels,

@@ -89,11 +89,11 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
       );
       return 2;
     }
-    files = renderPlatform(checked.spec.kubernetesVersion, {
-      cluster: environment,
-      repository,
-      revision: env.SLIPWAY_GITOPS_BRANCH || 'main',
-    });
+    files = renderPlatform(
+      checked.spec.kubernetesVersion,
+      { cluster: environment, repository, revision: env.SLIPWAY_GITOPS_BRANCH || 'main' },
+      checked.spec.ingress?.domain,
+    );
   } else {
     // A tenant's recorded spec is resolved against its cluster; `sharedCluster` is placement only.
     const spec =
@@ -114,7 +114,10 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
       files =
         part === 'tenant'
           ? renderTenant(tenant)
-          : [...renderTenant(tenant), ...renderPlatform(checked.spec.kubernetesVersion)];
+          : [
+              ...renderTenant(tenant),
+              ...renderPlatform(checked.spec.kubernetesVersion, undefined, checked.spec.ingress?.domain),
+            ];
     } catch (cause) {
       error(cause instanceof Error ? cause.message : String(cause));
       return 1;

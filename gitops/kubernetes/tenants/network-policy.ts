@@ -1,5 +1,6 @@
 import { CiliumClusterwideNetworkPolicy, CiliumNetworkPolicy } from '@kubernetes-models/cilium/cilium.io/v2';
 import { PLATFORM_NAMESPACE } from '../../../functions/domain/cluster-namespaces.js';
+import { INGRESS_ENTITY } from './ingress.js';
 import { ARGOCD_NAMESPACE, LABEL_ORGANIZATION } from './labels.js';
 
 /** kube-dns and the node plumbing (functions/domain/cluster-namespaces.ts: the one platform list). */
@@ -8,19 +9,61 @@ const KUBE_SYSTEM = PLATFORM_NAMESPACE.kubeSystem;
 /** Cilium's label for the namespace of an endpoint; `k8s:` scopes it to Kubernetes-derived labels. */
 const POD_NAMESPACE = 'k8s:io.kubernetes.pod.namespace';
 
+/** What a namespace's default-deny policy admits beyond its own pods, from the spec. */
+export interface DefaultDenyOptions {
+  /** The cluster has an ingress domain: traffic from Cilium's ingress proxy is admitted. */
+  readonly fromIngress?: boolean;
+  /**
+   * TCP ports on which requests from the namespace's own pods (and the ingress proxy) are parsed
+   * as HTTP by Cilium's proxy (namespaces[].observability.l7Http): Hubble then sees each request.
+   */
+  readonly httpPorts?: readonly number[];
+}
+
 /**
  * Default deny for one namespace: selecting every pod turns on deny-by-default in both directions;
  * the only traffic allowed is to and from pods of the same namespace (an empty selector in a
- * namespaced policy means "this namespace") and DNS to kube-dns in kube-system.
+ * namespaced policy means "this namespace"), DNS to kube-dns in kube-system and, on a cluster with
+ * an ingress domain, from Cilium's ingress proxy (the `ingress` entity), which forwards only what
+ * the namespace's own Ingress objects route to its own Services.
+ *
+ * L7 visibility adds a rule with an empty HTTP rule (`http: [{}]`, every request allowed) on the
+ * opted-in ports for the peers already allowed: Cilium then redirects those ports to its proxy,
+ * which records each request (Hubble's http metrics) and allows nothing the L3 rule did not.
  */
-export function defaultDenyPolicy(namespace: string, labels: Record<string, string>): CiliumNetworkPolicy {
+export function defaultDenyPolicy(
+  namespace: string,
+  labels: Record<string, string>,
+  options: DefaultDenyOptions = {},
+): CiliumNetworkPolicy {
+  const httpPorts = options.httpPorts ?? [];
+  const peers = [
+    { fromEndpoints: [{}] },
+    ...(options.fromIngress ? [{ fromEntities: [INGRESS_ENTITY] }] : []),
+  ];
+  const l7 =
+    httpPorts.length === 0
+      ? []
+      : peers.map((peer) => ({
+          ...peer,
+          toPorts: [
+            {
+              ports: httpPorts.map((port) => ({ port: String(port), protocol: 'TCP' as const })),
+              rules: { http: [{}] },
+            },
+          ],
+        }));
+  const extras = [
+    ...(options.fromIngress ? ['from the ingress proxy'] : []),
+    ...(httpPorts.length > 0 ? [`HTTP visibility on ${httpPorts.join(', ')}`] : []),
+  ];
   return new CiliumNetworkPolicy({
     metadata: { name: 'slipway-default-deny', namespace, labels },
     spec: {
-      description: `Default deny for ${namespace}: same-namespace traffic and DNS to kube-dns only`,
+      description: `Default deny for ${namespace}: same-namespace traffic and DNS to kube-dns only${extras.length > 0 ? `; ${extras.join('; ')}` : ''}`,
       endpointSelector: {},
       enableDefaultDeny: { ingress: true, egress: true },
-      ingress: [{ fromEndpoints: [{}] }],
+      ingress: [...peers, ...l7],
       egress: [
         { toEndpoints: [{}] },
         {

@@ -9,6 +9,7 @@
 import type { Model } from '@kubernetes-models/base';
 import {
   type EnvironmentSpec,
+  l7HttpPorts,
   tenantNamespace,
   validateEnvironmentSpec,
 } from '../../../functions/domain/environment-spec.js';
@@ -94,7 +95,10 @@ export function renderTenant(input: TenantInput): ManifestFile[] {
         namespace(name, labels, spec.kubernetesVersion),
         resourceQuota(name, ns, labels),
         limitRange(name, ns, labels),
-        defaultDenyPolicy(name, labels),
+        defaultDenyPolicy(name, labels, {
+          fromIngress: spec.ingress !== undefined,
+          httpPorts: l7HttpPorts(ns.observability),
+        }),
         ...namespaceRbac(organization, ns.name, name, labels),
         ...(roleArn === undefined
           ? []
@@ -149,24 +153,39 @@ export function renderTenants(inputs: readonly TenantInput[]): ManifestFile[] {
   const [version] = inputs
     .map((input) => input.spec.kubernetesVersion)
     .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+  // One cluster, one load balancer, one ingress domain (a shared cluster's tenants inherit it).
+  const domains = [...new Set(inputs.flatMap((input) => input.spec.ingress?.domain ?? []))];
+  if (domains.length > 1) {
+    throw new TenantRenderError(
+      `tenants of one cluster name different ingress domains: ${domains.join(', ')}`,
+    );
+  }
   return [
     ...inputs.flatMap((input) => renderTenant(input)),
-    ...(version === undefined ? [] : renderPlatform(version)),
+    ...(version === undefined ? [] : renderPlatform(version, undefined, domains[0])),
   ];
 }
 
 /**
  * Cluster-wide objects that belong to no organization: the platform team's cluster-admin binding,
  * the Cilium fence between tenant and platform namespaces, the admission policies on tenant
- * Services and ExternalSecrets (their API version depends on the cluster's Kubernetes version) and,
- * on a shared cluster, the ApplicationSet that reconciles each tenant's directory (shared.ts).
+ * Services, ExternalSecrets and Ingresses (their API version depends on the cluster's Kubernetes
+ * version; the Ingress hosts on the cluster's ingress domain, none without one) and, on a shared
+ * cluster, the ApplicationSet that reconciles each tenant's directory (shared.ts).
  */
-export function renderPlatform(kubernetesVersion: string, shared?: SharedTenantsSource): ManifestFile[] {
+export function renderPlatform(
+  kubernetesVersion: string,
+  shared?: SharedTenantsSource,
+  ingressDomain?: string,
+): ManifestFile[] {
   const labels = { [LABEL_MANAGED_BY]: 'slipway' };
   return [
     { file: 'platform-rbac.yaml', objects: [platformRbac(labels)] },
     { file: 'platform-network-fence.yaml', objects: platformFencePolicies(labels) },
-    { file: 'platform-admission.yaml', objects: tenantAdmissionPolicies(kubernetesVersion, labels) },
+    {
+      file: 'platform-admission.yaml',
+      objects: tenantAdmissionPolicies(kubernetesVersion, labels, ingressDomain),
+    },
     ...(shared ? [{ file: 'shared-tenants.yaml', objects: [sharedTenantsApplicationSet(shared)] }] : []),
   ];
 }

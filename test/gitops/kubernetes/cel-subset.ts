@@ -1,8 +1,10 @@
 /**
  * A MODEL of the small part of CEL (Common Expression Language) the rendered admission policies
  * use, so tests can evaluate the policies' own expressions against fixture objects instead of
- * restating them: field selection (`object.spec.type`), `has(...)`, `size(...)`, `string.endsWith`,
- * `list.all(x, ...)`, `==`, `!=`, `!`, `&&`, `||`, parentheses, string and integer literals. An
+ * restating them: field selection (`object.spec.type`), map lookup by a string literal
+ * (`labels['slipway.io/organization']`), `has(...)`, `size(...)`, `string.endsWith`/`startsWith`,
+ * `list.all(x, ...)` (over a map: its keys), string `+`, `==`, `!=`, `!`, `&&`, `||`, parentheses,
+ * string and integer literals. An
  * expression outside this subset throws, so a policy can never pass untested by falling outside it.
  * Semantics follow the Kubernetes CEL docs: selecting an absent field is an error (has() tests for
  * it), `&&` / `||` short-circuit left to right.
@@ -12,7 +14,7 @@ type Value = unknown;
 type Env = Readonly<Record<string, Value>>;
 
 const TOKEN =
-  /\s*(?:(\d+)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|(&&|\|\||==|!=|[!().,])|([A-Za-z_][A-Za-z0-9_]*))/y;
+  /\s*(?:(\d+)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|(&&|\|\||==|!=|[!().,+[\]])|([A-Za-z_][A-Za-z0-9_]*))/y;
 
 type Token = { kind: 'num' | 'str' | 'op' | 'id'; text: string };
 
@@ -75,12 +77,27 @@ export function evaluate(expression: string, env: Env): Value {
     return left;
   }
   function parseEquality(): Thunk {
-    const left = parseUnary();
+    const left = parseAdditive();
     const op = peek()?.text;
     if (op === '==' || op === '!=') {
       take(op);
-      const right = parseUnary();
+      const right = parseAdditive();
       return (scope) => (JSON.stringify(left(scope)) === JSON.stringify(right(scope))) === (op === '==');
+    }
+    return left;
+  }
+  // `+` on strings only (the policies build a host suffix); numbers never need adding here.
+  function parseAdditive(): Thunk {
+    let left = parseUnary();
+    while (peek()?.text === '+') {
+      take('+');
+      const [l, r] = [left, parseUnary()];
+      left = (scope) => {
+        const a = l(scope);
+        const b = r(scope);
+        if (typeof a !== 'string' || typeof b !== 'string') throw new CelError('+ of a non-string');
+        return a + b;
+      };
     }
     return left;
   }
@@ -98,7 +115,22 @@ export function evaluate(expression: string, env: Env): Value {
   }
   function parseMember(): Thunk {
     let target = parsePrimary();
-    while (peek()?.text === '.') {
+    while (peek()?.text === '.' || peek()?.text === '[') {
+      if (peek()?.text === '[') {
+        take('[');
+        const key = take();
+        if (key.kind !== 'str') throw new Error(`CEL subset: only map['key'] lookups, in '${expression}'`);
+        take(']');
+        const receiver = target;
+        target = (scope) => {
+          const value = receiver(scope);
+          if (value === null || typeof value !== 'object' || Array.isArray(value))
+            throw new CelError('index of a non-map');
+          if (!Object.hasOwn(value, key.text)) throw new CelError(`no such key: ${key.text}`);
+          return (value as Record<string, Value>)[key.text];
+        };
+        continue;
+      }
       take('.');
       const name = take().text;
       if (peek()?.text === '(') {
@@ -120,7 +152,12 @@ export function evaluate(expression: string, env: Env): Value {
           const predicate = parseOr();
           take(')');
           target = (scope) => {
-            const list = receiver(scope);
+            const value = receiver(scope);
+            // A map's comprehension ranges over its keys.
+            const list =
+              value !== null && typeof value === 'object' && !Array.isArray(value)
+                ? Object.keys(value)
+                : value;
             if (!Array.isArray(list)) throw new CelError(`${name} of a non-list`);
             const test = (item: Value) => predicate({ ...scope, [variable]: item }) === true;
             return name === 'all' ? list.every(test) : list.some(test);

@@ -9,13 +9,21 @@ import {
 import { DNS1123_LABEL_MAX } from '../../../functions/domain/spec/names.js';
 import { toYaml } from '../../../gitops/kubernetes/tenants/bundle.js';
 import {
+  renderPlatform,
   renderTenant,
   renderTenants,
   TenantRenderError,
   tenantApplications,
   tenantNamespaces,
 } from '../../../gitops/kubernetes/tenants/render.js';
-import { dnsLabelOfLength, tenantIdentity, tenantInput, tenantsOfOneCluster } from './arbitraries.js';
+import { admitted } from './admission-model.js';
+import {
+  dnsLabel,
+  dnsLabelOfLength,
+  tenantIdentity,
+  tenantInput,
+  tenantsOfOneCluster,
+} from './arbitraries.js';
 import { isResourcePermitted, type ProjectSpec, projectRoleProblems } from './argocd-project-rules.js';
 import { type KubeObject, parseYamlObjects, validateWithModel } from './models.js';
 import { isAllowed } from './rbac-rules.js';
@@ -350,6 +358,148 @@ describe('tenant renderer properties', () => {
         expect(isDns1123Label(environment)).toBe(true);
         expect(`${organization}-${environment}`.length).toBeLessThanOrEqual(CLUSTER_NAME_MAX);
       }),
+    );
+  });
+});
+
+/** The cluster's ingress domain in these properties. */
+const INGRESS = { domain: 'apps.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
+
+/** Tenants of one cluster with its ingress domain, each namespace opting in to L7 visibility or not. */
+const tenantsWithIngress = tenantsOfOneCluster.chain((tenants) =>
+  fc
+    .tuple(
+      ...tenants.map((tenant) =>
+        fc.array(fc.boolean(), {
+          minLength: tenant.spec.namespaces.length,
+          maxLength: tenant.spec.namespaces.length,
+        }),
+      ),
+    )
+    .map((optIns) =>
+      tenants.map((tenant, index) => ({
+        ...tenant,
+        spec: {
+          ...tenant.spec,
+          ingress: INGRESS,
+          namespaces: tenant.spec.namespaces.map((ns, at) =>
+            optIns[index]?.[at] ? { ...ns, observability: { l7Http: true } } : ns,
+          ),
+        },
+      })),
+    ),
+);
+
+function ingressFor(host: string): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'web' },
+    spec: {
+      ingressClassName: 'cilium',
+      rules: [
+        {
+          host,
+          http: {
+            paths: [
+              { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+describe('tenant renderer properties: ingress hosts and L7 visibility', () => {
+  it("for any tenants sharing a cluster: an Ingress in one organization's namespace is admitted for its own hosts only, and the policy names no organization", () => {
+    fc.assert(
+      fc.property(tenantsWithIngress, dnsLabel(20), (tenants, label) => {
+        let rendered: ReturnType<typeof renderTenants>;
+        try {
+          rendered = renderTenants(tenants);
+        } catch (error) {
+          expect(error).toBeInstanceOf(TenantRenderError);
+          return;
+        }
+        const objects = objectsOf(rendered);
+        // The admission policy is the same whoever the tenants are: no host of any organization is in it.
+        const policyOf = (all: KubeObject[]) =>
+          all.filter((object) => object.kind.startsWith('ValidatingAdmissionPolicy'));
+        const kubernetesVersion = tenants[0]?.spec.kubernetesVersion ?? '1.30';
+        expect(policyOf(objects)).toEqual(
+          policyOf(objectsOf(renderPlatform(kubernetesVersion, undefined, INGRESS.domain))),
+        );
+        for (const tenant of tenants) {
+          const namespace = objects.find(
+            (object) => object.kind === 'Namespace' && object.metadata.name === tenantNamespaces(tenant)[0],
+          );
+          const labels = namespace?.metadata.labels ?? {};
+          for (const owner of tenants) {
+            const host = `${label}.${owner.organization}.${INGRESS.domain}`;
+            expect(admitted(ingressFor(host), labels, objects)).toBe(
+              owner.organization === tenant.organization,
+            );
+          }
+          expect(
+            admitted(ingressFor(`${label}.${tenant.organization}.other.example.com`), labels, objects),
+          ).toBe(false);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('for any opt-ins: a namespace policy admits its own pods and the ingress proxy only, L7 rules included, and parses HTTP exactly where asked', () => {
+    fc.assert(
+      fc.property(tenantsWithIngress, (tenants) => {
+        for (const tenant of tenants) {
+          const objects = objectsOf(renderTenant(tenant));
+          tenant.spec.namespaces.forEach((ns, index) => {
+            const policy = objects.find(
+              (object) =>
+                object.kind === 'CiliumNetworkPolicy' &&
+                object.metadata.namespace === tenantNamespaces(tenant)[index],
+            )?.spec as {
+              enableDefaultDeny: unknown;
+              ingress: {
+                fromEndpoints?: unknown[];
+                fromEntities?: string[];
+                toPorts?: { ports: { port: string }[]; rules?: unknown }[];
+              }[];
+              egress: unknown[];
+            };
+            expect(policy.enableDefaultDeny).toEqual({ ingress: true, egress: true });
+            for (const rule of policy.ingress) {
+              const peers = [
+                ...(rule.fromEndpoints ?? []).map((peer) => JSON.stringify(peer)),
+                ...(rule.fromEntities ?? []),
+              ];
+              expect(peers.length).toBeGreaterThan(0);
+              for (const peer of peers) expect(['{}', 'ingress']).toContain(peer);
+              expect(
+                Object.keys(rule).every((key) => ['fromEndpoints', 'fromEntities', 'toPorts'].includes(key)),
+              ).toBe(true);
+            }
+            const parsed = policy.ingress.flatMap((rule) =>
+              (rule.toPorts ?? []).flatMap((entry) => entry.ports.map((port) => port.port)),
+            );
+            expect([...new Set(parsed)]).toEqual(ns.observability?.l7Http ? ['80', '8080'] : []);
+            // Egress is exactly what it is without the opt-in.
+            const plain = objectsOf(
+              renderTenant({
+                ...tenant,
+                spec: { ...tenant.spec, namespaces: [{ ...ns, observability: undefined }] },
+              }),
+            );
+            const plainPolicy = plain.find((object) => object.kind === 'CiliumNetworkPolicy')?.spec as {
+              egress: unknown[];
+            };
+            expect(policy.egress).toEqual(plainPolicy.egress);
+          });
+        }
+      }),
+      { numRuns: 25 },
     );
   });
 });
