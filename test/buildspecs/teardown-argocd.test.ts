@@ -87,7 +87,7 @@ const PROVISIONED = {
 
 const SLIPWAY = { 'app.kubernetes.io/managed-by': 'slipway' };
 /** The Argo CD objects of a bootstrapped environment, as the kubectl stub keeps them. */
-const CLUSTER_OBJECTS: Record<string, { labels: Record<string, string>; parent?: string }> = {
+const CLUSTER_OBJECTS: Record<string, ClusterObject> = {
   'applications.argoproj.io/slipway-managed': { labels: SLIPWAY },
   'appprojects.argoproj.io/slipway-platform': { labels: SLIPWAY },
   'applications.argoproj.io/kube-prometheus-stack': { labels: SLIPWAY, parent: 'slipway-managed' },
@@ -148,7 +148,17 @@ interface World {
   readonly secrets: string;
 }
 
-function world(name: string, options: { published?: boolean } = {}): World {
+interface WorldOptions {
+  readonly published?: boolean;
+  /** The cluster's Argo CD objects and namespaces (default: a dedicated environment's). */
+  readonly objects?: Record<string, ClusterObject>;
+  /** The GitOps repository's files beside README.md (default: slipway-managed/ of two environments). */
+  readonly files?: Record<string, string>;
+}
+
+type ClusterObject = { labels: Record<string, string>; parent?: string };
+
+function world(name: string, options: WorldOptions = {}): World {
   const base = mkdtempSync(join(workdir, `${name}-`));
   const bare = join(base, 'gitops.git');
   const seed = join(base, 'seed');
@@ -156,14 +166,16 @@ function world(name: string, options: { published?: boolean } = {}): World {
   git(['init', '--quiet', '--initial-branch', BRANCH, seed]);
   const files: Record<string, string> = {
     'README.md': '# Slipway GitOps repository\n',
-    'slipway-managed/globex/dev/kustomization.yaml': '# globex/dev\n',
-    ...(options.published === false
-      ? {}
-      : {
-          'slipway-managed/acme/prod/kustomization.yaml': '# acme/prod\n',
-          'slipway-managed/acme/prod/tenants/namespace-acme-prod-payments.yaml': 'kind: Namespace\n',
-          'slipway-managed/acme/prod/platform/monitoring.yaml': 'kind: Application\n',
-        }),
+    ...(options.files ?? {
+      'slipway-managed/globex/dev/kustomization.yaml': '# globex/dev\n',
+      ...(options.published === false
+        ? {}
+        : {
+            'slipway-managed/acme/prod/kustomization.yaml': '# acme/prod\n',
+            'slipway-managed/acme/prod/tenants/namespace-acme-prod-payments.yaml': 'kind: Namespace\n',
+            'slipway-managed/acme/prod/platform/monitoring.yaml': 'kind: Application\n',
+          }),
+    }),
   };
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(dirname(join(seed, file)), { recursive: true });
@@ -176,7 +188,7 @@ function world(name: string, options: { published?: boolean } = {}): World {
   );
   git(['push', '--quiet', `file://${bare}`, `HEAD:${BRANCH}`], seed);
   const stubDir = join(base, 'stub');
-  for (const [object, value] of Object.entries(CLUSTER_OBJECTS)) {
+  for (const [object, value] of Object.entries(options.objects ?? CLUSTER_OBJECTS)) {
     mkdirSync(join(stubDir, 'cluster', dirname(object)), { recursive: true });
     writeFileSync(join(stubDir, 'cluster', object), JSON.stringify({ finalizers: [], ...value }));
   }
@@ -200,7 +212,10 @@ function world(name: string, options: { published?: boolean } = {}): World {
 }
 
 interface Options {
+  readonly spec?: unknown;
   readonly previousOutputs?: Record<string, string>;
+  /** The tenant's objects are still there for this many looks (kubectl stub). */
+  readonly tenantPruneAfter?: number;
   /** Project, buildspec or workflow variables to change; undefined leaves one out. */
   readonly overrides?: Record<string, string | undefined>;
   readonly argocdInstalled?: boolean;
@@ -247,7 +262,7 @@ function runTeardown(w: World, options: Options = {}): Run {
     ...secretVariables,
     CODEBUILD_SRC_DIR: src,
     ARGOCD_PHASE_DIR: phaseDir,
-    ...teardownOverrides(RUN_ID, validSpec('prod'), options.previousOutputs ?? PROVISIONED),
+    ...teardownOverrides(RUN_ID, options.spec ?? validSpec('prod'), options.previousOutputs ?? PROVISIONED),
     SLIPWAY_KUBECONFIG: KUBECONFIG,
     ...options.overrides,
     STUB_LOG: log,
@@ -257,6 +272,9 @@ function runTeardown(w: World, options: Options = {}): Run {
     STUB_ARGOCD_INSTALLED: options.argocdInstalled === false ? '0' : '1',
     STUB_PRUNE: options.prune ?? 'cascades',
     STUB_LISTED_GONE: (options.listedGone ?? []).join(' '),
+    ...(options.tenantPruneAfter === undefined
+      ? {}
+      : { STUB_TENANT_PRUNE_AFTER: String(options.tenantPruneAfter) }),
     REAL_KUBECTL: realKubectl,
   };
   const result = spawnSync('bash', ['-c', codebuildScript(buildspec)], {
@@ -541,6 +559,100 @@ describe('buildspecs/teardown/argocd-bootstrap.yml', () => {
     expect(run.calls.some((call) => call.startsWith('aws secretsmanager'))).toBe(false);
     expect(run.exports).toMatchObject({ TEARDOWN_STATUS: '', APPLICATIONS_PRUNED: '0' });
     expectNoSecretLeak(run);
+  });
+
+  describe("a shared cluster's tenant", () => {
+    const TENANT_DIR = 'slipway-managed/cluster/shared-eu/tenants/acme.prod';
+    const ACME = { ...SLIPWAY, 'slipway.io/organization': 'acme', 'slipway.io/environment': 'prod' };
+    const GLOBEX = { ...SLIPWAY, 'slipway.io/organization': 'globex', 'slipway.io/environment': 'prod' };
+    const TENANT = 'tenant-directory';
+    /** The shared cluster: the platform's objects, acme/prod's (to be pruned) and globex/prod's (to stay). */
+    const SHARED_OBJECTS: Record<string, ClusterObject> = {
+      'applications.argoproj.io/slipway-managed': { labels: SLIPWAY },
+      'appprojects.argoproj.io/slipway-platform': { labels: SLIPWAY },
+      'applicationsets.argoproj.io/slipway-tenants': { labels: SLIPWAY },
+      'applications.argoproj.io/tenant-acme.prod': { labels: SLIPWAY, parent: TENANT },
+      'appprojects.argoproj.io/acme': { labels: ACME, parent: TENANT },
+      'applicationsets.argoproj.io/acme-prod': { labels: ACME, parent: TENANT },
+      'applications.argoproj.io/acme-prod-web': { labels: ACME, parent: TENANT },
+      'namespaces/acme-prod-web': { labels: ACME, parent: TENANT },
+      'namespaces/acme-prod-api': { labels: ACME, parent: TENANT },
+      'applications.argoproj.io/tenant-globex.prod': { labels: SLIPWAY },
+      'appprojects.argoproj.io/globex': { labels: GLOBEX },
+      'namespaces/globex-prod-shop': { labels: GLOBEX },
+    };
+    const STAYING = Object.entries(SHARED_OBJECTS)
+      .filter(([, object]) => object.parent !== TENANT)
+      .map(([name]) => name)
+      .sort();
+    const tenantSpec = { ...validSpec('prod'), sharedCluster: 'shared-eu' };
+    const tenantWorld = (name: string) =>
+      world(name, {
+        objects: SHARED_OBJECTS,
+        files: {
+          [`${TENANT_DIR}/kustomization.yaml`]: '# acme/prod\n',
+          'slipway-managed/cluster/shared-eu/tenants/globex.prod/kustomization.yaml': '# globex/prod\n',
+        },
+      });
+    // No real sleep: checks 0 s apart (ARGOCD_PRUNE_POLL_SECONDS), the stub counting looks.
+    const fast = { ARGOCD_PRUNE_POLL_SECONDS: '0' };
+
+    it('removes its directory, then waits until its Application, AppProject and namespaces are gone, then reports DONE', () => {
+      const w = tenantWorld('tenant');
+      const run = runTeardown(w, { spec: tenantSpec, tenantPruneAfter: 2, overrides: fast });
+      expect(run.status, run.output).toBe(0);
+      expect(run.exports).toEqual({
+        TEARDOWN_STATUS: 'DONE',
+        TEARDOWN_SKIPPED: '',
+        APPLICATIONS_PRUNED: '2',
+        TENANT_MANIFESTS_REMOVED_REVISION: head(w),
+        SECRETS_DELETED: '3',
+      });
+      expect(filesAt(w, head(w))).toEqual([
+        'README.md',
+        'slipway-managed/cluster/shared-eu/tenants/globex.prod/kustomization.yaml',
+      ]);
+      // Still there at the first two looks, gone at the third; the other tenant and the platform untouched.
+      expect(run.output).toMatch(
+        /^INFO - waiting up to 600s for Argo CD to prune tenant-acme\.prod: 6 objects left$/m,
+      );
+      expect(run.output).toMatch(/^INFO - Argo CD pruned tenant-acme\.prod: .* \(3 checks\)$/m);
+      expect(clusterObjects(w)).toEqual(STAYING);
+      // The tenant deletes nothing itself on the shared cluster: Argo CD prunes, it only looks.
+      expect(kubectlCalls(run).filter((call) => / (patch|delete|wait) /.test(call))).toEqual([]);
+      const order = positionsOf(run.stdout.split('\n'), [
+        `INFO - removed ${TENANT_DIR} from ${BRANCH}`,
+        'INFO - waiting up to 600s for Argo CD to prune tenant-acme.prod',
+        'INFO - Argo CD pruned tenant-acme.prod',
+        'INFO - secret slipway/acme/prod/',
+      ]);
+      expect(
+        order.every((position) => position >= 0),
+        run.stdout,
+      ).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      expect(run.output).toMatch(/^INFO - SSM session closed/m);
+      expectNoSecretLeak(run);
+    });
+
+    it('fails the teardown, naming what is left, when Argo CD has not pruned it within ARGOCD_PRUNE_TIMEOUT; the secrets stay', () => {
+      const w = tenantWorld('tenant-stuck');
+      const run = runTeardown(w, {
+        spec: tenantSpec,
+        prune: 'stuck',
+        overrides: { ...fast, ARGOCD_PRUNE_TIMEOUT: '0' },
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.output).toMatch(
+        /^ERROR - ARGOCD_PRUNE_TIMEOUT \(0s\) ran out after 1 checks waiting for Argo CD to prune tenant-acme\.prod; still there: applications\.argoproj\.io\/acme-prod-web .*namespace\/acme-prod-api namespace\/acme-prod-web$/m,
+      );
+      expect(run.output).not.toMatch(/still there: .*globex/m);
+      expect(run.output).toMatch(/^CODEBUILD - build failed$/m);
+      expect(run.calls.some((call) => call.startsWith('aws secretsmanager'))).toBe(false);
+      expect(run.exports).toMatchObject({ TEARDOWN_STATUS: '', APPLICATIONS_PRUNED: '0' });
+      expect(run.output).toMatch(/^INFO - SSM session closed/m);
+      expectNoSecretLeak(run);
+    });
   });
 
   it.each<[string, Options, RegExp]>([

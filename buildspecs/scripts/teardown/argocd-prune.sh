@@ -110,8 +110,8 @@ main() {
   if [[ "$(argocd_part)" == tenant ]]; then
     # slipway-managed and Argo CD are the shared cluster's: a tenant never prunes them. Its own
     # Application goes when gitops-remove removes its directory (the slipway-tenants ApplicationSet
-    # deletes it, and its finalizer what it created).
-    skip_step "${PRUNE_STEP}" "a shared cluster's tenant: its Application is pruned once its directory leaves the GitOps repository"
+    # deletes it, and its finalizer what it created): tenant-prune-wait.sh waits for that.
+    info "a shared cluster's tenant: its Application is pruned once its directory leaves the GitOps repository (tenant-prune-wait.sh waits for it)"
     return 0
   fi
   require_cmd jq aws kubectl session-manager-plugin timeout
