@@ -5,18 +5,23 @@
  * overcommitted). Control-plane nodes carry the control-plane taint, so they count for nothing.
  * Pure: no I/O.
  *
- * Per worker node (the figures EKS's bootstrap uses for kube-reserved, plus a fixed
- * system-reserved and the kubelet's hard eviction threshold):
- * - pods: the kubelet's default `maxPods`, 110 (Cilium's cluster-pool IPAM gives each node a /24,
- *   254 addresses, so the kubelet's limit is the binding one);
- * - kube-reserved CPU: 6% of the first core, 1% of the second, 0.5% of the third and fourth,
- *   0.25% of every core above four; system-reserved CPU: 100m;
+ * Per worker node — the figures every node's kubelet is configured with, read from the same file
+ * the ansible phase writes each node's kubeadm patch from
+ * (gitops/ansible/roles/k8s-common/vars/kubelet-reservations.json), so the kubelet reserves what
+ * this check subtracts:
+ * - pods: `maxPods`, 110 (Cilium's cluster-pool IPAM gives each node a /24, 254 addresses, so the
+ *   kubelet's limit is the binding one);
+ * - kube-reserved CPU (EKS's formula): 6% of the first core, 1% of the second, 0.5% of the third
+ *   and fourth, 0.25% of every core above four; system-reserved CPU: 100m;
  * - kube-reserved memory: 255 MiB + 11 MiB per pod the node may run (110 → 1465 MiB);
- *   system-reserved memory: 100 MiB; eviction threshold (`memory.available`): 100 MiB.
+ *   system-reserved memory: 100 MiB; hard eviction threshold (`memory.available`): 100 MiB.
  * Platform workloads, once per cluster (Argo CD, kube-prometheus-stack, the Cilium operator and
  * Hubble relay, the EBS CSI controller): 2 CPU, 4 GiB, 40 pods.
  */
-import { formatCpu, formatMemory } from './spec/quantities.js';
+import RESERVATIONS from '../../gitops/ansible/roles/k8s-common/vars/kubelet-reservations.json' with {
+  type: 'json',
+};
+import { formatCpu, formatMemory, parseMemoryBytes } from './spec/quantities.js';
 import type { QuotaTotals } from './spec/quota.js';
 
 const MI = 1024 ** 2;
@@ -50,24 +55,21 @@ export const INSTANCE_SHAPES: Readonly<Record<string, InstanceShape>> = {
   'r6i.2xlarge': { vcpu: 8, memoryGiB: 64 },
 };
 
-export const NODE_MAX_PODS = 110;
-export const SYSTEM_RESERVED = { cpuMillicores: 100, memoryBytes: 100 * MI } as const;
-export const EVICTION_MEMORY_BYTES = 100 * MI;
+export const NODE_MAX_PODS: number = RESERVATIONS.maxPods;
+export const SYSTEM_RESERVED = {
+  cpuMillicores: RESERVATIONS.systemReserved.cpuMillicores,
+  memoryBytes: RESERVATIONS.systemReserved.memoryMiB * MI,
+} as const;
+export const EVICTION_MEMORY_BYTES = parseMemoryBytes(RESERVATIONS.evictionHard['memory.available']);
 export const PLATFORM_WORKLOADS: QuotaTotals = { cpuMillicores: 2000, memoryBytes: 4 * GI, pods: 40 };
 
-/** kube-reserved CPU in millicores for a node of `vcpu` cores (EKS's formula). */
+/** kube-reserved CPU in millicores for a node of `vcpu` cores (EKS's formula; `cores: null` is every core left). */
 export function kubeReservedCpu(vcpu: number): number {
-  const tiers: readonly (readonly [number, number])[] = [
-    [1, 0.06],
-    [1, 0.01],
-    [2, 0.005],
-    [Number.POSITIVE_INFINITY, 0.0025],
-  ];
   let left = vcpu;
   let reserved = 0;
-  for (const [cores, share] of tiers) {
-    const taken = Math.min(left, cores);
-    reserved += taken * 1000 * share;
+  for (const tier of RESERVATIONS.kubeReservedCpuTiers) {
+    const taken = Math.min(left, tier.cores ?? left);
+    reserved += taken * tier.millicoresPerCore;
     left -= taken;
     if (left <= 0) break;
   }
@@ -76,7 +78,7 @@ export function kubeReservedCpu(vcpu: number): number {
 
 /** kube-reserved memory in bytes for a node that may run `maxPods` pods (EKS's formula). */
 export function kubeReservedMemory(maxPods: number): number {
-  return (255 + 11 * maxPods) * MI;
+  return (RESERVATIONS.kubeReservedMemoryMiB.base + RESERVATIONS.kubeReservedMemoryMiB.perPod * maxPods) * MI;
 }
 
 /** What one worker node of this shape offers pods. */
