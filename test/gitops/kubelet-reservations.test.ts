@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { INSTANCE_SHAPES, nodeAllocatable } from '../../functions/domain/cluster-capacity.js';
 import { parseCpuMillicores, parseMemoryBytes } from '../../functions/domain/spec/quantities.js';
 import { requireTool } from '../support/tools.js';
