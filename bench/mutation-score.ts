@@ -1,0 +1,252 @@
+/**
+ * Mutation testing in chunks: one Stryker invocation per file or small group of files, each with
+ * its own JSON report and incremental file under reports/mutation/chunks/, run in sequence at the
+ * lowest CPU priority with one test runner. A chunk that is stopped loses only itself, and a rerun
+ * is incremental (only mutants whose code or covering tests changed run again). Then the per-chunk
+ * reports (mutation-testing-report-schema JSON) are added up into one score, per file and in all.
+ *
+ *   npm run bench -- mutation                        # every chunk, in priority order, then the score
+ *   npx tsx bench/mutation-score.ts guards-runs      # named chunks only
+ *   npx tsx bench/mutation-score.ts --aggregate      # no run: the score of the reports on disk
+ *   npx tsx bench/mutation-score.ts --list           # the chunks and their files
+ *
+ * Each chunk uses the vitest runner's related mode (the default): its dry run runs only the test
+ * files that import one of its files, and `perTest` coverage then runs, for each mutant, only the
+ * tests that reached it. That is what keeps a chunk's start short on a busy 2-core machine where
+ * the whole configuration's dry run did not finish.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+
+type Chunk = {
+  name: string;
+  /** The base configuration: which vitest config (and so which test files) the chunk runs. */
+  base: 'stryker.guards.config.json' | 'stryker.config.json';
+  files: string[];
+  /**
+   * Skip static mutants (code run at module load, e.g. schema construction), which every test of
+   * the file must run again. Left off where the static code is the rule under test (the
+   * transition tables).
+   */
+  ignoreStatic?: boolean;
+};
+
+const dynamodb = (file: string) => `functions/adapters/dynamodb/${file}.ts`;
+const domain = (file: string) => `functions/domain/${file}.ts`;
+
+/** Priority order: the guarded writes first, then the rest of the state layer, then the domain. */
+export const chunks: Chunk[] = [
+  { name: 'guards-transitions', base: 'stryker.guards.config.json', files: [domain('transitions')] },
+  { name: 'guards-lock', base: 'stryker.guards.config.json', files: [dynamodb('lock')] },
+  { name: 'guards-runs', base: 'stryker.guards.config.json', files: [dynamodb('runs')] },
+  {
+    name: 'dynamodb-state',
+    base: 'stryker.config.json',
+    files: ['environments', 'organizations', 'repository', 'store', 'update-builder', 'items'].map(dynamodb),
+  },
+  {
+    name: 'dynamodb-records',
+    base: 'stryker.config.json',
+    files: [
+      'alerts',
+      'audit',
+      'git-pushes',
+      'clusters',
+      'pages',
+      'cursor',
+      'keys',
+      'errors',
+      'table-schema',
+      'context',
+    ].map(dynamodb),
+  },
+  {
+    name: 'domain-run',
+    base: 'stryker.config.json',
+    files: ['phase-plan', 'run', 'run-id', 'records', 'spec-hash', 'failure-cause', 'workflow-events'].map(
+      domain,
+    ),
+  },
+  {
+    name: 'domain-access',
+    base: 'stryker.config.json',
+    files: ['authorization', 'organization', 'errors', 'model', 'hook-auth', 'hook-token'].map(domain),
+  },
+  {
+    name: 'domain-spec',
+    base: 'stryker.config.json',
+    ignoreStatic: true,
+    files: [
+      domain('environment-spec'),
+      'functions/domain/spec/quota.ts',
+      'functions/domain/spec/quantities.ts',
+      'functions/domain/spec/cidr.ts',
+      'functions/domain/spec/names.ts',
+      'functions/domain/spec/versions.ts',
+      'functions/domain/spec/aws.ts',
+      'functions/domain/spec/issues.ts',
+      'functions/domain/spec/locale.ts',
+    ],
+  },
+  {
+    name: 'domain-alerts',
+    base: 'stryker.config.json',
+    files: ['alert', 'alert-delivery', 'alert-platform'].map(domain),
+  },
+  {
+    name: 'domain-clusters',
+    base: 'stryker.config.json',
+    files: [
+      'cluster',
+      'cluster-capacity',
+      'cluster-placement',
+      'cluster-api',
+      'cluster-records',
+      'cluster-event',
+      'cluster-event-status',
+      'cluster-event-argocd',
+      'cluster-event-alertmanager',
+      'cluster-hooks',
+    ].map(domain),
+  },
+  { name: 'domain-git', base: 'stryker.config.json', files: ['git-push', 'git-push-event'].map(domain) },
+];
+
+const chunkDir = 'reports/mutation/chunks';
+const reportOf = (chunk: Chunk) => `${chunkDir}/${chunk.name}.json`;
+
+/** The chunk's own Stryker configuration: its base with the files, report and incremental file its own. */
+function writeChunkConfig(chunk: Chunk): string {
+  const base: Record<string, unknown> = JSON.parse(readFileSync(chunk.base, 'utf8'));
+  delete base.$schema;
+  delete base._comment;
+  const config = {
+    ...base,
+    mutate: chunk.files,
+    concurrency: 1,
+    coverageAnalysis: 'perTest',
+    ignoreStatic: chunk.ignoreStatic ?? false,
+    vitest: { ...(base.vitest as object), related: true },
+    reporters: ['json', 'progress-append-only', 'clear-text'],
+    jsonReporter: { fileName: reportOf(chunk) },
+    incremental: true,
+    incrementalFile: `${chunkDir}/${chunk.name}.incremental.json`,
+    tempDirName: `.stryker-tmp/${chunk.name}`,
+    cleanTempDir: 'always',
+  };
+  const file = `${chunkDir}/${chunk.name}.config.json`;
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}
+
+function runChunk(chunk: Chunk): Promise<number> {
+  const config = writeChunkConfig(chunk);
+  const log = `${chunkDir}/${chunk.name}.log`;
+  const stryker = path.resolve('node_modules/.bin/stryker');
+  console.log(`[${new Date().toISOString()}] chunk ${chunk.name} (${chunk.files.length} files), log ${log}`);
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', `exec nice -n 19 "${stryker}" run "${config}" >>"${log}" 2>&1`], {
+      stdio: 'inherit',
+    });
+    child.on('exit', (code) => {
+      console.log(`[${new Date().toISOString()}] chunk ${chunk.name} exited ${code}`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+type Counts = { killed: number; timeout: number; survived: number; noCoverage: number; other: number };
+type Mutant = {
+  id: string;
+  mutatorName: string;
+  replacement?: string;
+  status: string;
+  location: { start: { line: number; column: number } };
+};
+type Report = { files: Record<string, { mutants: Mutant[] }> };
+
+const empty = (): Counts => ({ killed: 0, timeout: 0, survived: 0, noCoverage: 0, other: 0 });
+
+function add(counts: Counts, status: string): void {
+  if (status === 'Killed') counts.killed += 1;
+  else if (status === 'Timeout') counts.timeout += 1;
+  else if (status === 'Survived') counts.survived += 1;
+  else if (status === 'NoCoverage') counts.noCoverage += 1;
+  else counts.other += 1; // CompileError, RuntimeError, Ignored, Pending: not counted in the score
+}
+
+/** Stryker's score: detected (killed + timeout) over valid (detected + survived + no coverage). */
+const score = (c: Counts) => {
+  const valid = c.killed + c.timeout + c.survived + c.noCoverage;
+  return valid === 0 ? '–' : `${((100 * (c.killed + c.timeout)) / valid).toFixed(2)}%`;
+};
+const row = (name: string, c: Counts) =>
+  `| ${name} | ${c.killed} | ${c.timeout} | ${c.survived} | ${c.noCoverage} | ${c.other} | ${score(c)} |`;
+
+export function aggregate(selected: Chunk[]): string {
+  const lines: string[] = [];
+  const header = [
+    '| %s | killed | timeout | survived | no coverage | other | score |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const total = empty();
+  const perChunk: string[] = [];
+  const perFile: string[] = [];
+  const survivors: string[] = [];
+  const missing: string[] = [];
+  for (const chunk of selected) {
+    const file = reportOf(chunk);
+    if (!existsSync(file)) {
+      missing.push(chunk.name);
+      continue;
+    }
+    const report: Report = JSON.parse(readFileSync(file, 'utf8'));
+    const chunkCounts = empty();
+    for (const [source, { mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+      const fileCounts = empty();
+      for (const mutant of mutants) {
+        add(fileCounts, mutant.status);
+        add(chunkCounts, mutant.status);
+        add(total, mutant.status);
+        if (mutant.status === 'Survived' || mutant.status === 'NoCoverage') {
+          const at = `${source}:${mutant.location.start.line}:${mutant.location.start.column}`;
+          const replacement = (mutant.replacement ?? '').replace(/\s+/g, ' ').slice(0, 100);
+          survivors.push(`- ${at} ${mutant.status} ${mutant.mutatorName} → \`${replacement}\``);
+        }
+      }
+      perFile.push(row(source, fileCounts));
+    }
+    perChunk.push(row(chunk.name, chunkCounts));
+  }
+  lines.push(
+    `Load average (1, 5, 15 min) at aggregation: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')}`,
+    '',
+  );
+  lines.push(header[0].replace('%s', 'chunk'), header[1], ...perChunk, row('**total**', total), '');
+  lines.push(header[0].replace('%s', 'file'), header[1], ...perFile, '');
+  if (missing.length > 0)
+    lines.push(`Chunks with no report (not run or not finished): ${missing.join(', ')}`, '');
+  lines.push(`Survived and not covered (${survivors.length}):`, ...survivors);
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('mutation-score.ts')) {
+  const args = process.argv.slice(2).filter((arg) => arg !== 'mutation');
+  const names = args.filter((arg) => !arg.startsWith('--'));
+  const unknown = names.filter((name) => !chunks.some((chunk) => chunk.name === name));
+  if (unknown.length > 0) throw new Error(`unknown chunk(s): ${unknown.join(', ')}`);
+  const selected = names.length === 0 ? chunks : chunks.filter((chunk) => names.includes(chunk.name));
+  mkdirSync(chunkDir, { recursive: true });
+  if (args.includes('--list')) {
+    for (const chunk of selected) console.log(`${chunk.name} (${chunk.base}): ${chunk.files.join(' ')}`);
+  } else {
+    if (!args.includes('--aggregate')) for (const chunk of selected) await runChunk(chunk);
+    const summary = aggregate(selected);
+    writeFileSync('reports/mutation/summary.md', `${summary}\n`);
+    console.log(`\n${summary}`);
+  }
+}
