@@ -6,6 +6,7 @@
 import type { ClusterStatus } from './cluster-event-status.js';
 import type { EnvironmentStatus, Tier } from './model.js';
 import type { PhaseSuccesses } from './phase-plan.js';
+import type { QuotaAllocation } from './quota-allocation.js';
 
 export interface Quota {
   readonly cpu: string;
@@ -20,6 +21,11 @@ export interface OrganizationRecord {
   readonly maxEnvironments: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * The grants of its environments and their totals (functions/domain/quota-allocation.ts);
+   * absent on an organization recorded before allocations were, until its first backfill.
+   */
+  readonly allocation?: QuotaAllocation;
 }
 
 export interface EnvironmentRecord {

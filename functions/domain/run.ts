@@ -60,12 +60,21 @@ export interface RunRecord {
 
 /**
  * Phase records of a new run from its plan: PENDING for the phases it runs; SKIPPED, with the
- * reason and the outputs handed on from the run that last succeeded at it, for the others.
+ * reason and the outputs handed on from the run that last succeeded at it, for the others. With
+ * `openedAt`, the first phase it runs (the plan's `startAt`) is RUNNING from then: the run is
+ * accepted with its first phase open, so the workflow's first step only verifies it.
  */
-export function initialPhases(plan: PhasePlan): Record<PhaseName, PhaseRecord> {
+export function initialPhases(plan: PhasePlan, openedAt?: string): Record<PhaseName, PhaseRecord> {
   const entries = plan.order.map((phase): [PhaseName, PhaseRecord] => {
     const planned = plan.phases[phase];
-    if (planned.action === 'run') return [phase, { status: 'PENDING' }];
+    if (planned.action === 'run') {
+      return [
+        phase,
+        openedAt !== undefined && phase === plan.startAt
+          ? { status: 'RUNNING', startedAt: openedAt }
+          : { status: 'PENDING' },
+      ];
+    }
     return [
       phase,
       {

@@ -178,9 +178,12 @@ describe('AcquireLock trusts nothing it is given', () => {
   it('refuses a hand-started execution with another spec (and its own matching hash)', async () => {
     const run = await startSeeded(harness.observer, await seedRun(harness.observer));
     const spec = { ...run.spec, region: 'us-east-1' };
+    const before = await harness.observer.getRun(run.runId);
     const execution = await refusedWithoutWrites({ ...workflowInput(run), spec, specHash: specHash(spec) });
     expect(execution.error?.name).toBe('ValidationError');
-    expect((await harness.observer.getRun(run.runId))?.phases.terraform.status).toBe('PENDING');
+    // As the API started it (its first phase open, no build behind it), untouched by the refusal.
+    expect(await harness.observer.getRun(run.runId)).toEqual(before);
+    expect(before?.phases.terraform.status).toBe('RUNNING');
   });
 
   it('refuses a spec whose hash is not the environment recorded desired spec', async () => {

@@ -61,12 +61,13 @@ describe('provisioning workflow (synthesized ASL, real handlers, dynalite)', () 
     });
     expect(JSON.parse(builds.calls[0]?.variables.SLIPWAY_SPEC ?? '')).toEqual(run.spec);
     // Budgets: ≤ 12 state transitions with the plan's routing Choice; ≤ 10 DynamoDB writes from
-    // the PUT to READY. Here: 2 writes to start the run + 5 in the workflow (the PUT's audit record
-    // and the two idempotency-record writes are counted by the API tests and the bench).
+    // the PUT to READY. Here: 2 writes to start the run (its first phase opened with it) + 4 in the
+    // workflow (the PUT's organization quota reservation, its audit record and the two
+    // idempotency-record writes are counted by the API tests and the bench).
     expect(execution.transitions).toBe(9);
     expect(apiWrites).toBe(2);
     const workflowWrites = harness.writes.length - writesBefore - apiWrites;
-    expect(workflowWrites).toBe(5);
+    expect(workflowWrites).toBe(4);
     expect(harness.sns.publishes.filter((p) => p.message.includes(run.runId))).toHaveLength(0);
   });
 

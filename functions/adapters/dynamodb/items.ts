@@ -121,8 +121,33 @@ const AuditItem = z.object({
   detail: z.optional(StringMap),
 });
 
+const Grant = z.object({ cpuMillicores: z.number(), memoryBytes: z.number(), pods: z.number() });
+
+/** The organization's quota allocation (organizations.ts), present once it was initialized. */
+const AllocationItem = z.object({
+  quotaGrants: z.record(z.string(), Grant),
+  allocatedCpuMillicores: z.number(),
+  allocatedMemoryBytes: z.number(),
+  allocatedPods: z.number(),
+  allocatedEnvironments: z.number(),
+});
+
 export function toOrganization(item: StoredItem): OrganizationRecord {
-  return OrganizationItem.parse(item);
+  const organization = OrganizationItem.parse(item);
+  if (item.allocatedEnvironments === undefined) return organization;
+  const allocation = AllocationItem.parse(item);
+  return {
+    ...organization,
+    allocation: {
+      grants: allocation.quotaGrants,
+      totals: {
+        cpuMillicores: allocation.allocatedCpuMillicores,
+        memoryBytes: allocation.allocatedMemoryBytes,
+        pods: allocation.allocatedPods,
+        environments: allocation.allocatedEnvironments,
+      },
+    },
+  };
 }
 
 export function toEnvironment(item: StoredItem): EnvironmentRecord {

@@ -18,6 +18,7 @@ import type { RepositoryContext } from './context.js';
 import { getEnvironment, recordSpecFields } from './environments.js';
 import { toEnvironment } from './items.js';
 import { keys } from './keys.js';
+import { releaseQuotaGrant } from './organizations.js';
 import { UpdateBuilder } from './update-builder.js';
 
 export interface LockRequest {
@@ -169,6 +170,7 @@ export async function releaseLock(ctx: RepositoryContext, request: ReleaseReques
   if (result.ok) {
     const environment = toEnvironment(result.item);
     await leaveSharedCluster(ctx, environment, request.runId);
+    await releaseGrantOfDeleted(ctx, environment);
     return { kind: 'released', environment };
   }
 
@@ -179,11 +181,20 @@ export async function releaseLock(ctx: RepositoryContext, request: ReleaseReques
     current.lastRunId === request.runId &&
     current.status === request.status
   ) {
-    // A replay: the first release may have stopped before the tenant left its cluster.
+    // A replay: the first release may have stopped before the tenant left its cluster (or before
+    // a torn-down environment gave its quota grant back).
     await leaveSharedCluster(ctx, current, request.runId);
+    await releaseGrantOfDeleted(ctx, current);
     return { kind: 'already-released', environment: current };
   }
   return { kind: 'not-held', environment: current };
+}
+
+/** A torn-down environment gives its organization quota grant back (one more write). */
+async function releaseGrantOfDeleted(ctx: RepositoryContext, environment: EnvironmentRecord) {
+  if (environment.status === 'DELETED') {
+    await releaseQuotaGrant(ctx, environment.organization, environment.environment);
+  }
 }
 
 /** A shared cluster's tenant leaves its cluster's `tenantRuns` with its lock (one more write). */

@@ -1,3 +1,4 @@
+import { type AllocationChange, planRelease, type QuotaAllocation } from '../../domain/quota-allocation.js';
 import type { OrganizationRecord, Quota } from '../../domain/records.js';
 import type { RepositoryContext } from './context.js';
 import { toOrganization } from './items.js';
@@ -13,13 +14,20 @@ export interface PutOrganizationInput {
   readonly maxEnvironments: number;
 }
 
-/** Creates or updates an organization (unconditional upsert: the registry is platform-admin only). */
+/**
+ * Creates or updates an organization (an upsert: the registry is platform-admin only). A new
+ * organization starts with an empty quota allocation; one recorded before allocations were gets
+ * its allocation backfilled from its environments on its next environment PUT.
+ */
 export async function putOrganization(
   ctx: RepositoryContext,
   input: PutOrganizationInput,
 ): Promise<OrganizationRecord> {
   const at = ctx.now().toISOString();
-  const update = new UpdateBuilder()
+  const exists = (await ctx.store.get(keys.organization(input.organization))) !== undefined;
+  const update = new UpdateBuilder();
+  if (!exists) setIfAbsentAllocation(update, { grants: {}, totals: ZERO_TOTALS });
+  update
     .set(['entity'], 'ORGANIZATION')
     .set(['organization'], input.organization)
     .set(['displayName'], input.displayName)
@@ -32,6 +40,94 @@ export async function putOrganization(
   const result = await ctx.store.update(keys.organization(input.organization), update.build());
   if (!result.ok) throw new Error('unconditional organization upsert reported a failed condition');
   return toOrganization(result.item);
+}
+
+const ZERO_TOTALS = { cpuMillicores: 0, memoryBytes: 0, pods: 0, environments: 0 };
+
+/** The allocation attributes: `quotaGrants` (environment → grant) and one top-level number per total. */
+const TOTALS = [
+  ['cpuMillicores', 'allocatedCpuMillicores'],
+  ['memoryBytes', 'allocatedMemoryBytes'],
+  ['pods', 'allocatedPods'],
+  ['environments', 'allocatedEnvironments'],
+] as const;
+const GRANT_FIELDS = ['cpuMillicores', 'memoryBytes', 'pods'] as const;
+
+function setIfAbsentAllocation(update: UpdateBuilder, allocation: QuotaAllocation): void {
+  update.setIfAbsent(['quotaGrants'], { ...allocation.grants });
+  for (const [total, attribute] of TOTALS) update.setIfAbsent([attribute], allocation.totals[total]);
+}
+
+/**
+ * Applies one change of an environment's grant (functions/domain/quota-allocation.ts) in one
+ * conditional write on the organization item: the environment's entry must still be the change's
+ * `previous` and, when the change carries limits, every total at most its limit, so the new totals
+ * stay within the ceiling whatever other environments wrote since the caller read them. The
+ * totals move by `ADD` of the change's differences. False when the condition failed.
+ */
+export async function changeQuotaAllocation(
+  ctx: RepositoryContext,
+  organization: string,
+  change: AllocationChange,
+): Promise<boolean> {
+  const update = new UpdateBuilder();
+  const entry = ['quotaGrants', change.environment];
+  if (change.grant) update.set(entry, { ...change.grant });
+  else update.remove(entry);
+  for (const [total, attribute] of TOTALS) {
+    if (change.delta[total] !== 0) update.increment([attribute], change.delta[total]);
+  }
+  update.condition(`attribute_exists(${update.path('allocatedEnvironments')})`);
+  const { previous, limits } = change;
+  if (previous) {
+    for (const field of GRANT_FIELDS) {
+      update.condition(`${update.path(...entry, field)} = ${update.value(previous[field])}`);
+    }
+  } else {
+    update.condition(`attribute_not_exists(${update.path(...entry)})`);
+  }
+  if (limits) {
+    for (const [total, attribute] of TOTALS) {
+      update.condition(`${update.path(attribute)} <= ${update.value(limits[total])}`);
+    }
+  }
+  update.set(['updatedAt'], ctx.now().toISOString());
+  const result = await ctx.store.update(keys.organization(organization), update.build());
+  return result.ok;
+}
+
+/**
+ * A torn-down environment (DELETED) gives its grant back: one write, conditional on the entry
+ * being the one read (a new PUT of the environment that reserved since keeps its own). An
+ * organization with no allocation, or no grant for it, has nothing to give back.
+ */
+export async function releaseQuotaGrant(
+  ctx: RepositoryContext,
+  organization: string,
+  environment: string,
+): Promise<void> {
+  const allocation = (await getOrganization(ctx, organization))?.allocation;
+  const change = allocation ? planRelease(allocation, environment) : undefined;
+  if (change) await changeQuotaAllocation(ctx, organization, change);
+}
+
+/**
+ * Records the allocation of an organization recorded before allocations were (computed from its
+ * environments), once: conditional on it having none. False when it already has one.
+ */
+export async function initQuotaAllocation(
+  ctx: RepositoryContext,
+  organization: string,
+  allocation: QuotaAllocation,
+): Promise<boolean> {
+  const update = new UpdateBuilder();
+  update.set(['quotaGrants'], { ...allocation.grants });
+  for (const [total, attribute] of TOTALS) update.set([attribute], allocation.totals[total]);
+  update.condition(
+    `attribute_exists(${update.path('pk')}) AND attribute_not_exists(${update.path('allocatedEnvironments')})`,
+  );
+  const result = await ctx.store.update(keys.organization(organization), update.build());
+  return result.ok;
 }
 
 export async function getOrganization(

@@ -3,6 +3,7 @@
  * (docs/data-model.md). `createRepository` binds the functions of this folder to one client,
  * table and clock; create it once per Lambda container and inject a client in tests.
  */
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../domain/alert.js';
@@ -10,6 +11,7 @@ import type { RecordedAlert } from '../../domain/alert-delivery.js';
 import type { ClusterStatusPatch } from '../../domain/cluster-event-status.js';
 import type { ClusterState } from '../../domain/cluster-records.js';
 import type { GitPushed } from '../../domain/git-push.js';
+import type { AllocationChange, QuotaAllocation } from '../../domain/quota-allocation.js';
 import type { AuditEntry, EnvironmentRecord, OrganizationRecord } from '../../domain/records.js';
 import type { RunRecord } from '../../domain/run.js';
 import {
@@ -63,7 +65,9 @@ import {
   type UnroutedInput,
 } from './git-pushes.js';
 import {
+  changeQuotaAllocation,
   getOrganization,
+  initQuotaAllocation,
   listOrganizations,
   type PutOrganizationInput,
   putOrganization,
@@ -117,6 +121,10 @@ export interface Repository {
   putOrganization(input: PutOrganizationInput): Promise<OrganizationRecord>;
   getOrganization(organization: string): Promise<OrganizationRecord | undefined>;
   listOrganizations(options?: PageOptions): Promise<Page<OrganizationRecord>>;
+  /** One conditional change of an environment's quota grant on its organization (organizations.ts). */
+  changeQuotaAllocation(organization: string, change: AllocationChange): Promise<boolean>;
+  /** The one-off allocation of an organization recorded before allocations were. */
+  initQuotaAllocation(organization: string, allocation: QuotaAllocation): Promise<boolean>;
   /** Records a desired spec without a run (refused while locked). */
   recordSpec(input: RecordSpecInput): Promise<EnvironmentRecord>;
   getEnvironment(organization: string, environment: string): Promise<EnvironmentRecord | undefined>;
@@ -195,6 +203,8 @@ export function createRepository(options: RepositoryOptions): Repository {
     putOrganization: (input) => putOrganization(ctx, input),
     getOrganization: (organization) => getOrganization(ctx, organization),
     listOrganizations: (list) => listOrganizations(ctx, list),
+    changeQuotaAllocation: (organization, change) => changeQuotaAllocation(ctx, organization, change),
+    initQuotaAllocation: (organization, allocation) => initQuotaAllocation(ctx, organization, allocation),
     recordSpec: (input) => recordSpec(ctx, input),
     getEnvironment: (organization, environment) => getEnvironment(ctx, organization, environment),
     listEnvironments: (organization, list) => listEnvironments(ctx, organization, list),

@@ -166,8 +166,9 @@ export interface StartRunResult {
 }
 
 /**
- * Starts a run for the API: puts the run item (RUNNING; phases PENDING, or SKIPPED with their
- * reason and handed-on outputs, per the plan) then, in one write on the environment, records the
+ * Starts a run for the API: puts the run item (RUNNING; the first phase it runs RUNNING, which
+ * saves the workflow's first step a write, the others PENDING, or SKIPPED with their reason and
+ * handed-on outputs, per the plan) then, in one write on the environment, records the
  * desired spec and takes the lock. The run item goes first and its key is the sequence number, so
  * of two concurrent requests only one can start sequence N (the other is told the environment is
  * busy). A run item that already exists with this id is accepted while RUNNING (a retried
@@ -198,9 +199,11 @@ export async function startRun(ctx: RepositoryContext, input: StartRunInput): Pr
     status: 'RUNNING',
     startedAt: at,
     phaseOrder: plan.order,
-    phases: initialPhases(plan),
+    phases: initialPhases(plan, at),
     inputs: planInputs(plan),
-    history: [started],
+    history: plan.startAt
+      ? [started, { at, event: 'phase.started', detail: { phase: plan.startAt } }]
+      : [started],
     updatedAt: at,
   };
 
@@ -295,9 +298,10 @@ export async function startRun(ctx: RepositoryContext, input: StartRunInput): Pr
  * whose lock was never taken. Conditional, so a run that has made progress is never deleted.
  */
 async function discardUnlockedRun(ctx: RepositoryContext, key: ItemKey): Promise<void> {
-  await ctx.store.delete(key, '#status = :running AND size(#history) = :one', {
+  // As started: run.started, and phase.started of the phase it opened with.
+  await ctx.store.delete(key, '#status = :running AND size(#history) <= :started', {
     names: { '#status': 'status', '#history': 'history' },
-    values: { ':running': runStatusesAllowing('SUCCEEDED')[0], ':one': 1 },
+    values: { ':running': runStatusesAllowing('SUCCEEDED')[0], ':started': 2 },
   });
 }
 
@@ -322,8 +326,9 @@ export interface VerifyRunStartResult {
  * The workflow's first step. The run was started by the API ({@link startRun}); this checks that
  * the execution is that run and nothing else — the environment's lock is held by it, its recorded
  * desired spec has the run's hash, the run is RUNNING with the same trigger and plan, and every
- * phase it skips hands on outputs that the environment recorded for it — and then opens the first
- * phase it executes (the only write). Anything else is refused before any write, so an execution
+ * phase it skips hands on outputs that the environment recorded for it. The first phase it
+ * executes was opened by startRun, so the check writes nothing; a run item whose first phase is
+ * still PENDING has it opened here (one write). Anything else is refused before any write, so an execution
  * started by hand with an arbitrary spec or plan changes nothing.
  */
 export async function verifyRunStart(
@@ -363,6 +368,8 @@ export async function verifyRunStart(
   }
   const startAt = run.phaseOrder.find((phase) => !PHASE_DONE_STATUSES.includes(run.phases[phase].status));
   if (!startAt) throw refuse('it has no phase to run');
+  // startRun opened it (no write here); a run item without it open is opened now.
+  if (run.phases[startAt].status === 'RUNNING') return { run, environment, startAt };
   const opened = await recordPhase(ctx, { ...input, open: { phase: startAt } });
   return { run: opened.run, environment, startAt };
 }
@@ -708,7 +715,8 @@ export async function abandonRun(ctx: RepositoryContext, input: AbandonRunInput)
   const at = (input.at ?? ctx.now()).toISOString();
   const key = await runKey(ctx, input);
   const run = await readRun(ctx, key, input);
-  const phase = run.phaseOrder.find((name) => run.phases[name].status === 'PENDING') ?? run.phaseOrder[0];
+  const unfinished = run.phaseOrder.find((name) => !PHASE_DONE_STATUSES.includes(run.phases[name].status));
+  const phase = unfinished ?? run.phaseOrder[0];
   const environment = await getEnvironment(ctx, input.organization, input.environment);
   if (phase && runStatusesAllowing('FAILED').includes(run.status)) {
     const update = new UpdateBuilder();
@@ -719,6 +727,10 @@ export async function abandonRun(ctx: RepositoryContext, input: AbandonRunInput)
       .set(['updatedAt'], at)
       .set(['error'], { phase, cause: input.cause, retryable: true })
       .append(['history'], [{ at, event: 'run.failed', detail: { phase, reason: 'execution not started' } }]);
+    // The phase startRun opened never started a build: it fails with the run.
+    if (unfinished) {
+      update.set(['phases', unfinished, 'status'], 'FAILED').set(['phases', unfinished, 'endedAt'], at);
+    }
     await ctx.store.update(key, update.build());
   }
   if (environment?.activeRunId === input.runId) {

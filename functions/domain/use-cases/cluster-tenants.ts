@@ -39,7 +39,7 @@ import { requireOrganization } from './access.js';
 import { launchRun, requireIdle } from './launch-run.js';
 import type { EnvironmentState, UseCaseDeps } from './ports.js';
 import type { ProvisionResult } from './provision.js';
-import { requireWithinQuota } from './quota.js';
+import { type QuotaReservation, requireWithinQuota } from './quota.js';
 
 /** Compare-and-set attempts of one placement before it gives up (others keep winning). */
 const PLACEMENT_ATTEMPTS = 5;
@@ -174,6 +174,8 @@ interface TenantLaunch {
   readonly request?: QuotaTotals;
   /** A placement on a READY tenant may find nothing to run (200, no run). */
   readonly allowUnchanged?: boolean;
+  /** The organization quota grant the placement changes, reserved with the run (quota.ts). */
+  readonly quota?: QuotaReservation;
 }
 
 /**
@@ -280,6 +282,7 @@ async function launchTenantRun(
         auditAction: launch.auditAction,
         specHashAfter: launch.trigger === 'teardown' ? '' : hash,
         successes,
+        ...(launch.quota ? { quota: launch.quota } : {}),
       });
       return { accepted };
     } catch (error) {
@@ -359,7 +362,7 @@ export async function placeOnCluster(
   if (!resolved.ok) throw validationFailed(resolved.issues, 'the environment spec');
   const spec = resolved.spec;
   const org = await requireOrganization(deps, organization);
-  await requireWithinQuota(deps, org, environment, spec);
+  const quota = await requireWithinQuota(deps, org, environment, spec);
   const current = await deps.repository.getEnvironment(organization, environment);
   requireIdle(current);
   if (current && current.status !== 'DELETED' && sharedClusterOf(current.spec) !== spec.sharedCluster) {
@@ -386,6 +389,7 @@ export async function placeOnCluster(
     statuses: ['READY'],
     request: sumNamespaceQuotas(spec),
     allowUnchanged: true,
+    ...(quota ? { quota } : {}),
   });
   return 'accepted' in result ? { outcome: 'started', body: result.accepted } : result.unchanged;
 }

@@ -13,6 +13,7 @@ import type { RunTrigger } from '../model.js';
 import { type PhasePlan, skippedPhases } from '../phase-plan.js';
 import { buildRunId } from '../run-id.js';
 import type { EnvironmentState, StartRunInput, UseCaseDeps } from './ports.js';
+import { type QuotaReservation, reserveQuota } from './quota.js';
 
 export interface LaunchRequest {
   readonly caller: Caller;
@@ -36,6 +37,8 @@ export interface LaunchRequest {
   readonly commit?: string;
   /** Extra audit detail (e.g. a push's delivery id). */
   readonly auditDetail?: Readonly<Record<string, string>>;
+  /** The organization quota grant the run's spec changes (quota.ts): reserved before the run starts. */
+  readonly quota?: QuotaReservation;
 }
 
 function busy(organization: string, environment: string, activeRunId: string): ApiError {
@@ -56,19 +59,30 @@ export async function launchRun(deps: UseCaseDeps, request: LaunchRequest): Prom
   const seq = (request.current?.runSeq ?? 0) + 1;
   const runId = buildRunId({ organization, environment, seq, specHash: request.specHash });
   const commit = request.commit ?? '';
-  const started = await deps.repository.startRun({
-    organization,
-    environment,
-    runId,
-    seq,
-    trigger: request.trigger,
-    commit,
-    spec: request.spec,
-    specHash: request.specHash,
-    plan: request.plan,
-    ...(request.successes ? { successes: request.successes } : {}),
-    ...(request.exclusiveOfTenants ? { exclusiveOfTenants: true } : {}),
-  });
+  // The grant is raised on the organization first, conditional on its ceiling (a refusal writes
+  // nothing); taken back if the run cannot take the environment; lowered to the new grant once
+  // it has (a shrink frees only then, so the ceiling holds at every moment).
+  const quota = request.quota ? await reserveQuota(deps, request.quota) : {};
+  const started = await deps.repository
+    .startRun({
+      organization,
+      environment,
+      runId,
+      seq,
+      trigger: request.trigger,
+      commit,
+      spec: request.spec,
+      specHash: request.specHash,
+      plan: request.plan,
+      ...(request.successes ? { successes: request.successes } : {}),
+      ...(request.exclusiveOfTenants ? { exclusiveOfTenants: true } : {}),
+    })
+    .catch(async (error: unknown) => {
+      if (quota.undo)
+        await deps.repository.changeQuotaAllocation(organization, quota.undo).catch(() => false);
+      throw error;
+    });
+  if (quota.settle) await deps.repository.changeQuotaAllocation(organization, quota.settle);
   await deps.repository.appendAudit({
     organization,
     environment,

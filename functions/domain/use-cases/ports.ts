@@ -8,6 +8,7 @@ import type { RecordedAlert } from '../alert-delivery.js';
 import type { ClusterState, TenantGrant } from '../cluster-records.js';
 import type { EnvironmentStatus, PhaseName, RunTrigger } from '../model.js';
 import type { PhasePlan, PhaseSuccesses } from '../phase-plan.js';
+import type { AllocationChange, QuotaAllocation } from '../quota-allocation.js';
 import type { AuditEntry, EnvironmentRecord, OrganizationRecord, Quota } from '../records.js';
 import type { PhaseRecord, RunRecord } from '../run.js';
 import type { WorkflowInput } from '../workflow-events.js';
@@ -69,6 +70,13 @@ export interface ApiRepository {
     readonly maxEnvironments: number;
   }): Promise<OrganizationRecord>;
   listOrganizations(options?: PageOptions): Promise<Page<OrganizationRecord>>;
+  /**
+   * One change of an environment's quota grant, conditional on its entry being `change.previous`
+   * and every total within `change.limits` (functions/domain/quota-allocation.ts); false if not.
+   */
+  changeQuotaAllocation(organization: string, change: AllocationChange): Promise<boolean>;
+  /** Records the allocation of an organization that has none yet; false if it has one. */
+  initQuotaAllocation(organization: string, allocation: QuotaAllocation): Promise<boolean>;
   getEnvironment(organization: string, environment: string): Promise<EnvironmentState | undefined>;
   listEnvironments(organization: string, options?: PageOptions): Promise<Page<EnvironmentState>>;
   getRun(runId: string): Promise<RunState | undefined>;

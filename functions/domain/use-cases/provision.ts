@@ -38,7 +38,7 @@ export async function provisionEnvironment(
   if (!validation.ok) throw validationFailed(validation.issues, 'the environment spec');
   const spec = validation.spec;
   const org = await requireOrganization(deps, organization);
-  await requireWithinQuota(deps, org, environment, spec);
+  const quota = await requireWithinQuota(deps, org, environment, spec);
   const current = await deps.repository.getEnvironment(organization, environment);
   requireIdle(current);
   const placedOn = current && current.status !== 'DELETED' ? sharedClusterOf(current.spec) : undefined;
@@ -61,6 +61,7 @@ export async function provisionEnvironment(
   const plan = planRun({ trigger: 'api', spec, commit, successes: current?.successes ?? {} });
   if (current?.status === 'READY' && plan.startAt === undefined) {
     let recorded = current;
+    // Same plan, same namespace quotas: the grant is already held (a reorder changes no number).
     if (current.specHash !== hash) {
       recorded = await deps.repository.recordSpec({ organization, environment, spec, specHash: hash });
       await deps.repository.appendAudit({
@@ -85,6 +86,7 @@ export async function provisionEnvironment(
     auditAction: 'environment.provision-requested',
     specHashAfter: hash,
     commit,
+    ...(quota ? { quota } : {}),
   });
   return { outcome: 'started', body };
 }

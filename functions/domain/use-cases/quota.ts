@@ -1,14 +1,25 @@
 /**
- * The organization's ceiling, checked before a spec is recorded: this environment's namespace
- * quotas added to those of the organization's other environments (every one not DELETED) may not
- * exceed the ceiling, nor the environments their maximum. A refusal names each resource with the
- * amount this environment asks for and the amount the ceiling leaves.
+ * The organization's ceiling, checked before a spec is recorded and held by a conditional write:
+ * this environment's namespace quotas added to those of the organization's other environments
+ * (every one not DELETED) may not exceed the ceiling, nor the environments their maximum. The
+ * check reads the organization's quota allocation (functions/domain/quota-allocation.ts); the run
+ * start then reserves the grant on the organization item with the ceiling as the write's
+ * condition, so concurrent PUTs of different environments cannot all pass a check of totals they
+ * each read before the others wrote. A refusal names each resource with the amount this
+ * environment asks for and the amount the ceiling leaves; nothing is written.
  */
 import * as z from 'zod/mini';
 import '../spec/locale.js';
 import { ApiError, type QuotaIssue } from '../api/error-codes.js';
 import type { EnvironmentSpec } from '../environment-spec.js';
-import { checkOrganizationQuota } from '../organization.js';
+import {
+  type AllocationCeiling,
+  type AllocationShortfall,
+  type AllocationSteps,
+  allocationOf,
+  planAllocation,
+  type QuotaAllocation,
+} from '../quota-allocation.js';
 import type { OrganizationRecord } from '../records.js';
 import { formatCpu, formatMemory } from '../spec/quantities.js';
 import { type QuotaTotals, quotaTotals, ResourceQuota, sumNamespaceQuotas } from '../spec/quota.js';
@@ -23,7 +34,7 @@ const MAX_PAGES = 20;
 async function otherEnvironments(
   deps: Pick<UseCaseDeps, 'repository'>,
   organization: string,
-  environment: string,
+  environment: string | undefined,
 ): Promise<EnvironmentState[]> {
   const others: EnvironmentState[] = [];
   let cursor: string | undefined;
@@ -46,68 +57,130 @@ function recordedNamespaces(record: EnvironmentState) {
   return parsed.data;
 }
 
-function left(ceiling: number, used: number): number {
-  return Math.max(0, ceiling - used);
+/** What a run start changes in the organization's allocation (see {@link reserveQuota}). */
+export interface QuotaReservation {
+  readonly organization: string;
+  readonly environment: string;
+  readonly grant: QuotaTotals;
+  readonly steps: AllocationSteps;
 }
 
+/** Rounds of a reservation whose environment entry changed under it (a concurrent PUT of it). */
+const RESERVE_ATTEMPTS = 5;
+
+function ceilingOf(organization: OrganizationRecord): AllocationCeiling {
+  return { ...quotaTotals(organization.quota), environments: organization.maxEnvironments };
+}
+
+/**
+ * An organization recorded before allocations were: its allocation is computed once from its
+ * environments' recorded specs and written (conditional on it still having none).
+ */
+async function backfillAllocation(
+  deps: Pick<UseCaseDeps, 'repository'>,
+  organization: OrganizationRecord,
+): Promise<QuotaAllocation> {
+  const environments = await otherEnvironments(deps, organization.organization, undefined);
+  const grants = Object.fromEntries(
+    environments.map((record) => [record.environment, sumNamespaceQuotas(recordedNamespaces(record))]),
+  );
+  await deps.repository.initQuotaAllocation(organization.organization, allocationOf(grants));
+  const reread = await deps.repository.getOrganization(organization.organization);
+  if (!reread?.allocation)
+    throw new Error(`organization ${organization.organization} has no quota allocation`);
+  return reread.allocation;
+}
+
+function quotaExceeded(name: string, shortfalls: readonly AllocationShortfall[]): ApiError {
+  const details: QuotaIssue[] = shortfalls.map((shortfall) => {
+    const { requested, available, ceiling } = shortfall;
+    switch (shortfall.resource) {
+      case 'cpu':
+        return {
+          field: 'quota.cpu',
+          resource: 'cpu',
+          requested: formatCpu(requested),
+          available: formatCpu(available),
+          message: `quota.cpu: the namespaces request ${formatCpu(requested)} CPU; ${name} has ${formatCpu(available)} left of its ${formatCpu(ceiling)} ceiling`,
+        };
+      case 'memory':
+        return {
+          field: 'quota.memory',
+          resource: 'memory',
+          requested: formatMemory(requested),
+          available: formatMemory(available),
+          message: `quota.memory: the namespaces request ${formatMemory(requested)} memory; ${name} has ${formatMemory(available)} left of its ${formatMemory(ceiling)} ceiling`,
+        };
+      case 'pods':
+        return {
+          field: 'quota.pods',
+          resource: 'pods',
+          requested,
+          available,
+          message: `quota.pods: the namespaces request ${requested} pods; ${name} has ${available} left of its ${ceiling} ceiling`,
+        };
+      default:
+        return {
+          field: 'maxEnvironments',
+          resource: 'environments',
+          requested,
+          available,
+          message: `maxEnvironments: ${name} already has ${shortfall.used} environments, its maximum is ${ceiling}`,
+        };
+    }
+  });
+  return new ApiError(
+    'quota.exceeded',
+    `the organization's quota would be exceeded: ${details.map((d) => d.message).join('; ')}`,
+    details,
+  );
+}
+
+/**
+ * Refuses (422 quota.exceeded, nothing written) a spec whose namespaces do not fit the
+ * organization's ceiling next to its other environments; otherwise returns the reservation the
+ * run start makes (undefined: the environment already holds exactly this grant).
+ */
 export async function requireWithinQuota(
   deps: Pick<UseCaseDeps, 'repository'>,
   organization: OrganizationRecord,
   environment: string,
   spec: EnvironmentSpec,
-): Promise<void> {
-  const others = (await otherEnvironments(deps, organization.organization, environment)).map(
-    recordedNamespaces,
-  );
-  const check = checkOrganizationQuota(organization, [...others, spec]);
-  if (check.ok) return;
-  const requested = sumNamespaceQuotas(spec);
-  const used: QuotaTotals = sumNamespaceQuotas({ namespaces: others.flatMap((other) => other.namespaces) });
-  const ceiling = quotaTotals(organization.quota);
-  const name = organization.organization;
-  const details: QuotaIssue[] = [];
-  for (const { field } of check.issues) {
-    if (field === 'quota.cpu') {
-      const available = formatCpu(left(ceiling.cpuMillicores, used.cpuMillicores));
-      details.push({
-        field,
-        resource: 'cpu',
-        requested: formatCpu(requested.cpuMillicores),
-        available,
-        message: `quota.cpu: the namespaces request ${formatCpu(requested.cpuMillicores)} CPU; ${name} has ${available} left of its ${formatCpu(ceiling.cpuMillicores)} ceiling`,
-      });
-    } else if (field === 'quota.memory') {
-      const available = formatMemory(left(ceiling.memoryBytes, used.memoryBytes));
-      details.push({
-        field,
-        resource: 'memory',
-        requested: formatMemory(requested.memoryBytes),
-        available,
-        message: `quota.memory: the namespaces request ${formatMemory(requested.memoryBytes)} memory; ${name} has ${available} left of its ${formatMemory(ceiling.memoryBytes)} ceiling`,
-      });
-    } else if (field === 'quota.pods') {
-      const available = left(ceiling.pods, used.pods);
-      details.push({
-        field,
-        resource: 'pods',
-        requested: requested.pods,
-        available,
-        message: `quota.pods: the namespaces request ${requested.pods} pods; ${name} has ${available} left of its ${ceiling.pods} ceiling`,
-      });
-    } else {
-      const available = left(organization.maxEnvironments, others.length);
-      details.push({
-        field: 'maxEnvironments',
-        resource: 'environments',
-        requested: 1,
-        available,
-        message: `maxEnvironments: ${name} already has ${others.length} environments, its maximum is ${organization.maxEnvironments}`,
-      });
-    }
+): Promise<QuotaReservation | undefined> {
+  const allocation = organization.allocation ?? (await backfillAllocation(deps, organization));
+  const grant = sumNamespaceQuotas(spec);
+  const plan = planAllocation(ceilingOf(organization), allocation, environment, grant);
+  if (plan.kind === 'exceeded') throw quotaExceeded(organization.organization, plan.shortfalls);
+  if (plan.kind === 'unchanged') return undefined;
+  return { organization: organization.organization, environment, grant, steps: plan.steps };
+}
+
+/**
+ * Makes the reservation's first write: the grant raised, conditional on the ceiling. When the
+ * condition fails the organization is read again and the domain decides again: another
+ * environment took what was left (422, nothing written) or this environment's entry changed (plan
+ * again). Returns the steps that were applied, whose `settle` and `undo` the caller writes.
+ */
+export async function reserveQuota(
+  deps: Pick<UseCaseDeps, 'repository'>,
+  reservation: QuotaReservation,
+): Promise<AllocationSteps> {
+  const { organization, environment, grant } = reservation;
+  let steps = reservation.steps;
+  for (let attempt = 1; attempt <= RESERVE_ATTEMPTS; attempt += 1) {
+    if (!steps.reserve) return steps;
+    if (await deps.repository.changeQuotaAllocation(organization, steps.reserve)) return steps;
+    const reread = await deps.repository.getOrganization(organization);
+    if (!reread) throw new ApiError('not-found', `organization ${organization} does not exist`);
+    const allocation = reread.allocation ?? (await backfillAllocation(deps, reread));
+    const plan = planAllocation(ceilingOf(reread), allocation, environment, grant);
+    if (plan.kind === 'exceeded') throw quotaExceeded(organization, plan.shortfalls);
+    if (plan.kind === 'unchanged') return {};
+    steps = plan.steps;
   }
   throw new ApiError(
-    'quota.exceeded',
-    `the organization's quota would be exceeded: ${details.map((d) => d.message).join('; ')}`,
-    details,
+    'conflict.busy',
+    `the quota allocation of ${organization}/${environment} kept changing during ${RESERVE_ATTEMPTS} attempts: retry`,
+    { activeRunId: null },
   );
 }

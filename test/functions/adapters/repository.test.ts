@@ -110,15 +110,17 @@ describe('organizations and environments', () => {
 });
 
 describe('acquireLock', () => {
-  it('puts the run RUNNING with every phase PENDING and moves the environment to PROVISIONING', async () => {
+  it('puts the run RUNNING with its first phase open, the others PENDING, and moves the environment to PROVISIONING', async () => {
     const run = await seedRun(repository);
     const { run: started, environment } = await lock(run);
     expect(started).toMatchObject({ runId: run.runId, status: 'RUNNING', seq: 1, trigger: 'api' });
     expect(Object.values(started.phases).map((phase) => phase.status)).toEqual([
-      'PENDING',
+      'RUNNING',
       'PENDING',
       'PENDING',
     ]);
+    expect(started.phases.terraform.startedAt).toBe(started.startedAt);
+    expect(started.history.map((entry) => entry.event)).toEqual(['run.started', 'phase.started']);
     expect(environment).toMatchObject({
       status: 'PROVISIONING',
       activeRunId: run.runId,

@@ -147,8 +147,9 @@ describe('PUT /v1/orgs/{org}/environments/{env}', () => {
       activeRunId: runId,
       specHash: specHash(spec),
     });
-    // The API's own writes: run + environment (startRun) and the audit entry.
-    expect(api.apiWrites.length - writesBefore).toBeLessThanOrEqual(3);
+    // The API's own writes: the organization's quota reservation, run + environment (startRun)
+    // and the audit entry.
+    expect(api.apiWrites.length - writesBefore).toBeLessThanOrEqual(4);
     const input = api.starter.inputs.find((candidate) => candidate.runId === runId);
     expect(input).toMatchObject({
       organization: org,

@@ -47,7 +47,7 @@ function workflow(repo: Repository) {
 }
 
 describe('workflow handlers, success path', () => {
-  it('provisions a run through all three phases in 7 writes (2 by the API to start it, 5 by the workflow)', async () => {
+  it('provisions a run through all three phases in 6 writes (2 by the API to start it, its first phase open; 4 by the workflow)', async () => {
     const writes: WriteEvent[] = [];
     const counted = createRepository({
       client: dynamo.client,
@@ -89,14 +89,13 @@ describe('workflow handlers, success path', () => {
     expect(writes.every((write) => write.outcome === 'written')).toBe(true);
     expect(writes.map((write) => write.operation)).toEqual([
       'PutItem', // API: run item
-      'UpdateItem', // API: environment spec + lock
-      'UpdateItem', // AcquireLock: open terraform
+      'UpdateItem', // API: environment spec + lock (AcquireLock verifies: terraform is open already)
       'UpdateItem', // close terraform + open ansible
       'UpdateItem', // close ansible + open argocd-bootstrap
       'UpdateItem', // CompleteRun: run SUCCEEDED
       'UpdateItem', // CompleteRun: environment READY, lock released
     ]);
-    expect(writes.length).toBe(7);
+    expect(writes.length).toBe(6);
     const stored = await repository.getRun(run.runId);
     expect(stored?.phases.ansible).toMatchObject({
       status: 'SUCCEEDED',
