@@ -187,8 +187,8 @@ const row = (name: string, c: Counts) =>
 
 export function aggregate(selected: Chunk[]): string {
   const lines: string[] = [];
-  const header = [
-    '| %s | killed | timeout | survived | no coverage | other | score |',
+  const header = (what: string) => [
+    `| ${what} | killed | timeout | survived | no coverage | other | score |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const total = empty();
@@ -226,8 +226,8 @@ export function aggregate(selected: Chunk[]): string {
       .join(', ')}`,
     '',
   );
-  lines.push(header[0].replace('%s', 'chunk'), header[1], ...perChunk, row('**total**', total), '');
-  lines.push(header[0].replace('%s', 'file'), header[1], ...perFile, '');
+  lines.push(...header('chunk'), ...perChunk, row('**total**', total), '');
+  lines.push(...header('file'), ...perFile, '');
   if (missing.length > 0)
     lines.push(`Chunks with no report (not run or not finished): ${missing.join(', ')}`, '');
   lines.push(`Survived and not covered (${survivors.length}):`, ...survivors);
