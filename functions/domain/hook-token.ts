@@ -6,7 +6,8 @@
  *   token = lower-case hex of HMAC-SHA256(key = the deployment's hook secret of that source,
  *           message = "<org>/<env>", or "cluster/<name>" for a shared cluster)
  *
- * Both sides use the secret as UTF-8 text and the message as UTF-8, so the shell's
+ * Both sides trim the secret (`String.prototype.trim`: a value stored with a trailing newline is
+ * the value without it) and use it as UTF-8 text, and the message as UTF-8, so the shell's
  * `createHmac("sha256", key).update(message, "utf8")` and this module agree byte for byte
  * (test/functions/hooks/argocd-token.test.ts runs both). One leaked token forges nothing for
  * another environment, and rotating a secret rotates every token: during a rotation the
@@ -29,10 +30,19 @@ export function clusterTokenSubject(cluster: string): string {
   return `cluster/${cluster}`;
 }
 
-/** The token of `subject` under `secret`: 64 lower-case hex characters. */
+/**
+ * A hook secret as both sides use it: without leading or trailing whitespace or line terminators
+ * (hook-token.sh trims with the same `String.prototype.trim`).
+ */
+export function normalizeHookSecret(secret: string): string {
+  return secret.trim();
+}
+
+/** The token of `subject` under `secret` (trimmed): 64 lower-case hex characters. */
 export function deriveHookToken(secret: string, subject: string): string {
-  if (secret === '') throw new RangeError('a hook secret must not be empty');
-  return createHmac('sha256', secret).update(subject, 'utf8').digest('hex');
+  const key = normalizeHookSecret(secret);
+  if (key === '') throw new RangeError('a hook secret must not be empty');
+  return createHmac('sha256', key).update(subject, 'utf8').digest('hex');
 }
 
 /**
@@ -45,7 +55,7 @@ export function hookTokenMatches(
   subject: string,
 ): boolean {
   const expected = secrets
-    .filter((secret) => secret !== '')
+    .filter((secret) => normalizeHookSecret(secret) !== '')
     .map((secret) => deriveHookToken(secret, subject));
   return tokenMatches(presented, expected);
 }

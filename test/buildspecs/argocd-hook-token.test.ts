@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveHookToken, environmentTokenSubject } from '../../functions/domain/hook-token.js';
 import { requireTool } from '../support/tools.js';
 import { REPO_ROOT } from './repo-files.js';
 
@@ -97,6 +98,30 @@ describe('hook_token (buildspecs/scripts/argocd/hook-token.sh)', () => {
     const argv = readFileSync(argvLog, 'utf8');
     expect(argv).toContain('acme/prod');
     expect(argv.includes(key)).toBe(false);
+  });
+
+  it('trims the key as the hooks do: a secret stored with a trailing newline gives the token functions/domain/hook-token.ts derives', () => {
+    const key = randomBytes(24).toString('hex');
+    const trimmed = createHmac('sha256', key).update('acme/prod').digest('hex');
+    for (const stored of [`${key}\n`, `${key}\r\n`, `  ${key} \t\n`]) {
+      const result = hookToken(stored, 'acme', 'prod');
+      expect(result.status, result.stderr).toBe(0);
+      // Byte for byte the API's derivation of the same stored value, which is the trimmed key's.
+      expect(result.stdout).toBe(deriveHookToken(stored, environmentTokenSubject('acme', 'prod')));
+      expect(result.stdout).toBe(trimmed);
+    }
+    // Not trimming would give another token: the case above proves something.
+    expect(createHmac('sha256', `${key}\n`).update('acme/prod').digest('hex')).not.toBe(trimmed);
+  });
+
+  it('refuses a key that is only whitespace, as the hooks refuse it', () => {
+    const result = hookToken(' \n', 'acme', 'prod');
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^ERROR - hook_token needs a key and a message \(the key is only whitespace\)$/m,
+    );
+    expect(() => deriveHookToken(' \n', 'acme/prod')).toThrow(RangeError);
   });
 
   it('refuses an empty key instead of deriving a token anyone could compute', () => {

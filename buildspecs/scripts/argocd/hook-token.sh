@@ -12,6 +12,12 @@
 # key on a command line): the key reaches node through its environment only, never argv or a log.
 
 # hook_token KEY MESSAGE: prints the token (64 hex characters, no newline).
+#
+# The key is trimmed first - leading and trailing whitespace and line terminators, with
+# JavaScript's String.prototype.trim, the very function the API's hooks trim their secrets with
+# (functions/domain/hook-token.ts): a secret stored with a trailing newline (`--secret-string
+# file://...` of a file ending in one) gives the cluster the token the hooks expect. A key that is
+# only whitespace is refused, as an empty one is.
 hook_token() {
   local key="$1" message="$2"
   if [[ -z "${key}" || -z "${message}" ]]; then
@@ -20,7 +26,12 @@ hook_token() {
   fi
   SLIPWAY_HOOK_KEY="${key}" node -e '
     const { createHmac } = require("node:crypto");
-    process.stdout.write(createHmac("sha256", process.env.SLIPWAY_HOOK_KEY).update(process.argv[1], "utf8").digest("hex"));
+    const key = (process.env.SLIPWAY_HOOK_KEY ?? "").trim();
+    if (key === "") {
+      process.stderr.write("ERROR - hook_token needs a key and a message (the key is only whitespace)\n");
+      process.exit(1);
+    }
+    process.stdout.write(createHmac("sha256", key).update(process.argv[1], "utf8").digest("hex"));
   ' "${message}"
 }
 
