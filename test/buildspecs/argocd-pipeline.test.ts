@@ -297,6 +297,11 @@ function runPhase(name: string, options: Options): Run {
   };
 }
 
+/** A push-started run's commit of the environment's own repository (spec.gitops), and the one before it. */
+const PUSHED_COMMIT = createHmac('sha256', 'pushed').update(RUN_ID).digest('hex').slice(0, 40);
+const EARLIER_COMMIT = createHmac('sha256', 'earlier').update(RUN_ID).digest('hex').slice(0, 40);
+const TENANT_APPS = ['acme-prod-payments', 'acme-prod-ledger'];
+
 const head = (run: Run) => git(['--git-dir', run.bare, 'rev-parse', BRANCH]);
 const filesAt = (run: Run, revision: string, path: string) =>
   git(['--git-dir', run.bare, 'ls-tree', '-r', '--name-only', revision, '--', path])
@@ -318,7 +323,47 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
   describe('when Argo CD converges at the pushed commit', () => {
     let run: Run;
     beforeAll(() => {
-      run = runPhase('converges', { scenario: 'converges' });
+      // A push-started run: the tenant Applications sit at the commit before the push until refreshed.
+      run = runPhase('converges', {
+        scenario: 'converges',
+        overrides: {
+          SLIPWAY_COMMIT: PUSHED_COMMIT.toUpperCase(),
+          SLIPWAY_TRIGGER: 'git-push',
+          STUB_TENANT_REVISION: EARLIER_COMMIT,
+          STUB_TENANT_HEAD: PUSHED_COMMIT,
+        },
+      });
+    });
+
+    it("refreshes each Application of the environment's repository, waits for it at the pushed commit, and records the sync", () => {
+      expect(run.status, run.output).toBe(0);
+      for (const app of TENANT_APPS) {
+        const refresh = run.calls.findIndex((call) =>
+          new RegExp(`annotate application ${app} --overwrite argocd\\.argoproj\\.io/refresh=normal$`).test(
+            call,
+          ),
+        );
+        const revisionWait = run.calls.findIndex(
+          (call) =>
+            call.includes(`wait application/${app} --timeout`) &&
+            call.endsWith(`--for jsonpath={.status.sync.revision}=${PUSHED_COMMIT}`),
+        );
+        const syncedWait = run.calls.findIndex((call) =>
+          new RegExp(`wait application/${app} .*sync\\.status}=Synced`).test(call),
+        );
+        expect(refresh, app).toBeGreaterThanOrEqual(0);
+        expect(revisionWait, app).toBeGreaterThan(refresh);
+        expect(syncedWait, app).toBeGreaterThan(revisionWait);
+        expect(run.output).toContain(`INFO - ${app}: at the pushed commit ${PUSHED_COMMIT}`);
+      }
+      // The platform add-ons come from the Slipway repository, not the pushed one.
+      for (const app of ['kube-prometheus-stack', 'aws-ebs-csi-driver', 'external-secrets'])
+        expect(run.calls.some((call) => call.includes(`annotate application ${app} `))).toBe(false);
+      expect(run.exports).toMatchObject({
+        GITOPS_COMMIT: PUSHED_COMMIT,
+        GITOPS_SYNC_RESULT: 'Synced',
+        GITOPS_SYNCED_REVISION: PUSHED_COMMIT,
+      });
     });
 
     it('succeeds and commits the rendered bundle under slipway-managed/acme/prod/, exporting that commit', () => {
@@ -593,6 +638,16 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
       new RegExp(`^INFO - slipway-managed: Synced at ${theirs}, which includes ${ours}$`, 'm'),
     );
     expect(run.exports).toMatchObject({ ARGOCD_SYNC_STATUS: 'Synced', ARGOCD_HEALTH_STATUS: 'Healthy' });
+    // No SLIPWAY_COMMIT (an API run): no refresh of the tenant Applications, no revision wait.
+    expect(run.calls.some((call) => / annotate application acme-prod-/.test(call))).toBe(false);
+    expect(run.calls.some((call) => /sync\.revision}=/.test(call) && !call.includes('slipway-managed'))).toBe(
+      false,
+    );
+    expect(run.exports).toMatchObject({
+      GITOPS_COMMIT: '',
+      GITOPS_SYNC_RESULT: '',
+      GITOPS_SYNCED_REVISION: '',
+    });
   });
 
   it('fails after ARGOCD_SYNC_TIMEOUT when slipway-managed never syncs a revision that includes ours, still reporting and closing the tunnel', () => {
@@ -658,6 +713,12 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     const tenantToken = `tenant-read-${randomBytes(8).toString('hex')}`;
     const run = runPhase('private-repo', {
       scenario: 'converges',
+      // Also: a short commit id, deployed and since superseded by a later push (in the history).
+      overrides: {
+        SLIPWAY_COMMIT: EARLIER_COMMIT.slice(0, 7),
+        STUB_TENANT_REVISION: PUSHED_COMMIT,
+        STUB_TENANT_HISTORY: `${EARLIER_COMMIT} ${PUSHED_COMMIT}`,
+      },
       secrets: {
         'slipway/acme/gitops-read-credentials': JSON.stringify({
           username: 'acme-reader',
@@ -680,6 +741,39 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     expect(run.output.includes(tenantToken)).toBe(false);
     expect(run.calls.join('\n').includes(tenantToken)).toBe(false);
     expect(existsSync(join(run.phaseDir, 'tenant-repository-credentials.json'))).toBe(false);
+    expect(run.exports).toMatchObject({
+      GITOPS_COMMIT: EARLIER_COMMIT.slice(0, 7),
+      GITOPS_SYNC_RESULT: 'Superseded',
+      GITOPS_SYNCED_REVISION: PUSHED_COMMIT,
+    });
+    expect(run.output).toContain(
+      `INFO - acme-prod-ledger: deployed ${EARLIER_COMMIT.slice(0, 7)}, since superseded by ${PUSHED_COMMIT}`,
+    );
+  });
+
+  it('refuses a SLIPWAY_COMMIT that is not a 7-40 hex commit id in pre_build, before any session or command uses it', () => {
+    for (const commit of ['main; touch /tmp/x', 'abc12', 'g'.repeat(40), 'a'.repeat(41)]) {
+      const result = spawnSync('bash', ['-c', 'source buildspecs/scripts/argocd/lib.sh; pushed_commit'], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', SLIPWAY_COMMIT: commit },
+      });
+      expect(result.status, commit).not.toBe(0);
+      expect(result.stdout, commit).toBe('');
+      expect(result.stderr).toMatch(
+        /^ERROR - SLIPWAY_COMMIT must be a commit id of 7 to 40 hex characters, not /m,
+      );
+    }
+    // Through the buildspec: pre_build fails before the tunnel, any kubectl apply or push.
+    const run = runPhase('bad-commit', { scenario: 'converges', overrides: { SLIPWAY_COMMIT: '$(id)' } });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(
+      /^ERROR - SLIPWAY_COMMIT must be a commit id of 7 to 40 hex characters, not '\$\(id\)'$/m,
+    );
+    expect(run.stderr).toMatch(/^CODEBUILD - pre_build failed$/m);
+    expect(run.calls.some((call) => call.startsWith('aws ssm start-session'))).toBe(false);
+    expect(run.calls.some((call) => call.includes('annotate'))).toBe(false);
+    expect(head(run)).toBe(run.baseRevision);
   });
 
   it('refuses a tenant credential secret that is not {username, password}, naming the secret', () => {

@@ -278,14 +278,78 @@ wait_for_status() {
   fi
 }
 
-# Waits, within DEADLINE, until Application APP exists, then until it is Synced, then Healthy.
-# SOURCE says where it comes from, for the error when it never appears.
+# A push-started run (SLIPWAY_COMMIT, pushed_commit in lib.sh): the commit its environment's
+# Applications must be synced to, and what came of it, recorded by record_commit_sync.
+PUSHED_COMMIT=""
+COMMIT_SYNC_RESULT=""
+COMMIT_SYNCED_REVISION=""
+
+# Brings Application APP of the environment's own repository to PUSHED_COMMIT, within DEADLINE.
+# Each such Application follows spec.gitops.branch with automated sync, and Argo CD refuses
+# `argocd app sync APP --revision <commit>` for it ("Cannot sync to <commit>: auto-sync currently
+# set to <branch>"), while its ApplicationSet would put back a targetRevision changed on it. So the
+# run asks for a refresh (the annotation `argocd app get --refresh` sets), which makes the automated
+# sync resolve the branch the push moved, and waits - one bounded `kubectl wait` for that revision
+# per pass - until the Application is at our commit, or until our commit is in its deployment
+# history (.status.history): it was deployed and a later push, whose own run follows, superseded it.
+sync_to_commit() {
+  local app="$1" deadline="$2" state revision history left status_code
+  kube -n "${ARGOCD_NAMESPACE}" annotate application "${app}" --overwrite argocd.argoproj.io/refresh=normal >/dev/null
+  info "${app}: refresh requested, to sync ${PUSHED_COMMIT}"
+  while true; do
+    state="$(app_field "${app}" '{.status.sync.revision}|{.status.history[*].revision}')"
+    IFS='|' read -r revision history <<<"${state}"
+    if [[ -n "${revision}" && "${revision}" == "${PUSHED_COMMIT}"* ]]; then
+      COMMIT_SYNCED_REVISION="${revision}"
+      COMMIT_SYNC_RESULT="${COMMIT_SYNC_RESULT:-Synced}"
+      info "${app}: at the pushed commit ${revision}"
+      return 0
+    fi
+    if [[ " ${history} " == *" ${PUSHED_COMMIT}"* ]]; then
+      COMMIT_SYNCED_REVISION="${revision}"
+      COMMIT_SYNC_RESULT=Superseded
+      info "${app}: deployed ${PUSHED_COMMIT}, since superseded by ${revision}"
+      return 0
+    fi
+    left="$(seconds_left "${deadline}" "Application ${app} to sync the pushed commit ${PUSHED_COMMIT} (it is at ${revision:-no revision})")"
+    status_code=0
+    wait_slice "${app}" "$((left < WAIT_SLICE ? left : WAIT_SLICE))" \
+      "jsonpath={.status.sync.revision}=${PUSHED_COMMIT}" || status_code=$?
+    if ((status_code > 1)); then
+      return 1
+    fi
+  done
+}
+
+# The commit sync's outcome as phase outputs (the run's record of its ArgoCD phase shows them):
+# GITOPS_COMMIT (the pushed commit), GITOPS_SYNC_RESULT (Synced: every Application of the
+# environment's repository at it, Synced and Healthy; Superseded: deployed, then replaced by a later
+# push; Failed) and GITOPS_SYNCED_REVISION (the revision Argo CD reports). Empty on an API run.
+record_commit_sync() {
+  record_export GITOPS_COMMIT "${PUSHED_COMMIT}"
+  if [[ -n "${PUSHED_COMMIT}" ]]; then
+    record_export GITOPS_SYNC_RESULT "${COMMIT_SYNC_RESULT:-Failed}"
+    record_export GITOPS_SYNCED_REVISION "${COMMIT_SYNCED_REVISION}"
+    info "pushed commit ${PUSHED_COMMIT}: ${COMMIT_SYNC_RESULT:-Failed}${COMMIT_SYNCED_REVISION:+ (Argo CD at ${COMMIT_SYNCED_REVISION})}"
+  else
+    record_export GITOPS_SYNC_RESULT ""
+    record_export GITOPS_SYNCED_REVISION ""
+  fi
+}
+
+# Waits, within DEADLINE, until Application APP exists, then (an Application of the environment's
+# own repository - FROM_TENANT_REPOSITORY - in a push-started run) until it is at the pushed commit,
+# then until it is Synced, then Healthy. SOURCE says where it comes from, for the error when it
+# never appears.
 wait_for_application() {
-  local app="$1" source="$2" deadline="$3" left
+  local app="$1" source="$2" deadline="$3" from_tenant_repository="${4:-}" left
   left="$(seconds_left "${deadline}" "Application ${app} to be created")"
   if ! kube -n "${ARGOCD_NAMESPACE}" wait "application/${app}" --for=create --timeout "${left}s" >/dev/null; then
     error "Application ${app} was not created within ${SYNC_TIMEOUT}s; it comes from ${source}"
     return 1
+  fi
+  if [[ -n "${from_tenant_repository}" && -n "${PUSHED_COMMIT}" ]]; then
+    sync_to_commit "${app}" "${deadline}"
   fi
   wait_for_status "${app}" sync Synced "${deadline}"
   wait_for_status "${app}" health Healthy "${deadline}"
@@ -319,7 +383,7 @@ wait_for_applications() {
   for entry in "${expected[@]}"; do
     wait_for_application "${entry%% *}" \
       "the ApplicationSet ${SLIPWAY_ORGANIZATION}-${SLIPWAY_ENVIRONMENT}, once ${repository} has ${entry#* } on ${branch}" \
-      "${deadline}"
+      "${deadline}" tenant-repository
   done
 }
 
@@ -334,6 +398,7 @@ report_status() {
   fi
   record_export ARGOCD_SYNC_STATUS "${sync:-Unknown}"
   record_export ARGOCD_HEALTH_STATUS "${health:-Unknown}"
+  record_commit_sync
   info "${app}: sync ${sync:-Unknown} at ${revision:-no revision}, health ${health:-Unknown}"
 }
 
@@ -347,13 +412,14 @@ wait_for_tenant_applications() {
   local -a expected
   mapfile -t expected < <(jq -r '.applications[] | "\(.name) \(.path)"' "$(expected_applications_file)")
   for entry in "${expected[@]}"; do
-    wait_for_application "${entry%% *}" "the ApplicationSet ${SLIPWAY_ORGANIZATION}-${SLIPWAY_ENVIRONMENT}" "${deadline}"
+    wait_for_application "${entry%% *}" "the ApplicationSet ${SLIPWAY_ORGANIZATION}-${SLIPWAY_ENVIRONMENT}" "${deadline}" tenant-repository
   done
 }
 
 # The tenant part alone (a shared cluster's tenant): the organization's repository credential and
 # its bundle through Git; Argo CD, monitoring and the cluster-wide objects are the cluster's.
 main_tenant() {
+  PUSHED_COMMIT="$(pushed_commit)"
   require_cmd jq aws git kubectl node session-manager-plugin timeout
   require_env SLIPWAY_ORGANIZATION SLIPWAY_ENVIRONMENT SLIPWAY_SPEC SLIPWAY_GITOPS_REPOSITORY \
     SLIPWAY_GITOPS_USERNAME SLIPWAY_GITOPS_PASSWORD
@@ -370,6 +436,7 @@ main_tenant() {
 
 main() {
   local part
+  PUSHED_COMMIT="$(pushed_commit)"
   part="$(argocd_part)"
   if [[ "${part}" == tenant ]]; then
     main_tenant

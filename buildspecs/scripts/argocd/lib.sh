@@ -59,6 +59,23 @@ managed_path() {
   fi
 }
 
+# The commit of the environment's GitOps repository (spec.gitops) a push-started run syncs the
+# environment's Applications to: SLIPWAY_COMMIT, set by the workflow from the run (trigger git-push);
+# empty for a run the API started, which syncs the branch as it is. It reaches kubectl's arguments,
+# so anything but a hex commit id of 7 to 40 characters is refused (lower-cased: Argo CD reports
+# revisions in lower case).
+pushed_commit() {
+  local commit="${SLIPWAY_COMMIT:-}"
+  if [[ -z "${commit}" ]]; then
+    return 0
+  fi
+  if [[ ! "${commit}" =~ ^[0-9a-fA-F]{7,40}$ ]]; then
+    error "SLIPWAY_COMMIT must be a commit id of 7 to 40 hex characters, not '${commit:0:64}'"
+    return 1
+  fi
+  printf '%s' "${commit,,}"
+}
+
 # The Application that reconciles a tenant's directory on a shared cluster (shared.ts).
 tenant_application() { printf 'tenant-%s.%s' "${SLIPWAY_ORGANIZATION}" "${SLIPWAY_ENVIRONMENT}"; }
 

@@ -145,6 +145,21 @@ export const PhaseView = described(
     reason: optionalText('Why a SKIPPED phase did not run'),
     handedOnFrom: optionalText('For a SKIPPED phase: the run whose outputs were handed on'),
     error: optionalText(),
+    gitopsSync: described(
+      z.optional(
+        z.object({
+          commit: described(z.string(), { description: 'The pushed commit the run synced to' }),
+          result: described(z.enum(['Synced', 'Superseded', 'Failed']), {
+            description:
+              "Synced: every Application of the environment's repository at that commit, Synced and Healthy; Superseded: deployed, then replaced by a later push; Failed",
+          }),
+          revision: described(z.optional(z.string()), {
+            description: 'The revision Argo CD reported for the Applications',
+          }),
+        }),
+      ),
+      { description: 'The ArgoCD phase of a push-started run: which commit it synced, and how that went' },
+    ),
   }),
   { id: 'PhaseView', description: 'One phase of a run: its place in the timeline' },
 );

@@ -40,6 +40,22 @@ function defined<T extends Record<string, unknown>>(fields: T): T {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 }
 
+const SYNC_RESULTS = ['Synced', 'Superseded', 'Failed'] as const;
+
+/**
+ * What the ArgoCD phase of a push-started run reported about its commit (GITOPS_* outputs,
+ * docs/phase-contract.md); none for a phase that did not run (a SKIPPED phase's outputs are an
+ * earlier run's).
+ */
+function gitopsSyncView(record: PhaseState): PhaseView['gitopsSync'] {
+  const outputs = record.outputs ?? {};
+  const commit = outputs.GITOPS_COMMIT ?? '';
+  if (commit === '' || record.status === 'SKIPPED') return undefined;
+  const result = SYNC_RESULTS.find((value) => value === outputs.GITOPS_SYNC_RESULT) ?? 'Failed';
+  const revision = outputs.GITOPS_SYNCED_REVISION;
+  return defined({ commit, result, revision: revision === '' ? undefined : revision });
+}
+
 export function phaseView(phase: PhaseView['phase'], record: PhaseState): PhaseView {
   return defined({
     phase,
@@ -52,6 +68,7 @@ export function phaseView(phase: PhaseView['phase'], record: PhaseState): PhaseV
     reason: record.reason,
     handedOnFrom: record.handedOnFrom,
     error: record.error,
+    gitopsSync: gitopsSyncView(record),
   });
 }
 
