@@ -5,6 +5,7 @@
 // zod/mini: the same schemas at a quarter of the bundle size (Lambda bundles stay under budget).
 import * as z from 'zod/mini';
 import { ValidationError } from './errors.js';
+import { executionNameOf } from './execution-name.js';
 import {
   EXECUTION_FAILURE_STATUSES,
   type ExecutionFailureStatus,
@@ -137,8 +138,8 @@ export function parseInput<T>(schema: z.ZodMiniType<T>, input: unknown, what: st
 /**
  * The EventBridge event Step Functions sends when an execution changes status
  * (`source: aws.states`, `detail-type: Step Functions Execution Status Change`), restricted to
- * the endings that need the execution-ended handler. `detail.name` is the execution name, i.e.
- * the run id; `detail.input` is the execution input (a {@link WorkflowInput}) as a JSON string.
+ * the endings that need the execution-ended handler. `detail.name` is the execution name (the
+ * run id, or a push-started run's name from environment and commit: execution-name.ts); `detail.input` is the execution input (a {@link WorkflowInput}) as a JSON string.
  * Other fields of the event (account, resources, redrive details …) are ignored.
  */
 export const ExecutionStatusChangeEvent = z.object({
@@ -159,8 +160,12 @@ export const ExecutionStatusChangeEvent = z.object({
   }),
 });
 
-/** The run identity inside the execution input. */
-const ExecutionRunInput = z.object(RunRef);
+/** The run identity inside the execution input, and what its execution name derives from. */
+const ExecutionRunInput = z.object({
+  ...RunRef,
+  trigger: z.optional(z.enum(RUN_TRIGGERS)),
+  commit: z.optional(z.string().check(z.maxLength(64))),
+});
 
 export interface ExecutionEnded {
   readonly organization: string;
@@ -180,6 +185,15 @@ export interface ExecutionEnded {
  * {@link ValidationError} naming the offending field (`source`, `detail.status`,
  * `detail.input.organization`, `detail.name` …).
  */
+/** A push's execution name, or undefined when its commit is not one (the event is then refused). */
+function safeExecutionName(input: Parameters<typeof executionNameOf>[0]): string | undefined {
+  try {
+    return executionNameOf(input);
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseExecutionEnded(event: unknown): ExecutionEnded {
   const what = 'Step Functions execution status change event';
   const parsed = parseInput(ExecutionStatusChangeEvent, event, what);
@@ -191,8 +205,10 @@ export function parseExecutionEnded(event: unknown): ExecutionEnded {
     const issue = 'detail.input: must be the execution input as a JSON string';
     throw new ValidationError(`invalid ${what}: ${issue}`, [issue], { cause: error });
   }
-  const run = parseInput(ExecutionRunInput, input, what, ['detail', 'input']);
-  if (run.runId !== detail.name) {
+  const { trigger, commit, ...run } = parseInput(ExecutionRunInput, input, what, ['detail', 'input']);
+  const expected =
+    trigger === 'git-push' && commit ? safeExecutionName({ ...run, trigger, commit }) : run.runId;
+  if (expected !== detail.name) {
     const issue = `detail.name: execution ${detail.name} is not run ${run.runId} of its input`;
     throw new ValidationError(`invalid ${what}: ${issue}`, [issue]);
   }

@@ -8,6 +8,7 @@
  */
 import type { Repository } from '../adapters/dynamodb/repository.js';
 import { ValidationError } from '../domain/errors.js';
+import { executionNameOf } from '../domain/execution-name.js';
 import { PHASES, type PhaseName } from '../domain/model.js';
 import { mergedOutputs } from '../domain/phase-plan.js';
 import { runIdMatches } from '../domain/run-id.js';
@@ -38,8 +39,9 @@ export const makeAcquireLock =
   (deps: AcquireLockDeps) =>
   async (event: unknown): Promise<AcquireLockOutput> => {
     const input = parseInput(AcquireLockInput, event, 'AcquireLock input');
-    // The run id is the execution name, the dedup key of runs: it must be the one this input derives.
-    if (input.executionName !== input.runId || !runIdMatches(input.runId, input)) {
+    // The execution name is the dedup key of runs (the run id, or a push's environment and commit):
+    // it must be the one this input derives.
+    if (input.executionName !== executionNameOf(input) || !runIdMatches(input.runId, input)) {
       throw new ValidationError(
         `execution ${input.executionName} is not run ${input.organization}/${input.environment} #${input.seq} ${input.specHash.slice(0, 8)}`,
       );

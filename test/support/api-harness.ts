@@ -11,6 +11,8 @@ import {
   type Repository,
   type WriteEvent,
 } from '../../functions/adapters/dynamodb/repository.js';
+import { RunAlreadyStartedError } from '../../functions/domain/errors.js';
+import { executionNameOf } from '../../functions/domain/execution-name.js';
 import type { ApiRunStarter } from '../../functions/domain/use-cases/ports.js';
 import type { WorkflowInput } from '../../functions/domain/workflow-events.js';
 import { makeApiHandlers } from '../../functions/handlers/api/route-factories.js';
@@ -26,6 +28,8 @@ export const IDEMPOTENCY_TABLE = 'slipway-idempotency-test';
 /** StartExecution, locally: the synthesized workflow runs in-process; `settled()` awaits every run. */
 export class LocalRunStarter implements ApiRunStarter {
   readonly inputs: WorkflowInput[] = [];
+  /** The execution name of each input, in start order. */
+  readonly names: string[] = [];
   readonly executions: Promise<Awaited<ReturnType<typeof runWorkflow>>>[] = [];
   builds = new FakeBuilds();
   /** Set to make the next StartExecution fail the way the SDK does (e.g. a throttle). */
@@ -41,21 +45,30 @@ export class LocalRunStarter implements ApiRunStarter {
       this.failNext = undefined;
       throw error;
     }
-    const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:slipway:${input.runId}`;
+    // The name the real starter gives it (functions/adapters/sfn/run-starter.ts): the run id, or
+    // a push's environment and commit.
+    const name = executionNameOf(input);
+    const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:slipway:${name}`;
     // [simulated] Step Functions' execution-name dedup: the same name with the same input is the
-    // execution already started; with another input it is ExecutionAlreadyExists.
-    const earlier = this.inputs.find((started) => started.runId === input.runId);
+    // execution already started; with another input it is ExecutionAlreadyExists, which the real
+    // starter reports as a RunAlreadyStartedError.
+    const earlier = this.inputs.find((started) => executionNameOf(started) === name);
     if (earlier) {
       if (JSON.stringify(earlier) === JSON.stringify(input)) return { executionArn };
-      throw Object.assign(new Error(`Execution Already Exists: '${executionArn}'`), {
-        name: 'ExecutionAlreadyExists',
+      throw new RunAlreadyStartedError(`Execution Already Exists: '${executionArn}'`, {
+        cause: Object.assign(new Error(`Execution Already Exists: '${executionArn}'`), {
+          name: 'ExecutionAlreadyExists',
+        }),
       });
     }
     this.inputs.push(input);
+    this.names.push(name);
     const builds = this.builds;
     const start = this.hold ?? Promise.resolve();
     this.executions.push(
-      start.then(() => runWorkflow(this.harness, input as unknown as Record<string, unknown>, builds)),
+      start.then(() =>
+        runWorkflow(this.harness, input as unknown as Record<string, unknown>, builds, {}, name),
+      ),
     );
     return { executionArn };
   }

@@ -1,11 +1,13 @@
 /**
  * Starts the execution of a run the API has already recorded (the repository's `startRun` wrote
- * the run and took the environment's lock). The run id is the execution name: a duplicated start
- * of the same run is refused by Step Functions itself (a name is never reused for another input
+ * the run and took the environment's lock). The execution name is the run id, or, for a run a Git
+ * push started, one derived from the environment and the commit (functions/domain/execution-name.ts):
+ * a duplicated start is refused by Step Functions itself (a name is never reused for another input
  * or after it ended).
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { RunAlreadyStartedError } from '../../domain/errors.js';
+import { executionNameOf } from '../../domain/execution-name.js';
 import type { WorkflowInput } from '../../domain/workflow-events.js';
 
 export interface RunStarterOptions {
@@ -47,14 +49,20 @@ export function createRunStarter({ client, stateMachineArn }: RunStarterOptions)
         sfn(),
         import('@aws-sdk/client-sfn'),
       ]);
+      const name = executionNameOf(input);
       try {
         const output = await sfnClient.send(
-          new StartExecutionCommand({ stateMachineArn, name: input.runId, input: JSON.stringify(input) }),
+          new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
         );
         return { runId: input.runId, executionArn: output.executionArn ?? '', input };
       } catch (error) {
         if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
-          throw new RunAlreadyStartedError(`run ${input.runId} was already started`, { cause: error });
+          throw new RunAlreadyStartedError(
+            name === input.runId
+              ? `run ${input.runId} was already started`
+              : `an execution ${name} of ${input.organization}/${input.environment} at ${input.commit} was already started`,
+            { cause: error },
+          );
         }
         throw error;
       }

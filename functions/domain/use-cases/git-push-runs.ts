@@ -208,6 +208,13 @@ async function lastRunOfCommit(
 
 const MAX_ATTEMPTS = 5;
 
+/** launchRun's start failure whose cause is StartExecution's ExecutionAlreadyExists (RunAlreadyStartedError). */
+function alreadyStarted(error: unknown): error is Error & { cause: Error } {
+  return (
+    error instanceof Error && error.cause instanceof Error && error.cause.name === 'RunAlreadyStartedError'
+  );
+}
+
 /**
  * One environment: dedup claim, then queue or start (see the module comment). `fromQueue`: the
  * push was queued earlier and its claim is already recorded (queued).
@@ -323,6 +330,16 @@ export async function routePushToEnvironment(
       // Another run took the lock, or a newer run the sequence, between the read and the write:
       // read again (and queue, or plan anew).
       if (error instanceof EnvironmentLockedError || error instanceof TransitionRefusedError) continue;
+      // Step Functions refused the name derived from (environment, commit): an execution for this
+      // push exists already (a replay whose push record is gone, a race past the claim). The run
+      // just recorded was abandoned by launchRun (lock released); the push is not lost, it started.
+      if (alreadyStarted(error)) {
+        await deps.repository.markPush(ref, { status: 'started', reason: describe(error.cause) });
+        return result(
+          'duplicate',
+          `an execution for commit ${push.after} already exists (${describe(error.cause)})`,
+        );
+      }
       await deps.repository.markPush(ref, { status: 'failed', reason: describe(error) });
       return result('failed', describe(error));
     }

@@ -2,6 +2,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunStarter, type RunStarter } from '../../../functions/adapters/sfn/run-starter.js';
 import { RunAlreadyStartedError } from '../../../functions/domain/errors.js';
+import { pushExecutionName } from '../../../functions/domain/execution-name.js';
 import { buildRunId } from '../../../functions/domain/run-id.js';
 import { specHash } from '../../../functions/domain/spec-hash.js';
 import type { WorkflowInput } from '../../../functions/domain/workflow-events.js';
@@ -64,6 +65,28 @@ describe('run starter', () => {
     const execution = sfn.executions.get(input.runId);
     if (execution) execution.status = 'SUCCEEDED';
     await expect(starter.startExecution(input)).rejects.toMatchObject({ name: 'RunAlreadyStartedError' });
+  });
+
+  it('names a push-started run from environment and commit, so a second run of the same push is refused by StartExecution', async () => {
+    const commit = '9fceb02d0ae598e95dc970b74767f19372d61af8';
+    const first = { ...inputFor(1), trigger: 'git-push' as const, commit };
+    const name = pushExecutionName(first.organization, first.environment, commit);
+    const started = await starter.startExecution(first);
+    expect(sfn.executions.get(name)?.input).toBe(JSON.stringify(first));
+    expect(sfn.executions.has(first.runId)).toBe(false);
+    expect(started.executionArn.endsWith(`:${name}`)).toBe(true);
+    // Another run (a replayed event whose push record is gone) of the same environment and commit.
+    const second = {
+      ...first,
+      seq: 2,
+      runId: buildRunId({ ...first, seq: 2, specHash: first.specHash }),
+    };
+    await expect(starter.startExecution(second)).rejects.toBeInstanceOf(RunAlreadyStartedError);
+    expect([...sfn.executions.keys()].filter((key) => key === name)).toHaveLength(1);
+    // The same commit on another environment is another execution.
+    const other = { ...inputFor(1), trigger: 'git-push' as const, commit };
+    await starter.startExecution(other);
+    expect(sfn.executions.has(pushExecutionName(other.organization, other.environment, commit))).toBe(true);
   });
 
   it('builds a lazily given client once, on the first start, and again after a failed build', async () => {

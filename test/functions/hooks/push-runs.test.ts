@@ -8,6 +8,8 @@ import { createServer } from 'node:http';
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codecommitChangedPaths } from '../../../functions/adapters/codecommit/differences.js';
+import { RunAlreadyStartedError } from '../../../functions/domain/errors.js';
+import { pushExecutionName } from '../../../functions/domain/execution-name.js';
 import type { GitPushed } from '../../../functions/domain/git-push.js';
 import { PushNotStartedError } from '../../../functions/domain/use-cases/git-push-runs.js';
 import { makeCodecommitPush } from '../../../functions/handlers/events/codecommit-push.js';
@@ -143,6 +145,11 @@ describe('run starter: GitPushed', () => {
     expect(builds.calls.map((call) => [call.phase, call.variables.SLIPWAY_COMMIT])).toEqual([
       ['argocd-bootstrap', pushed.after],
     ]);
+    // Its execution is named from the environment and the commit, not the run id.
+    const started = harness.api.starter.inputs.findIndex((input) => input.runId === run?.runId);
+    expect(harness.api.starter.names[started]).toBe(
+      pushExecutionName(harness.organization, 'touched', pushed.after),
+    );
     expect((await runsOf('untouched')).map((each) => each.trigger)).toEqual(['api']);
 
     // The commit is an input of the ArgoCD phase: the same commit again plans nothing, a new one runs it.
@@ -253,6 +260,32 @@ describe('run starter: GitPushed', () => {
         result: { counts: { started: 1 } },
       });
       await starter.settled();
+
+      // StartExecution refusing the push's execution name (ExecutionAlreadyExists, as the real
+      // starter reports it): the push already started, so it is a duplicate - not failed, not
+      // unrouted, nothing dead-lettered - and the run just recorded leaves the environment free.
+      const replayed = push(repository, [path]);
+      starter.failNext = new RunAlreadyStartedError('an execution was already started', {
+        cause: Object.assign(new Error('Execution Already Exists'), { name: 'ExecutionAlreadyExists' }),
+      });
+      expect(await harness.runStarter(gitPushedEvent(replayed))).toMatchObject({
+        result: {
+          counts: { duplicate: 1 },
+          unrouted: false,
+          results: [
+            expect.objectContaining({
+              environment: 'throttled',
+              outcome: 'duplicate',
+              reason: expect.stringMatching(/already exists \(RunAlreadyStartedError/),
+            }),
+          ],
+        },
+      });
+      expect(
+        (await harness.api.repository.listUnrouted(day)).filter((item) => item.commit === replayed.after),
+      ).toEqual([]);
+      const after = await harness.api.repository.getEnvironment(harness.organization, 'throttled');
+      expect(after?.activeRunId).toBeUndefined();
     } finally {
       starter.startExecution = original;
     }
