@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { createRepository, type Repository } from '../functions/adapters/dynamodb/repository.js';
 import { environmentHookSecrets, verifierFor } from '../functions/adapters/secrets/hook-secrets.js';
 import { withStartBackoff } from '../functions/adapters/sfn/start-backoff.js';
+import { startQueuedPush } from '../functions/domain/use-cases/git-push-runs.js';
 import { HOOK_ROUTES } from '../functions/handlers/api/routes.js';
 import { makeRunStarter } from '../functions/handlers/events/run-starter.js';
 import { PUSH_HOOK_FACTORIES } from '../functions/handlers/hooks/hook-factories.js';
@@ -224,11 +225,16 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
         events.dispatch(executionStatusChangeEvent(execution));
       },
     });
-    startRuns = makeRunStarter({
+    const runStarter = withStartBackoff(localRunStarter(engine));
+    startRuns = makeRunStarter({ repository, runStarter });
+    const recovered = await recoverInterruptedRuns({
+      engine,
       repository,
-      runStarter: withStartBackoff(localRunStarter(engine)),
+      publisher: alerts,
+      // The run starter's release path, for the runs the restart ended: their queued pushes start.
+      startQueuedPush: (run) =>
+        startQueuedPush({ repository, runStarter, now: () => new Date() }, { ...run, endedRunId: run.runId }),
     });
-    const recovered = await recoverInterruptedRuns({ engine, repository, publisher: alerts });
     // Alerts the local topic refused are published again (backoff applies), as the AWS retrier does.
     const retrier = startLocalAlertRetrier({ repository, publisher: alerts }, settings.alertRetrySeconds);
     stops.unshift(async () => retrier.stop());
