@@ -113,6 +113,8 @@ describe('POST /v1/hooks/github', () => {
       });
     }
     await harness.events.settled();
+    // The runs those pushes started end before the next test compares the table before and after.
+    await harness.api.starter.settled();
   });
 
   it('answers ping, and ignores other events, tag pushes, branch deletions and unfollowed branches with a 202 that says why', async () => {
