@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: [
       'test/functions/domain/transitions.test.ts',
+      'test/functions/domain/transition-tables.test.ts',
       'test/functions/adapters/repository.test.ts',
       'test/functions/adapters/store-faults.test.ts',
       'test/functions/adapters/lock.test.ts',

@@ -86,10 +86,6 @@ export function canRunTransition(from: RunStatus, to: RunStatus): boolean {
   return RUN_TRANSITIONS[from].includes(to);
 }
 
-export function isTerminalRunStatus(status: RunStatus): boolean {
-  return RUN_TRANSITIONS[status].length === 0;
-}
-
 /** The environment status while a run of this trigger holds the lock. */
 export function lockedStatusFor(trigger: RunTrigger): EnvironmentStatus {
   return trigger === 'teardown' ? 'DELETING' : 'PROVISIONING';
