@@ -234,8 +234,8 @@ export function aggregate(selected: Chunk[]): string {
   return lines.join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('mutation-score.ts')) {
-  const args = process.argv.slice(2).filter((arg) => arg !== 'mutation');
+/** The command line: chunk names, `--list`, `--aggregate` (see the module comment). */
+export async function runMutation(args: readonly string[]): Promise<void> {
   const names = args.filter((arg) => !arg.startsWith('--'));
   const unknown = names.filter((name) => !chunks.some((chunk) => chunk.name === name));
   if (unknown.length > 0) throw new Error(`unknown chunk(s): ${unknown.join(', ')}`);
@@ -243,10 +243,12 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   mkdirSync(chunkDir, { recursive: true });
   if (args.includes('--list')) {
     for (const chunk of selected) console.log(`${chunk.name} (${chunk.base}): ${chunk.files.join(' ')}`);
-  } else {
-    if (!args.includes('--aggregate')) for (const chunk of selected) await runChunk(chunk);
-    const summary = aggregate(selected);
-    writeFileSync('reports/mutation/summary.md', `${summary}\n`);
-    console.log(`\n${summary}`);
+    return;
   }
+  if (!args.includes('--aggregate')) for (const chunk of selected) await runChunk(chunk);
+  const summary = aggregate(selected);
+  writeFileSync('reports/mutation/summary.md', `${summary}\n`);
+  console.log(`\n${summary}`);
 }
+
+if (process.argv[1]?.endsWith('mutation-score.ts')) await runMutation(process.argv.slice(2));

@@ -9,6 +9,7 @@
  *   npm run bench               # everything
  *   npm run bench -- workflow   # one part: workflow | clusters | bundles | synth | local | install | demo
  *   npm run bench -- local --envs 20   # local mode with fewer environments at once (default 50)
+ *   npm run bench -- mutation [chunk…]  # mutation testing in chunks (bench/mutation-score.ts); only when named
  */
 import { spawnSync } from 'node:child_process';
 import { reportBundles } from './bundle-sizes.js';
@@ -25,6 +26,14 @@ if (!Number.isInteger(envs) || envs < 1 || envs > 100)
 const parts = new Set(args.filter((arg, i) => !arg.startsWith('-') && (envsAt === -1 || i !== envsAt + 1)));
 const wants = (part: string) => parts.size === 0 || parts.has(part);
 let broken = false;
+
+if (parts.has('mutation')) {
+  const { chunks, runMutation } = await import('./mutation-score.js');
+  await runMutation(
+    args.filter((arg) => arg === '--list' || arg === '--aggregate' || chunks.some((c) => c.name === arg)),
+  );
+  process.exit(0);
+}
 
 if (wants('workflow')) {
   const runs = await measureWorkflow();
