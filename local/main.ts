@@ -7,6 +7,7 @@
 import './function-environment.js';
 import { banner } from './banner.js';
 import { localSettingsFromEnv, startLocalControlPlane } from './control-plane.js';
+import { stopWhenOrphaned } from './parent-watch.js';
 
 // aws-local-stepfunctions needs Node 22; `npm start` runs the node@22 devDependency.
 if (Number(process.versions.node.split('.')[0]) < 22) {
@@ -21,12 +22,10 @@ const plane = await startLocalControlPlane(settings);
 process.stdout.write(`${banner(plane)}\n`);
 
 let stopping = false;
-const stop = (signal: string) => {
+const stop = (reason: string) => {
   if (stopping) return;
   stopping = true;
-  process.stdout.write(
-    `\nslipway local: ${signal} received, shutting down (runs in progress are resumable)\n`,
-  );
+  process.stdout.write(`\nslipway local: ${reason}, shutting down (runs in progress are resumable)\n`);
   plane.halt().then(
     () => process.exit(0),
     (error: unknown) => {
@@ -35,5 +34,8 @@ const stop = (signal: string) => {
     },
   );
 };
-process.once('SIGINT', () => stop('SIGINT'));
-process.once('SIGTERM', () => stop('SIGTERM'));
+process.once('SIGINT', () => stop('SIGINT received'));
+process.once('SIGTERM', () => stop('SIGTERM received'));
+
+// Under npm (`npm start &`, then `kill %1`), npm's end would otherwise leave the server orphaned.
+if (process.env.npm_lifecycle_event !== undefined) stopWhenOrphaned(stop);
