@@ -68,6 +68,11 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
     reason: 'Node roles and instance profiles that Terraform creates, confined to the /slipway/ IAM path.',
   },
   {
+    pattern: /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):route53:::hostedzone\/\*$/,
+    reason:
+      "The ingress load balancer's DNS records (certificate validation CNAMEs, alias A records) go to the hosted zone each spec names, unknown when the stack deploys; the statement allows those two record types only.",
+  },
+  {
     pattern:
       /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):iam::(?:<AWS::AccountId>|\d{12}):role\/slipway\/tenant-secrets\/\*$/,
     reason:
@@ -167,9 +172,21 @@ const WILDCARD_RESOURCE_ACTIONS: ReadonlyArray<{
   },
   {
     actions:
-      /^(ec2:(Modify|Delete|Associate|Disassociate|Attach|Detach|Authorize|Revoke|Replace)\*|ec2:(ReleaseAddress|TerminateInstances|StopInstances|StartInstances)|elasticloadbalancing:(Modify|Delete|Register|Deregister|Set)\*|elasticloadbalancing:RemoveTags)$/,
+      /^(ec2:(Modify|Delete|Associate|Disassociate|Attach|Detach|Authorize|Revoke|Replace)\*|ec2:(ReleaseAddress|TerminateInstances|StopInstances|StartInstances)|elasticloadbalancing:(Modify|Delete|Register|Deregister|Set)\*|elasticloadbalancing:(RemoveTags|AddListenerCertificates|RemoveListenerCertificates)|acm:(DeleteCertificate|RemoveTagsFromCertificate))$/,
     reason: 'Terraform changes and deletes only resources tagged managed-by=slipway, in the allowed regions.',
     requires: 'managed-by',
+  },
+  {
+    actions: /^acm:(RequestCertificate|AddTagsToCertificate)$/,
+    reason:
+      "The ingress load balancer's certificates do not exist before the request; requested tagged managed-by=slipway, in the allowed regions.",
+    requires: 'region',
+  },
+  {
+    actions:
+      /^(acm:(DescribeCertificate|ListTagsForCertificate)|route53:(GetChange|GetHostedZone|ListResourceRecordSets|ListTagsForResource))$/,
+    reason:
+      "Read-only ACM and Route 53 calls Terraform makes to follow the ingress certificates' validation.",
   },
   {
     actions:

@@ -299,9 +299,47 @@ function terraformStatements({
         'elasticloadbalancing:Deregister*',
         'elasticloadbalancing:Set*',
         'elasticloadbalancing:RemoveTags',
+        // The ingress load balancer's TLS listener: one certificate per organization (SNI).
+        'elasticloadbalancing:AddListenerCertificates',
+        'elasticloadbalancing:RemoveListenerCertificates',
       ],
       resources: ['*'],
       conditions: { StringEquals: { ...MANAGED_BY, ...inRegions } },
+    }),
+    // The ingress load balancer's certificates (modules/ingress): requested tagged as Slipway's,
+    // changed and deleted only while they are; validated and aliased through DNS records in the
+    // hosted zone the spec names (no zone-level right, and CNAME and alias A records only).
+    new iam.PolicyStatement({
+      sid: 'RequestSlipwayCertificates',
+      actions: ['acm:RequestCertificate', 'acm:AddTagsToCertificate'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:RequestTag/managed-by': 'slipway', ...inRegions } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ChangeSlipwayCertificates',
+      actions: ['acm:DeleteCertificate', 'acm:RemoveTagsFromCertificate'],
+      resources: ['*'],
+      conditions: { StringEquals: { ...MANAGED_BY, ...inRegions } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadCertificatesAndRecords',
+      actions: [
+        'acm:DescribeCertificate',
+        'acm:ListTagsForCertificate',
+        'route53:GetChange',
+        'route53:GetHostedZone',
+        'route53:ListResourceRecordSets',
+        'route53:ListTagsForResource',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'IngressRecords',
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: [`arn:${Aws.PARTITION}:route53:::hostedzone/*`],
+      conditions: {
+        'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME'] },
+      },
     }),
     new iam.PolicyStatement({
       sid: 'SlipwayLogGroups',

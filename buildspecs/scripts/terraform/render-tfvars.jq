@@ -24,6 +24,9 @@ def need($path):
     count: need(["cluster", "workers", "count"]),
     instance_type: need(["cluster", "workers", "instanceType"])
   },
+  # Optional: the ingress load balancer exists only when the spec names an ingress domain.
+  ingress: (if .ingress == null then null
+            else {domain: need(["ingress", "domain"]), hosted_zone_id: need(["ingress", "hostedZoneId"])} end),
   ssm_transfer_bucket: $ssm_transfer_bucket,
   permissions_boundary_arn: $permissions_boundary_arn
 }

@@ -48,3 +48,22 @@ module "tenant_secrets" {
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = local.tags
 }
+
+# The cluster's one ingress load balancer (Cilium's shared ingress behind it), with a certificate
+# and alias record per organization: only when the spec names an ingress domain.
+module "ingress" {
+  source = "../modules/ingress"
+  count  = var.ingress == null ? 0 : 1
+
+  cluster_name           = local.cluster_name
+  vpc_id                 = module.cluster.vpc_id
+  subnet_ids             = module.cluster.public_subnet_ids
+  node_security_group_id = module.cluster.node_security_group_id
+  # Cilium's ingress NodePort answers on every node; workers carry the traffic when there are any.
+  target_instance_ids = var.workers.count > 0 ? module.cluster.worker_instance_ids : module.cluster.control_plane_instance_ids
+  target_count        = var.workers.count > 0 ? var.workers.count : var.control_plane.count
+  domain              = var.ingress.domain
+  hosted_zone_id      = var.ingress.hosted_zone_id
+  organizations       = [var.organization]
+  tags                = local.tags
+}

@@ -90,3 +90,13 @@ output "tenant_secrets_role_arns" {
   description = "IAM role per organization that External Secrets assumes for that organization's SecretStore (reads slipway-tenants/<organization>/* only)."
   value       = module.tenant_secrets.role_arns
 }
+
+output "ingress_dns_name" {
+  description = "DNS name of the ingress load balancer; null without spec ingress."
+  value       = try(module.ingress[0].dns_name, null)
+}
+
+output "ingress_hosts" {
+  description = "Host name pattern per organization served by the ingress load balancer (*.<organization>.<domain>); empty without spec ingress."
+  value       = try(module.ingress[0].hosts, {})
+}

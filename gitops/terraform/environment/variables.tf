@@ -175,3 +175,22 @@ variable "tags" {
     error_message = "tags keys must be at most 128 characters, values at most 256, and no key may start with aws: (AWS tag limits)."
   }
 }
+
+variable "ingress" {
+  description = "The cluster's ingress (spec ingress): domain, whose hosts *.<organization>.<domain> the ingress load balancer serves, and the Route 53 hosted zone holding it. null: no ingress load balancer."
+  type = object({
+    domain         = string
+    hosted_zone_id = string
+  })
+  default = null
+
+  validation {
+    condition     = var.ingress == null ? true : length(var.ingress.domain) <= 190 && can(regex("^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.ingress.domain))
+    error_message = "ingress.domain must be a lower-case DNS name of at most 190 characters, such as apps.example.com (no wildcard, no trailing dot)."
+  }
+
+  validation {
+    condition     = var.ingress == null ? true : can(regex("^Z[A-Z0-9]{1,31}$", var.ingress.hosted_zone_id))
+    error_message = "ingress.hosted_zone_id must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ."
+  }
+}

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { INGRESS_CLASS } from '../../../gitops/kubernetes/tenants/ingress.js';
 import { requireTool } from '../../support/tools.js';
+import { loadConfig } from '../terraform/terraform-config.js';
 import { type KubeObject, parseYamlObjects, validateWithModel } from './models.js';
 
 /*
@@ -112,6 +114,35 @@ describe('platform add-ons', () => {
   });
 });
 
+describe('ingress (Cilium ingress controller behind the Terraform NLB)', () => {
+  const values = (
+    parse(readFileSync(path.resolve(KUBERNETES, '../ansible/roles/cilium/vars/main.yml'), 'utf8')) as {
+      _cilium_helm_values: Record<string, string>;
+    }
+  )._cilium_helm_values;
+
+  it('enables the controller in shared mode on a fixed NodePort, with no LoadBalancer Service and no HTTPS redirect', () => {
+    expect(values).toMatchObject({
+      'ingressController.enabled': 'true',
+      'ingressController.loadbalancerMode': 'shared',
+      'ingressController.service.type': 'NodePort',
+      'ingressController.enforceHttps': 'false',
+    });
+    // kube-proxy replacement gives the NodePort on every node (Cilium's ingress requires it).
+    expect(values.kubeProxyReplacement).toMatch(/cilium_kube_proxy_replacement/);
+  });
+
+  it("forwards the NLB to the very NodePort Cilium's ingress Service listens on", async () => {
+    const terraform = await loadConfig(path.resolve(KUBERNETES, '../terraform/modules/ingress'));
+    expect(terraform.locals.node_port).toBe(30080);
+    expect(values['ingressController.service.insecureNodePort']).toBe(String(terraform.locals.node_port));
+  });
+
+  it("is the IngressClass the tenant admission policy requires (the renderer's INGRESS_CLASS)", () => {
+    expect(INGRESS_CLASS).toBe('cilium');
+  });
+});
+
 describe('network observability (Hubble)', () => {
   const ciliumVars = parse(
     readFileSync(path.resolve(KUBERNETES, '../ansible/roles/cilium/vars/main.yml'), 'utf8'),
@@ -122,7 +153,13 @@ describe('network observability (Hubble)', () => {
     expect(values['hubble.enabled']).toBe('true');
     expect(values['hubble.relay.enabled']).toBe('true');
     expect(values['hubble.ui.enabled']).toBe('true');
-    for (const key of Object.keys(values)) expect(key).not.toMatch(/service\.type|ingress\.enabled/i);
+    for (const key of Object.keys(values).filter((name) => name.startsWith('hubble.')))
+      expect(key).not.toMatch(/service\.type|ingress\.enabled/i);
+  });
+
+  it('exports the HTTP requests Cilium parses (L7 opt-in, ingress) per source and destination namespace', () => {
+    const metrics = /^\{(.*)\}$/.exec(values['hubble.metrics.enabled'] ?? '')?.[1]?.split(',') ?? [];
+    expect(metrics).toContain('httpV2:sourceContext=namespace;destinationContext=namespace');
   });
 
   it('exports policy verdicts, drops and flows per source and destination namespace', () => {

@@ -63,9 +63,10 @@ beforeAll(async () => {
 });
 
 describe('terraform environments', () => {
-  it('composes the vpc, security and compute modules (through modules/cluster) and the tenant secret roles', () => {
+  it('composes the vpc, security and compute modules (through modules/cluster), the tenant secret roles and the ingress load balancer', () => {
     expect(callsFrom(ENVIRONMENT_ROOT, ENVIRONMENT_ROOT).map((call) => call.source)).toEqual([
       '../modules/cluster',
+      '../modules/ingress',
       '../modules/tenant-secrets',
     ]);
     const sources = callsFrom(ENVIRONMENT_ROOT, 'modules/cluster').map((call) => call.source);
@@ -77,9 +78,9 @@ describe('terraform environments', () => {
   });
 
   it('passes every required variable of each called module', () => {
-    // Per root: module.cluster and module.tenant_secrets, and module.vpc, module.security and
-    // module.compute inside modules/cluster.
-    expect(calls.length).toBe(5);
+    // Per root: module.cluster, module.tenant_secrets and module.ingress, and module.vpc,
+    // module.security and module.compute inside modules/cluster.
+    expect(calls.length).toBe(6);
     for (const call of calls) {
       const missing = requiredVariables(call.target).filter((variable) => !call.args.includes(variable));
       expect(missing, `${call.environment}: ${key(call.caller)} module.${call.name}`).toEqual([]);

@@ -92,15 +92,25 @@ function planVariables(tfvars: string, name: string) {
   for (const file of ['variables.tf', 'main.tf', 'tiers.tf'])
     copyFileSync(join(environmentDir(), file), join(dir, file));
   // Every module main.tf calls, by its variable declarations alone.
-  for (const module of ['cluster', 'tenant-secrets']) {
+  for (const module of ['cluster', 'tenant-secrets', 'ingress']) {
     mkdirSync(join(tree, 'modules', module), { recursive: true });
     copyFileSync(join(moduleDir(module), 'variables.tf'), join(tree, 'modules', module, 'variables.tf'));
   }
-  // The one output of the cluster module that main.tf passes on (to tenant_secrets), as a constant:
-  // the module's real outputs need its resources, which stay out.
+  // The outputs of the cluster module that main.tf passes on (to tenant_secrets and ingress), as
+  // constants: the module's real outputs need its resources, which stay out.
+  const stubs = {
+    node_role_arn: '"arn:aws:iam::123456789012:role/slipway/stub-node"',
+    vpc_id: '"vpc-0123456789abcdef0"',
+    public_subnet_ids: '["subnet-0123456789abcdef0"]',
+    node_security_group_id: '"sg-0123456789abcdef0"',
+    worker_instance_ids: '["i-0123456789abcdef0"]',
+    control_plane_instance_ids: '["i-0123456789abcdef1"]',
+  };
   writeFileSync(
     join(tree, 'modules', 'cluster', 'outputs.tf'),
-    'output "node_role_arn" {\n  value = "arn:aws:iam::123456789012:role/slipway/stub-node"\n}\n',
+    Object.entries(stubs)
+      .map(([name, value]) => `output "${name}" {\n  value = ${value}\n}\n`)
+      .join('\n'),
   );
   copyFileSync(tfvars, join(dir, 'slipway.auto.tfvars.json'));
   const env = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
@@ -168,6 +178,26 @@ describe('render-tfvars.sh', () => {
       expect(plan.status, plan.stderr).toBe(0);
     },
   );
+
+  it('passes spec.ingress on as the ingress variable (null without it), which the root and the ingress module accept', () => {
+    const without = join(workdir, 'no-ingress.auto.tfvars.json');
+    expect(render(specFor('prod'), without).status).toBe(0);
+    expect(JSON.parse(readFileSync(without, 'utf8')).ingress).toBeNull();
+    const out = join(workdir, 'ingress.auto.tfvars.json');
+    const spec = specFor('prod', (value) => {
+      Object.assign(value, {
+        ingress: { domain: 'apps.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
+      });
+    });
+    expect(EnvironmentSpec.safeParse(spec).success).toBe(true);
+    expect(render(spec, out).status).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).ingress).toEqual({
+      domain: 'apps.example.com',
+      hosted_zone_id: 'Z0123456789ABCDEFGHIJ',
+    });
+    const plan = planVariables(out, 'ingress');
+    expect(plan.status, plan.stderr).toBe(0);
+  });
 
   it('names the missing spec field and writes nothing when the spec is incomplete', () => {
     const out = join(workdir, 'incomplete.auto.tfvars.json');

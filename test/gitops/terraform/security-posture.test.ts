@@ -21,6 +21,9 @@ const UNTAGGABLE = new Set([
   'aws_iam_role_policy',
   'aws_iam_role_policy_attachment',
   'aws_lb_target_group_attachment',
+  'aws_lb_listener_certificate',
+  'aws_acm_certificate_validation',
+  'aws_route53_record',
 ]);
 
 const SSH = 22;

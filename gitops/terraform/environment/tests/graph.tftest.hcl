@@ -307,3 +307,94 @@ run "tenant_secrets" {
     error_message = "Prefixes are slash-terminated per organization."
   }
 }
+
+# The root with an ingress domain: one load balancer, one host pattern for the organization.
+run "prod_root_with_ingress" {
+  command = plan
+
+  variables {
+    ingress = { domain = "apps.example.com", hosted_zone_id = "Z0123456789ABCDEFGHIJ" }
+  }
+
+  assert {
+    condition     = output.ingress_hosts == { acme = "*.acme.apps.example.com" }
+    error_message = "A dedicated environment serves *.<organization>.<domain> of its own organization only."
+  }
+
+  assert {
+    condition     = length(module.ingress) == 1
+    error_message = "spec ingress creates the cluster's one ingress load balancer."
+  }
+}
+
+run "ingress_refuses_a_wildcard_domain" {
+  command = plan
+
+  variables {
+    ingress = { domain = "*.apps.example.com", hosted_zone_id = "Z0123456789ABCDEFGHIJ" }
+  }
+
+  expect_failures = [var.ingress]
+}
+
+# Ingress module on a cluster hosting two organizations whose names share a prefix: each gets its
+# own certificate and alias record, and none of them names the other's hosts.
+run "ingress" {
+  command = apply
+
+  module {
+    source = "./../modules/ingress"
+  }
+
+  variables {
+    cluster_name           = "shared-prod"
+    vpc_id                 = "vpc-0123456789abcdef0"
+    subnet_ids             = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    node_security_group_id = "sg-0123456789abcdef0"
+    target_instance_ids    = ["i-0123456789abcdef0", "i-0123456789abcdef1", "i-0123456789abcdef2"]
+    target_count           = 3
+    domain                 = "apps.example.com"
+    hosted_zone_id         = "Z0123456789ABCDEFGHIJ"
+    organizations          = ["acme", "acme-corp"]
+    tags                   = { organization = "cluster", environment = "shared-prod", managed-by = "slipway" }
+  }
+
+  assert {
+    condition = alltrue([for org in ["acme", "acme-corp"] :
+      aws_acm_certificate.this[org].domain_name == "*.${org}.apps.example.com"
+      && length(aws_acm_certificate.this[org].subject_alternative_names) <= 1
+      && aws_acm_certificate.this[org].tags["ingress-organization"] == org
+      && aws_route53_record.hosts[org].name == "*.${org}.apps.example.com"
+      && aws_route53_record.hosts[org].zone_id == var.hosted_zone_id
+    ])
+    error_message = "Each organization's certificate and alias record cover *.<organization>.<domain> and nothing else."
+  }
+
+  assert {
+    condition = (
+      aws_lb_listener.https.certificate_arn == aws_acm_certificate_validation.this["acme"].certificate_arn
+      && keys(aws_lb_listener_certificate.organizations) == ["acme-corp"]
+    )
+    error_message = "The TLS listener serves every organization's certificate: the first as default, the others by SNI."
+  }
+
+  assert {
+    condition = (
+      aws_lb.this.internal == false && aws_lb.this.load_balancer_type == "network"
+      && aws_lb_listener.http.port == 80 && aws_lb_listener.http.protocol == "TCP"
+      && aws_lb_listener.https.port == 443 && aws_lb_listener.https.protocol == "TLS"
+      && aws_lb_target_group.http.port == 30080 && length(aws_lb_target_group_attachment.nodes) == 3
+    )
+    error_message = "One internet-facing NLB: TCP 80 and TLS 443 to Cilium's ingress NodePort 30080 on every given node."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.nodes_from_lb.from_port == 30080
+      && aws_vpc_security_group_ingress_rule.nodes_from_lb.to_port == 30080
+      && aws_vpc_security_group_ingress_rule.nodes_from_lb.referenced_security_group_id == aws_security_group.this.id
+      && aws_vpc_security_group_ingress_rule.nodes_from_lb.cidr_ipv4 == null
+    )
+    error_message = "The nodes open the one ingress NodePort, to the load balancer's security group only."
+  }
+}

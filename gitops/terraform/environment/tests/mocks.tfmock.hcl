@@ -96,3 +96,24 @@ mock_resource "aws_instance" {
     private_ip = "10.40.0.10"
   }
 }
+
+# One DNS validation record per certificate, as ACM returns it for a single (wildcard) name.
+mock_resource "aws_acm_certificate" {
+  defaults = {
+    arn = "arn:aws:acm:eu-west-1:123456789012:certificate/01234567-89ab-cdef-0123-456789abcdef"
+    domain_validation_options = [
+      {
+        domain_name           = "*.acme.apps.example.com"
+        resource_record_name  = "_0123456789abcdef.acme.apps.example.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_fedcba9876543210.acm-validations.aws."
+      }
+    ]
+  }
+}
+
+mock_resource "aws_lb_listener" {
+  defaults = {
+    arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/ing-0001/0123456789abcdef/0123456789abcdef"
+  }
+}

@@ -73,3 +73,13 @@ output "node_role_arn" {
   description = "ARN of the IAM role the nodes run with (trusted by the tenant secret roles)."
   value       = module.compute.node_role_arn
 }
+
+output "public_subnet_ids" {
+  description = "Public subnets of the cluster, one per availability zone (NAT gateways, the ingress load balancer)."
+  value       = module.vpc.public_subnet_ids
+}
+
+output "node_security_group_id" {
+  description = "Security group of every node."
+  value       = module.security.node_security_group_id
+}
