@@ -1,4 +1,4 @@
-/** The demo's environment specs: the sample spec with one namespace whose CPU quota is given. */
+/** The demo's environment specs: the sample spec (with its ingress domain) with one namespace whose CPU quota is given. */
 export function demoSpec(environment: 'prod' | 'staging', cpu: string): Record<string, unknown> {
   return {
     tier: environment,
@@ -20,5 +20,8 @@ export function demoSpec(environment: 'prod' | 'staging', cpu: string): Record<s
       branch: 'main',
       path: `tenants/acme/${environment}`,
     },
+    // Hosts *.acme.apps.example.com on the cluster's ingress load balancer (planned and applied
+    // against the mock provider locally; the hosted zone id is a stand-in).
+    ingress: { domain: 'apps.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
   };
 }
