@@ -10,6 +10,7 @@ export default defineConfig({
       'test/functions/adapters/store-faults.test.ts',
       'test/functions/adapters/lock.test.ts',
       'test/functions/adapters/lock-paths.test.ts',
+      'test/functions/adapters/abandon-run.test.ts',
       'test/functions/handlers/workflow-handlers.test.ts',
       'test/functions/handlers/execution-ended.test.ts',
     ],

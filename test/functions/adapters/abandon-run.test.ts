@@ -1,0 +1,56 @@
+/**
+ * abandonRun (functions/adapters/dynamodb/runs.ts) against dynalite: a run the API started whose
+ * execution never started ends FAILED at the phase it opened, that phase FAILED with it, and the
+ * environment is released with the status it had before — and a run that finished is left as it
+ * is. The guards mutation testing found covered only through the whole API harness.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepository, type Repository } from '../../../functions/adapters/dynamodb/repository.js';
+import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
+import { COMMIT, seedRun } from '../../support/fixtures.js';
+
+let dynamo: LocalDynamo;
+let repository: Repository;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  repository = createRepository({ client: dynamo.client, tableName: dynamo.tableName });
+});
+
+afterAll(async () => {
+  await dynamo.stop();
+});
+
+describe('abandonRun', () => {
+  it('fails the run and the phase it opened, and releases the environment with the status it had before', async () => {
+    const run = await seedRun(repository);
+    await repository.startRun({ ...run, commit: COMMIT, spec: run.spec });
+    expect((await repository.getRun(run.runId))?.phases.terraform.status).toBe('RUNNING');
+
+    await repository.abandonRun({ ...run, cause: 'ThrottlingException: Rate exceeded' });
+
+    const abandoned = await repository.getRun(run.runId);
+    expect(abandoned).toMatchObject({
+      status: 'FAILED',
+      error: { phase: 'terraform', cause: 'ThrottlingException: Rate exceeded', retryable: true },
+    });
+    expect(abandoned?.phases.terraform).toMatchObject({ status: 'FAILED', endedAt: abandoned?.endedAt });
+    expect(abandoned?.phases.ansible.status).toBe('PENDING');
+    expect(abandoned?.history.at(-1)).toMatchObject({
+      event: 'run.failed',
+      detail: { phase: 'terraform', reason: 'execution not started' },
+    });
+    const environment = await repository.getEnvironment(run.organization, run.environment);
+    expect(environment?.activeRunId).toBeUndefined();
+    expect(environment?.status).toBe('PENDING');
+  });
+
+  it('leaves a run that already finished as it is (and a lock it does not hold alone)', async () => {
+    const run = await seedRun(repository);
+    await repository.startRun({ ...run, commit: COMMIT, spec: run.spec });
+    await repository.abandonRun({ ...run, cause: 'first' });
+    const first = await repository.getRun(run.runId);
+    await repository.abandonRun({ ...run, cause: 'second' });
+    expect(await repository.getRun(run.runId)).toEqual(first);
+  });
+});
