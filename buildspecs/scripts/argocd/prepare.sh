@@ -65,6 +65,18 @@ tenant_secrets_role_arn() {
   printf '%s' "${arn}"
 }
 
+# A shared cluster's one External Secrets role for all its tenants (Terraform output
+# tenant_secrets_shared_role_arn of the cluster's run, handed on to the tenant): each tenant's
+# SecretStores assume it with the session tag slipway-org = <organization>, which scopes what it reads.
+tenant_secrets_shared_role_arn() {
+  local arn
+  if ! arn="$(jq -er '.tenant_secrets_shared_role_arn.value | select(. != null and . != "")' "$(tf_outputs_file)")"; then
+    error "the shared cluster's Terraform outputs hold no tenant_secrets_shared_role_arn: its tenants' namespaces would get no SecretStore"
+    return 1
+  fi
+  printf '%s' "${arn}"
+}
+
 # The tenant manifests, and beside them the names of the Applications Argo CD will generate from
 # them (bootstrap.sh waits for exactly those). A spec the shared validator refuses fails here.
 render_tenants() {
@@ -75,14 +87,13 @@ render_tenants() {
   mkdir -p "$(bundle_dir)"
   local part role=""
   part="$(argocd_part)"
-  # The organization's External Secrets role: required on a cluster of its own (part all); a shared
-  # cluster's own run has no tenant, and the cluster's Terraform does not create roles for the
-  # tenants it hosts yet, so a tenant part without one renders no SecretStore, saying so.
+  # The External Secrets role: the organization's own on a cluster of its own (part all); a shared
+  # cluster's one tenant role for a tenant part (scoped by the session tag the renderer puts on the
+  # store); a shared cluster's own run has no tenant, and no store.
   if [[ "${part}" == all ]]; then
     role="$(tenant_secrets_role_arn)"
   elif [[ "${part}" == tenant ]]; then
-    role="$(tenant_secrets_role_arn 2>/dev/null)" ||
-      info "WARNING - no External Secrets role for ${SLIPWAY_ORGANIZATION} on this shared cluster: its namespaces get no SecretStore" >&2
+    role="$(tenant_secrets_shared_role_arn)"
   fi
   info "rendering the ${part} part of the manifests of $(environment_prefix)"
   SLIPWAY_TENANT_SECRETS_ROLE_ARN="${role}" \

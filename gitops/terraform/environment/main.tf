@@ -1,5 +1,8 @@
 locals {
   cluster_name = "${var.organization}-${var.environment}"
+  # A shared cluster is the environment <name> of the reserved organization `cluster`
+  # (functions/domain/cluster.ts): it hosts tenants that run no Terraform of their own.
+  shared_cluster = var.organization == "cluster"
 
   # Slipway's own tags are merged last so a caller's extra tags can never overwrite them.
   tags = merge(var.tags, {
@@ -37,13 +40,15 @@ module "cluster" {
   tags                     = local.tags
 }
 
-# One role per organization on the cluster for External Secrets (each environment is one
-# organization's cluster today; a shared cluster lists every organization it hosts).
+# External Secrets' roles: a dedicated environment's one organization gets a role of its own; a
+# shared cluster gets one role for all its tenants, scoped per request by the session tag
+# slipway-org (modules/tenant-secrets), so a tenant's placement needs no Terraform.
 module "tenant_secrets" {
   source = "../modules/tenant-secrets"
 
   cluster_name             = local.cluster_name
-  organizations            = [var.organization]
+  organizations            = local.shared_cluster ? [] : [var.organization]
+  shared_tenants           = local.shared_cluster
   node_role_arn            = module.cluster.node_role_arn
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = local.tags

@@ -100,3 +100,8 @@ output "ingress_hosts" {
   description = "Host name pattern per organization served by the ingress load balancer (*.<organization>.<domain>); empty without spec ingress."
   value       = try(module.ingress[0].hosts, {})
 }
+
+output "tenant_secrets_shared_role_arn" {
+  description = "A shared cluster's one External Secrets role for all its tenants (reads slipway-tenants/<session tag slipway-org>/* only); empty for a dedicated environment."
+  value       = module.tenant_secrets.shared_role_arn
+}

@@ -15,8 +15,13 @@ def aws_assigned($vars; $ids):
       # The node role's name_prefix (modules/compute) plus the 26 characters AWS appends.
       node_role_name: ($cluster + "-node-" + $ids.role),
       # modules/tenant-secrets' role of the organization, on its /slipway/tenant-secrets/<cluster>/<org>/
-      # path (the mock provider gives every role one ARN, which the tenant renderer rightly refuses).
-      tenant_secrets_role_arns: {
+      # path (the mock provider gives every role one ARN, which the tenant renderer rightly refuses);
+      # a shared cluster (organization `cluster`) has none of those, and one role for all its tenants
+      # directly under /slipway/tenant-secrets/<cluster>/.
+      tenant_secrets_role_arns: (if $vars.organization == "cluster" then {} else {
         ($vars.organization): ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/" + $vars.organization + "/slipway-secrets-" + $ids.role)
-      }
+      } end),
+      tenant_secrets_shared_role_arn: (if $vars.organization == "cluster"
+        then ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/slipway-secrets-" + $ids.role)
+        else "" end)
     };

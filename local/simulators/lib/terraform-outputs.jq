@@ -21,7 +21,10 @@ def typed: {value: ., sensitive: false, type: (
     cilium_version: $vars.cilium_version,
     pod_cidr: $vars.pod_cidr,
     service_cidr: $vars.service_cidr,
-    tenant_secrets_role_arns: {($vars.organization): ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/" + $vars.organization + "/slipway-secrets-simulated")}
+    tenant_secrets_role_arns: (if $vars.organization == "cluster" then {}
+      else {($vars.organization): ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/" + $vars.organization + "/slipway-secrets-simulated")} end),
+    tenant_secrets_shared_role_arn: (if $vars.organization == "cluster"
+      then ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/slipway-secrets-simulated") else "" end)
   }) as $known
 | [$names[] | {key: ., value: ($known[.] // ("simulated-" + .) | typed)}]
 | from_entries

@@ -3,7 +3,11 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toYaml } from '../../../gitops/kubernetes/tenants/bundle.js';
-import { SecretStore, tenantSecretPrefix } from '../../../gitops/kubernetes/tenants/external-secrets.js';
+import {
+  ORGANIZATION_SESSION_TAG,
+  SecretStore,
+  tenantSecretPrefix,
+} from '../../../gitops/kubernetes/tenants/external-secrets.js';
 import { renderTenant, renderTenants, type TenantInput } from '../../../gitops/kubernetes/tenants/render.js';
 import { validSpec } from '../../support/fixtures.js';
 import { tenantsOfOneCluster } from './arbitraries.js';
@@ -33,6 +37,24 @@ const readPattern = (organization: string) =>
   `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${TERRAFORM_PREFIX}${organization}/*`;
 /** The node role's assume-role pattern for a cluster, as the compute module writes it. */
 const assumePattern = (cluster: string) => `arn:aws:iam::${ACCOUNT}:role/slipway/tenant-secrets/${cluster}/*`;
+/** A shared cluster's one tenant role, as the module names and places it. */
+const sharedRoleArn = (cluster: string) =>
+  `arn:aws:iam::${ACCOUNT}:role/slipway/tenant-secrets/${cluster}/slipway-secrets-fedcba9876543210fedc`;
+/**
+ * The shared role's read pattern as IAM evaluates it for one request: the module's resource with
+ * the policy variable ${aws:PrincipalTag/slipway-org} replaced by the session's tag (read from the
+ * module's own text, not retyped).
+ */
+const sharedReadPattern = (sessionTag: string) => {
+  const resource = /data "aws_iam_policy_document" "read_tagged" \{.*?resources\s*=\s*\["([^"]+)"\]/s.exec(
+    moduleMain,
+  )?.[1];
+  if (!resource) throw new Error('modules/tenant-secrets has no read_tagged resource');
+  return resource
+    .replace('${local.secret_arn_base}', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret`)
+    .replace('${var.secret_prefix}', TERRAFORM_PREFIX)
+    .replace('$${aws:PrincipalTag/${local.organization_tag}}', sessionTag);
+};
 const roleArn = (cluster: string, organization: string) =>
   `arn:aws:iam::${ACCOUNT}:role/slipway/tenant-secrets/${cluster}/${organization}/slipway-secrets-0123456789abcdef0123`;
 
@@ -50,7 +72,17 @@ const objectsOf = (input: TenantInput | TenantInput[]) =>
   );
 
 const stores = (objects: KubeObject[]) => objects.filter((object) => object.kind === 'SecretStore');
-type StoreSpec = { provider: { aws: { role: string; prefix: string; region: string; service: string } } };
+type StoreSpec = {
+  provider: {
+    aws: {
+      role: string;
+      prefix: string;
+      region: string;
+      service: string;
+      sessionTags?: { key: string; value: string }[];
+    };
+  };
+};
 
 describe('tenant SecretStores', () => {
   const acme = (): TenantInput => ({
@@ -76,6 +108,58 @@ describe('tenant SecretStores', () => {
         prefix: 'slipway-tenants/acme/',
       });
     }
+  });
+
+  it("on a shared cluster: the cluster's one tenant role, with the session tag naming the organization", () => {
+    const input = { ...acme(), secrets: { roleArn: sharedRoleArn('cluster-shared-eu') } };
+    const rendered = stores(objectsOf(input));
+    expect(rendered).toHaveLength(input.spec.namespaces.length);
+    for (const store of rendered) {
+      expect((store.spec as StoreSpec).provider.aws).toEqual({
+        service: 'SecretsManager',
+        region: input.spec.region,
+        role: sharedRoleArn('cluster-shared-eu'),
+        prefix: 'slipway-tenants/acme/',
+        sessionTags: [{ key: 'slipway-org', value: 'acme' }],
+      });
+    }
+    // An organization's own role needs no tag (its policy names the prefix); its trust has no TagSession.
+    const own = stores(objectsOf(acme()))[0]?.spec as StoreSpec;
+    expect(own.provider.aws.sessionTags).toBeUndefined();
+    // The store's schema takes exactly one slipway-org tag.
+    const twoTags = new SecretStore({
+      metadata: { name: 'x', namespace: 'acme-prod-payments' },
+      spec: {
+        provider: {
+          aws: {
+            service: 'SecretsManager',
+            region: REGION,
+            role: sharedRoleArn('c'),
+            prefix: 'slipway-tenants/acme/',
+            sessionTags: [
+              { key: 'slipway-org', value: 'acme' },
+              { key: 'slipway-org', value: 'globex' },
+            ],
+          },
+        },
+      },
+    });
+    expect(() => twoTags.validate()).toThrow(/sessionTags/);
+  });
+
+  it('reads the tagged prefix only through the shared role, whose trust demands that tag and no other (module text)', () => {
+    const hcl = (text: string) => text.replaceAll('%{', '$' + '{');
+    expect(ORGANIZATION_SESSION_TAG).toBe(/organization_tag = "([^"]+)"/.exec(moduleMain)?.[1]);
+    expect(moduleMain).toContain('actions = ["sts:AssumeRole", "sts:TagSession"]');
+    expect(moduleMain).toContain(hcl('variable = "aws:RequestTag/%{local.organization_tag}"'));
+    expect(moduleMain).toMatch(
+      /test\s*=\s*"ForAllValues:StringEquals"\s*variable\s*=\s*"aws:TagKeys"\s*values\s*=\s*\[local\.organization_tag\]/,
+    );
+    expect(moduleMain).toContain(
+      hcl('path                 = "/slipway/tenant-secrets/%{var.cluster_name}/"'),
+    );
+    expect(sharedReadPattern('acme')).toBe(readPattern('acme'));
+    expect(computeMain).toContain('actions   = ["sts:TagSession"]');
   });
 
   it("refuses another organization's role, naming the field", () => {
@@ -122,17 +206,18 @@ describe('tenant SecretStores', () => {
     );
   });
 
-  it('for any organizations sharing a cluster: no SecretStore, secret name or role of one reaches another', () => {
+  it('for any organizations sharing a cluster, with roles of their own or the shared one: no SecretStore, secret name or role of one reaches another', () => {
     fc.assert(
       fc.property(
         tenantsOfOneCluster,
         fc.array(fc.string({ minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 5 }),
-        (tenants, keys) => {
+        fc.boolean(),
+        (tenants, keys, shared) => {
           const cluster = 'shared-prod';
           const inputs = tenants.map((tenant) => ({
             ...tenant,
             spec: { ...tenant.spec, kubernetesVersion: '1.30' as const, ciliumVersion: '1.16' as const },
-            secrets: { roleArn: roleArn(cluster, tenant.organization) },
+            secrets: { roleArn: shared ? sharedRoleArn(cluster) : roleArn(cluster, tenant.organization) },
           }));
           let objects: KubeObject[];
           try {
@@ -155,12 +240,24 @@ describe('tenant SecretStores', () => {
             const organization = owner.get(store.metadata.namespace ?? '') ?? '';
             const aws = (store.spec as StoreSpec).provider.aws;
             expect(aws.prefix).toBe(tenantSecretPrefix(organization));
-            expect(aws.role).toBe(roleArn(cluster, organization));
+            expect(aws.role).toBe(shared ? sharedRoleArn(cluster) : roleArn(cluster, organization));
+            // Through the shared role, IAM reads the prefix of the session's tag: the store's own organization.
+            expect(aws.sessionTags).toEqual(
+              shared ? [{ key: 'slipway-org', value: organization }] : undefined,
+            );
+            const granted = shared
+              ? sharedReadPattern(aws.sessionTags?.[0]?.value ?? '')
+              : readPattern(organization);
             for (const other of inputs.map((input) => input.organization)) {
               for (const key of keys) {
-                // What the store reads for any key a tenant writes: its prefix + key.
-                const name = `${aws.prefix}${key}`;
-                expect(iamGlob(readPattern(other), secretArn(name))).toBe(other === organization);
+                // What the store reads for any key a tenant writes: its prefix + key; another's is refused.
+                expect(iamGlob(granted, secretArn(`${aws.prefix}${key}`))).toBe(true);
+                expect(iamGlob(granted, secretArn(`${tenantSecretPrefix(other)}${key}`))).toBe(
+                  other === organization,
+                );
+                expect(iamGlob(readPattern(other), secretArn(`${aws.prefix}${key}`))).toBe(
+                  other === organization,
+                );
               }
             }
             // The node role may assume the roles of this cluster only.

@@ -239,7 +239,7 @@ describe('terraform security posture', () => {
         roles()
           .map((role) => `${role.module.dir.split('/').pop()}/${role.name}`)
           .sort(),
-      ).toEqual(['compute/node', 'tenant-secrets/this', 'vpc/flow_logs']);
+      ).toEqual(['compute/node', 'tenant-secrets/shared', 'tenant-secrets/this', 'vpc/flow_logs']);
       for (const role of roles()) {
         expect(role.body.permissions_boundary, `aws_iam_role.${role.name}`).toBe(BOUNDARY);
       }
@@ -250,13 +250,18 @@ describe('terraform security posture', () => {
         ['aws_iam_role', 'aws_iam_instance_profile'].includes(resource.type),
       );
       expect(iam.length).toBeGreaterThanOrEqual(3);
-      // The tenant secret roles sit deeper, under /slipway/tenant-secrets/<cluster>/<org>/ (the node
-      // role may assume roles under its own cluster's path only): still inside /slipway/.
+      // The tenant secret roles sit deeper, under /slipway/tenant-secrets/<cluster>/<org>/ (a shared
+      // cluster's one tenant role directly under /slipway/tenant-secrets/<cluster>/; the node role may
+      // assume roles under its own cluster's path only): still inside /slipway/.
+      const tenantSecretPaths: Record<string, RegExp> = {
+        this: /^\/slipway\/tenant-secrets\/\$\{var\.cluster_name\}\/\$\{each\.key\}\/$/,
+        shared: /^\/slipway\/tenant-secrets\/\$\{var\.cluster_name\}\/$/,
+      };
       for (const resource of iam)
         expect(resource.body.path, `${resource.type}.${resource.name}`).toMatch(
-          resource.name === 'this' && resource.type === 'aws_iam_role'
-            ? /^\/slipway\/tenant-secrets\/\$\{var\.cluster_name\}\/\$\{each\.key\}\/$/
-            : /^\/slipway\/$/,
+          (resource.type === 'aws_iam_role' && resource.module.dir.endsWith('tenant-secrets')
+            ? tenantSecretPaths[resource.name]
+            : undefined) ?? /^\/slipway\/$/,
         );
     });
 

@@ -262,11 +262,21 @@ run "compute" {
     condition     = data.aws_iam_policy_document.tenant_secrets.statement[0].resources == toset(["arn:aws:iam::123456789012:role/slipway/tenant-secrets/acme-prod/*"]) && data.aws_iam_policy_document.tenant_secrets.statement[0].actions == toset(["sts:AssumeRole"])
     error_message = "The node role may assume only its own cluster's tenant secret roles."
   }
+
+  assert {
+    condition = (data.aws_iam_policy_document.tenant_secrets.statement[1].actions == toset(["sts:TagSession"])
+      && data.aws_iam_policy_document.tenant_secrets.statement[1].resources == toset(["arn:aws:iam::123456789012:role/slipway/tenant-secrets/acme-prod/*"])
+      && one(data.aws_iam_policy_document.tenant_secrets.statement[1].condition).variable == "aws:TagKeys"
+      && one(data.aws_iam_policy_document.tenant_secrets.statement[1].condition).test == "ForAllValues:StringEquals"
+    && tolist(one(data.aws_iam_policy_document.tenant_secrets.statement[1].condition).values) == tolist(["slipway-org"]))
+    error_message = "The node role may tag its sessions on its own cluster's tenant secret roles with slipway-org only."
+  }
 }
 
-# External Secrets' per-organization roles on a cluster two organizations share: each reads its own
-# prefix only (slash-terminated: acme is not a prefix of acme-corp), trusts only the node role, and
-# carries the boundary.
+# External Secrets' per-organization roles (each reads its own prefix only, slash-terminated: acme is
+# not a prefix of acme-corp) and a shared cluster's one tenant role (reads the prefix its session tag
+# names; assumed by the node role only with that one tag); all trust only the node role and carry
+# the boundary.
 run "tenant_secrets" {
   command = apply
 
@@ -277,6 +287,7 @@ run "tenant_secrets" {
   variables {
     cluster_name             = "shared-prod"
     organizations            = ["acme", "acme-corp"]
+    shared_tenants           = true
     node_role_arn            = "arn:aws:iam::123456789012:role/slipway/shared-prod-node-0001"
     permissions_boundary_arn = "arn:aws:iam::123456789012:policy/slipway/node-boundary"
     tags                     = { organization = "acme", environment = "prod", managed-by = "slipway" }
@@ -305,6 +316,30 @@ run "tenant_secrets" {
   assert {
     condition     = output.secret_prefixes == { acme = "slipway-tenants/acme/", acme-corp = "slipway-tenants/acme-corp/" }
     error_message = "Prefixes are slash-terminated per organization."
+  }
+
+  assert {
+    condition = (data.aws_iam_policy_document.read_tagged.statement[0].resources == toset(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:slipway-tenants/$${aws:PrincipalTag/slipway-org}/*"])
+    && data.aws_iam_policy_document.read_tagged.statement[0].actions == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]))
+    error_message = "The shared tenant role reads slipway-tenants/<the session's slipway-org tag>/* and nothing else."
+  }
+
+  assert {
+    condition = (one(one(data.aws_iam_policy_document.assume_tagged.statement).principals).identifiers == toset([var.node_role_arn])
+      && one(data.aws_iam_policy_document.assume_tagged.statement).actions == toset(["sts:AssumeRole", "sts:TagSession"])
+      && length(one(data.aws_iam_policy_document.assume_tagged.statement).condition) == 2
+      && alltrue([for c in one(data.aws_iam_policy_document.assume_tagged.statement).condition :
+        (c.variable == "aws:RequestTag/slipway-org" && c.test == "StringLike" && tolist(c.values) == tolist(["?*"]))
+        || (c.variable == "aws:TagKeys" && c.test == "ForAllValues:StringEquals" && tolist(c.values) == tolist(["slipway-org"]))
+    ]))
+    error_message = "The shared tenant role trusts the node role only, and only with the session tag slipway-org and no other."
+  }
+
+  assert {
+    condition = (length(aws_iam_role.shared) == 1 && aws_iam_role.shared[0].path == "/slipway/tenant-secrets/shared-prod/"
+      && aws_iam_role.shared[0].permissions_boundary == var.permissions_boundary_arn && length(aws_iam_role.shared[0].name) <= 64
+    && aws_iam_role_policy.shared[0].policy == data.aws_iam_policy_document.read_tagged.json)
+    error_message = "The shared tenant role sits directly under its cluster's path, carries the boundary and the tag-scoped read policy."
   }
 }
 

@@ -199,6 +199,19 @@ data "aws_iam_policy_document" "tenant_secrets" {
     actions   = ["sts:AssumeRole"]
     resources = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/slipway/tenant-secrets/${var.name}/*"]
   }
+
+  # A shared cluster's tenant role is assumed with the session tag slipway-org (and no other).
+  statement {
+    sid       = "TagOwnClusterTenantSecretSessions"
+    actions   = ["sts:TagSession"]
+    resources = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/slipway/tenant-secrets/${var.name}/*"]
+
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "aws:TagKeys"
+      values   = ["slipway-org"]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "tenant_secrets" {

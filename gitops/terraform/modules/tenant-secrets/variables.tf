@@ -11,10 +11,22 @@ variable "cluster_name" {
 variable "organizations" {
   description = "Organizations with namespaces on the cluster; each gets its own role, reading its own secret prefix only."
   type        = set(string)
+  default     = []
 
   validation {
-    condition     = length(var.organizations) > 0 && alltrue([for org in var.organizations : can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", org)) && length(org) <= 63])
-    error_message = "organizations must be a non-empty set of DNS labels."
+    condition     = alltrue([for org in var.organizations : can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", org)) && length(org) <= 63])
+    error_message = "organizations must be DNS labels."
+  }
+}
+
+variable "shared_tenants" {
+  description = "A shared cluster: one role for all its tenants, reading the prefix of the organization its session tag slipway-org names."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.shared_tenants || length(var.organizations) > 0
+    error_message = "A cluster without shared_tenants needs at least one organization."
   }
 }
 
