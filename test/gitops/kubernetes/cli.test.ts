@@ -89,9 +89,15 @@ describe('render-tenants CLI', () => {
     expect(missing.stderr).toMatch(/SLIPWAY_ORGANIZATION is not set/);
   });
 
-  it('writes a bundle that kubectl kustomize builds and whose objects validate', () => {
+  it('writes a bundle that kubectl kustomize builds and whose objects validate (ingress domain and L7 opt-in included)', () => {
     const out = path.join(work, 'good');
-    const result = runCli(acmeEnv(validSpec()), ['--out', out]);
+    const base = validSpec();
+    const spec = {
+      ...base,
+      ingress: { domain: 'apps.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
+      namespaces: base.namespaces.map((ns) => ({ ...ns, observability: { l7Http: true } })),
+    };
+    const result = runCli(acmeEnv(spec), ['--out', out]);
     expect(withoutPunycodeWarning(result.stderr)).toBe('');
     expect(result.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(
@@ -110,6 +116,17 @@ describe('render-tenants CLI', () => {
     const objects = parseYamlObjects(built.stdout);
     expect(objects.length).toBeGreaterThanOrEqual(14);
     for (const object of objects) validateWithModel(object);
+    const ingressPolicy = objects.find((object) => object.metadata.name === 'slipway-tenant-ingresses');
+    expect(JSON.stringify(ingressPolicy?.spec)).toContain(".apps.example.com'");
+    const policy = objects.find((object) => object.kind === 'CiliumNetworkPolicy');
+    expect(policy?.spec).toMatchObject({
+      ingress: [
+        { fromEndpoints: [{}] },
+        { fromEntities: ['ingress'] },
+        { fromEndpoints: [{}], toPorts: [{ rules: { http: [{}] } }] },
+        { fromEntities: ['ingress'], toPorts: [{ rules: { http: [{}] } }] },
+      ],
+    });
   });
 
   it('writes the expected Applications outside the bundle when asked, and nothing of them on a bad spec', () => {
