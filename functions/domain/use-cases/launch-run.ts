@@ -54,6 +54,24 @@ export function requireIdle(current: EnvironmentState | undefined): void {
   if (current?.activeRunId) throw busy(current.organization, current.environment, current.activeRunId);
 }
 
+/**
+ * The reservation can wait on a concurrent PUT of the same environment (its entry changed, read
+ * again): a run that started since this request read the environment makes it a late duplicate,
+ * refused as busy with that run's id (the reservation taken back) rather than racing for a
+ * sequence number that run may have finished with already.
+ */
+async function requireUnchangedSince(
+  deps: UseCaseDeps,
+  request: LaunchRequest,
+  quota: Awaited<ReturnType<typeof reserveQuota>>,
+): Promise<void> {
+  const now = await deps.repository.getEnvironment(request.organization, request.environment);
+  if ((now?.runSeq ?? 0) === (request.current?.runSeq ?? 0)) return;
+  if (quota.undo)
+    await deps.repository.changeQuotaAllocation(request.organization, quota.undo).catch(() => false);
+  throw busy(request.organization, request.environment, now?.activeRunId ?? now?.lastRunId ?? 'unknown');
+}
+
 export async function launchRun(deps: UseCaseDeps, request: LaunchRequest): Promise<RunAccepted> {
   const { organization, environment } = request;
   const seq = (request.current?.runSeq ?? 0) + 1;
@@ -63,6 +81,7 @@ export async function launchRun(deps: UseCaseDeps, request: LaunchRequest): Prom
   // nothing); taken back if the run cannot take the environment; lowered to the new grant once
   // it has (a shrink frees only then, so the ceiling holds at every moment).
   const quota = request.quota ? await reserveQuota(deps, request.quota) : {};
+  if (request.quota) await requireUnchangedSince(deps, request, quota);
   const started = await deps.repository
     .startRun({
       organization,
