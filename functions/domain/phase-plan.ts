@@ -49,13 +49,23 @@ export interface PhasePlan {
 
 /** The spec fields each provisioning phase consumes (DESIGN: terraform ← region, network …). */
 function specPart(phase: PhaseName, spec: Readonly<Record<string, unknown>>, commit: string): unknown {
+  // The ingress domain feeds Terraform (load balancer, certificates) and the ArgoCD phase (the
+  // Ingress admission policy, the namespaces' policies); absent, it leaves the fingerprints of
+  // specs written before it unchanged.
+  const ingress = spec.ingress === undefined ? {} : { ingress: spec.ingress };
   switch (phase) {
     case 'terraform':
-      return { tier: spec.tier, region: spec.region, network: spec.network, cluster: spec.cluster };
+      return {
+        tier: spec.tier,
+        region: spec.region,
+        network: spec.network,
+        cluster: spec.cluster,
+        ...ingress,
+      };
     case 'ansible':
       return { kubernetesVersion: spec.kubernetesVersion, ciliumVersion: spec.ciliumVersion };
     case 'argocd-bootstrap':
-      return { tier: spec.tier, namespaces: spec.namespaces, gitops: spec.gitops, commit };
+      return { tier: spec.tier, namespaces: spec.namespaces, gitops: spec.gitops, commit, ...ingress };
   }
 }
 

@@ -79,6 +79,20 @@ describe('planRun', () => {
     expect(plan.phases['argocd-bootstrap']).toMatchObject({ action: 'run', reason: 'runs after ansible' });
   });
 
+  it('runs every phase when an ingress domain is added (Terraform builds its load balancer), the ArgoCD phase alone for an L7 opt-in', () => {
+    const spec = validSpec();
+    const successes = successesAfterFullRun(spec);
+    const ingress = { domain: 'apps.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
+    expect(planRun({ trigger: 'api', spec: { ...spec, ingress }, successes }).startAt).toBe('terraform');
+    const optIn = validSpec();
+    optIn.namespaces = optIn.namespaces.map((ns) => ({ ...ns, observability: { l7Http: true } }));
+    const plan = planRun({ trigger: 'api', spec: optIn, successes });
+    expect(plan.startAt).toBe('argocd-bootstrap');
+    expect(skippedPhases(plan)).toEqual(['terraform', 'ansible']);
+    // A spec without ingress keeps the fingerprints it had before the field existed.
+    expect(phaseInputs('terraform', { ...spec, ingress: undefined })).toBe(phaseInputs('terraform', spec));
+  });
+
   it('resumes at the failed phase: terraform succeeded, ansible did not', () => {
     const spec = validSpec();
     const { terraform } = successesAfterFullRun(spec);
