@@ -176,6 +176,10 @@ interface TenantLaunch {
   readonly allowUnchanged?: boolean;
   /** The organization quota grant the placement changes, reserved with the run (quota.ts). */
   readonly quota?: QuotaReservation;
+  /** A push-started run: the commit it plans and syncs with (git-push-runs.ts). @default '' */
+  readonly commit?: string;
+  /** Extra audit detail (a push's delivery id). */
+  readonly auditDetail?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -200,7 +204,7 @@ async function launchTenantRun(
     const plan = planRun({
       trigger: launch.trigger,
       spec: launch.spec,
-      commit: '',
+      commit: launch.commit ?? '',
       successes,
       notApplicable: TENANT_NOT_APPLICABLE,
     });
@@ -283,6 +287,8 @@ async function launchTenantRun(
         specHashAfter: launch.trigger === 'teardown' ? '' : hash,
         successes,
         ...(launch.quota ? { quota: launch.quota } : {}),
+        ...(launch.commit ? { commit: launch.commit } : {}),
+        ...(launch.auditDetail ? { auditDetail: launch.auditDetail } : {}),
       });
       return { accepted };
     } catch (error) {
@@ -422,4 +428,40 @@ export async function tenantRun(
   });
   if (!('accepted' in result)) throw new Error('a tenant resume or teardown always runs');
   return result.accepted;
+}
+
+/**
+ * A Git push to a tenant's repository (git-push-runs.ts): the tenant's run at that commit, entering
+ * its cluster like any tenant run (READY, not locked by a run of its own). The plan is the tenant's
+ * (the ArgoCD tenant part alone; the cluster's phases are not applicable), so a READY tenant whose
+ * inputs the commit does not change has nothing to run.
+ */
+export async function tenantPushRun(
+  deps: UseCaseDeps,
+  caller: Caller,
+  request: {
+    readonly current: EnvironmentState;
+    readonly commit: string;
+    readonly auditAction: string;
+    readonly auditDetail?: Readonly<Record<string, string>>;
+  },
+): Promise<{ accepted: RunAccepted } | { unchanged: ProvisionResult }> {
+  const { current } = request;
+  const cluster = sharedClusterOf(current.spec);
+  if (cluster === undefined)
+    throw new Error(`${current.organization}/${current.environment} is not a tenant`);
+  return launchTenantRun(deps, {
+    caller,
+    organization: current.organization,
+    environment: current.environment,
+    current,
+    cluster,
+    trigger: 'git-push',
+    spec: current.spec,
+    auditAction: request.auditAction,
+    statuses: ['READY'],
+    allowUnchanged: true,
+    commit: request.commit,
+    ...(request.auditDetail ? { auditDetail: request.auditDetail } : {}),
+  });
 }

@@ -24,6 +24,7 @@ import { type GitPushed, gitopsSourceOf, gitSourceKey, pushTouches } from '../gi
 import type { EnvironmentStatus } from '../model.js';
 import { planRun, skippedPhases } from '../phase-plan.js';
 import type { WorkflowInput } from '../workflow-events.js';
+import { tenantPushRun } from './cluster-tenants.js';
 import { launchRun } from './launch-run.js';
 import type { ApiRepository, ApiRunStarter, ClusterRepository, EnvironmentState, RunState } from './ports.js';
 
@@ -263,17 +264,8 @@ export async function routePushToEnvironment(
       });
       return result('ignored', `environment is ${current.status}: pushes start no run`);
     }
+    // A shared cluster's tenant gets its own run (the ArgoCD tenant part) through its cluster.
     const cluster = sharedClusterOf(current.spec);
-    if (cluster !== undefined) {
-      await deps.repository.markPush(ref, {
-        status: 'unchanged',
-        reason: `a tenant of shared cluster ${cluster}`,
-      });
-      return result(
-        'ignored',
-        `a tenant of shared cluster ${cluster}: pushes start no run yet (PUT its spec)`,
-      );
-    }
     const earlier = await lastRunOfCommit(deps, current, push.after);
     if (earlier) {
       await deps.repository.markPush(ref, { status: 'started', runId: earlier.runId });
@@ -294,17 +286,42 @@ export async function routePushToEnvironment(
       }
       continue; // The lock was released meanwhile: start the run now.
     }
-    const plan = planRun({
-      trigger: 'git-push',
-      spec: current.spec,
-      commit: push.after,
-      successes: current.successes ?? {},
-    });
-    if (plan.startAt === undefined) {
+    const auditDetail = { deliveryId: push.deliveryId, source: push.source };
+    const plan =
+      cluster === undefined
+        ? planRun({
+            trigger: 'git-push',
+            spec: current.spec,
+            commit: push.after,
+            successes: current.successes ?? {},
+          })
+        : undefined;
+    if (plan && plan.startAt === undefined) {
       await deps.repository.markPush(ref, { status: 'unchanged', reason: 'nothing to run' });
       return result('unchanged', `already synced to ${push.after}`);
     }
     try {
+      // No plan: a tenant, whose plan is made against its cluster's successes as it enters it.
+      if (plan === undefined) {
+        const launched = await tenantPushRun(deps, actorOf(push), {
+          current,
+          commit: push.after,
+          auditAction: 'run.push-requested',
+          auditDetail,
+        });
+        if (!('accepted' in launched)) {
+          await deps.repository.markPush(ref, { status: 'unchanged', reason: 'nothing to run' });
+          return result('unchanged', `already synced to ${push.after}`);
+        }
+        const { accepted } = launched;
+        await deps.repository.markPush(ref, { status: 'started', runId: accepted.runId });
+        if (options.fromQueue) await deps.repository.clearQueuedPush(organization, environment, push.after);
+        return result(
+          'started',
+          `runs from ${accepted.plan.startAt ?? 'argocd-bootstrap'} (a tenant of shared cluster ${cluster})`,
+          accepted.runId,
+        );
+      }
       const accepted = await launchRun(deps, {
         caller: actorOf(push),
         organization,
@@ -317,11 +334,7 @@ export async function routePushToEnvironment(
         auditAction: 'run.push-requested',
         specHashAfter: current.specHash,
         commit: push.after,
-        auditDetail: {
-          deliveryId: push.deliveryId,
-          source: push.source,
-          skipped: skippedPhases(plan).join(','),
-        },
+        auditDetail: { ...auditDetail, skipped: skippedPhases(plan).join(',') },
       });
       await deps.repository.markPush(ref, { status: 'started', runId: accepted.runId });
       if (options.fromQueue) await deps.repository.clearQueuedPush(organization, environment, push.after);

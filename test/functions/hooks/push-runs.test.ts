@@ -13,8 +13,9 @@ import { pushExecutionName } from '../../../functions/domain/execution-name.js';
 import type { GitPushed } from '../../../functions/domain/git-push.js';
 import { PushNotStartedError } from '../../../functions/domain/use-cases/git-push-runs.js';
 import { makeCodecommitPush } from '../../../functions/handlers/events/codecommit-push.js';
-import { provision } from '../../support/api-fixtures.js';
+import { freshName, PLATFORM_ADMIN, provision } from '../../support/api-fixtures.js';
 import { FakeBuilds } from '../../support/fake-builds.js';
+import { validSpec } from '../../support/fixtures.js';
 import { closeServer, listenOnLoopback } from '../../support/loopback.js';
 import { codecommitEvent, commitId, githubDelivery, githubPush } from './payloads.js';
 import {
@@ -289,6 +290,55 @@ describe('run starter: GitPushed', () => {
     } finally {
       starter.startExecution = original;
     }
+  });
+
+  it("starts a shared cluster's tenant's run, the ArgoCD tenant part alone at the commit, found by repository and branch", async () => {
+    const repository = freshRepository();
+    const cluster = freshName('shared');
+    const { namespaces: _n, gitops: _g, ...dedicated } = validSpec('prod');
+    const registered = await harness.api.call('put-cluster', {
+      identity: PLATFORM_ADMIN,
+      path: { cluster },
+      body: dedicated,
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(202);
+    await harness.api.starter.settled();
+    await provision(harness.api, harness.organization, 'tenant', {
+      tier: 'prod',
+      sharedCluster: cluster,
+      namespaces: [{ name: 'web', quota: { cpu: '1', memory: '2Gi', pods: 10 } }],
+      gitops: {
+        repository: `https://github.com/${repository}.git`,
+        branch: 'main',
+        path: `tenants/${harness.organization}/tenant`,
+      },
+    });
+    const builds = new FakeBuilds();
+    harness.api.starter.builds = builds;
+    const pushed = push(repository, [`tenants/${harness.organization}/tenant/web/deployment.yaml`]);
+
+    const output = await harness.runStarter(gitPushedEvent(pushed));
+    await harness.api.starter.settled();
+
+    expect(output).toMatchObject({
+      result: {
+        counts: { started: 1 },
+        results: [expect.objectContaining({ environment: 'tenant', outcome: 'started' })],
+      },
+    });
+    const run = (await runsOf('tenant')).find((each) => each.trigger === 'git-push');
+    expect(run).toMatchObject({ commit: pushed.after, status: 'SUCCEEDED' });
+    expect(run?.phases['argocd-bootstrap'].status).toBe('SUCCEEDED');
+    // The cluster's phases are not the tenant's: they are SKIPPED, and only its ArgoCD part builds.
+    expect(run?.phases.terraform?.status).toBe('SKIPPED');
+    expect(run?.phases.ansible?.status).toBe('SKIPPED');
+    expect(builds.calls.map((call) => [call.phase, call.variables.SLIPWAY_COMMIT])).toEqual([
+      ['argocd-bootstrap', pushed.after],
+    ]);
+    // The same push again starts nothing new.
+    expect(await harness.runStarter(gitPushedEvent({ ...pushed, deliveryId: 'replayed' }))).toMatchObject({
+      result: { counts: { duplicate: 1 } },
+    });
   });
 
   it('records a push that no environment follows as unrouted', async () => {
