@@ -5,9 +5,10 @@
  */
 import * as z from 'zod/mini';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
-import { API_ROUTES } from '../../handlers/api/routes.js';
+import { API_ROUTES, CLUSTER_HOOK_ROUTES, HOOK_ROUTES } from '../../handlers/api/routes.js';
 import { contractOf } from './contracts.js';
 import { ERROR_STATUS, type ErrorCode } from './error-codes.js';
+import { HOOK_SECURITY_SCHEMES, hookContractOf } from './hook-contracts.js';
 import { ErrorBody, IdempotencyKey, ListQuery } from './schemas.js';
 
 const IdempotencyHeaders = z.object({ 'Idempotency-Key': z.optional(IdempotencyKey) });
@@ -69,11 +70,47 @@ function operation(routeId: string, idempotent: boolean): ZodOpenApiOperationObj
   };
 }
 
+/** A webhook route: its own security (no JWT), the sender's body, its answers (hook-contracts.ts). */
+function hookOperation(routeId: string): ZodOpenApiOperationObject {
+  const contract = hookContractOf(routeId);
+  const response = (description: string, schema: z.ZodMiniType) => ({
+    description,
+    content: { 'application/json': { schema } },
+  });
+  return {
+    operationId: routeId,
+    summary: contract.summary,
+    description:
+      'No JWT: the sender is authenticated on the raw body before it is parsed, in constant time. See docs/git-push.md and docs/alerts.md.',
+    tags: [contract.tag],
+    security: [...contract.security],
+    requestParams: { path: contract.params },
+    requestBody: { required: true, content: { 'application/json': { schema: contract.body } } },
+    responses: {
+      ...Object.fromEntries(
+        Object.entries(contract.responses).map(([status, { description, schema }]) => [
+          status,
+          response(description, schema),
+        ]),
+      ),
+      ...Object.fromEntries(
+        Object.entries(contract.errors).map(([status, description]) => [
+          status,
+          response(description, ErrorBody),
+        ]),
+      ),
+    },
+  };
+}
+
 export function buildOpenApiDocument() {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of API_ROUTES) {
     const method = route.method.toLowerCase() as 'get' | 'put' | 'post' | 'delete';
     paths[route.path] = { ...paths[route.path], [method]: operation(route.id, route.idempotent ?? false) };
+  }
+  for (const route of [...HOOK_ROUTES, ...CLUSTER_HOOK_ROUTES]) {
+    paths[route.path] = { ...paths[route.path], post: hookOperation(route.id) };
   }
   return createDocument({
     openapi: '3.1.0',
@@ -81,7 +118,7 @@ export function buildOpenApiDocument() {
       title: 'Slipway HTTP API',
       version: '1.0.0',
       description:
-        'Provision, inspect, resume and tear down Kubernetes environments. Every route needs a bearer JWT; errors are `{"error":{"code","message","details"}}`. See docs/api.md.',
+        'Provision, inspect, resume and tear down Kubernetes environments. Every route needs a bearer JWT except the webhooks (tag hooks), which authenticate their senders themselves; errors are `{"error":{"code","message","details"}}`. See docs/api.md.',
     },
     servers: [{ url: '/', description: 'The API Gateway stage URL (or the local server)' }],
     security: [{ bearerJwt: [] }],
@@ -93,6 +130,7 @@ export function buildOpenApiDocument() {
           bearerFormat: 'JWT',
           description: 'Claims: sub, role (or cognito:groups), orgs (or custom:orgs)',
         },
+        ...HOOK_SECURITY_SCHEMES,
       },
     },
     paths,

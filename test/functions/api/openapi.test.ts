@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ROUTE_CONTRACTS } from '../../../functions/domain/api/contracts.js';
 import { ERROR_CODES } from '../../../functions/domain/api/error-codes.js';
+import { HOOK_CONTRACTS } from '../../../functions/domain/api/hook-contracts.js';
 import { buildOpenApiDocument, renderOpenApiDocument } from '../../../functions/domain/api/openapi.js';
-import { API_ROUTES } from '../../../functions/handlers/api/routes.js';
+import { API_ROUTES, CLUSTER_HOOK_ROUTES, HOOK_ROUTES } from '../../../functions/handlers/api/routes.js';
+
+const WEBHOOKS = [...HOOK_ROUTES, ...CLUSTER_HOOK_ROUTES];
 
 type Operation = {
   operationId: string;
@@ -30,7 +33,9 @@ describe('OpenAPI document', () => {
     const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
     );
-    expect(operations.map((o) => o.operation.operationId).sort()).toEqual(API_ROUTES.map((r) => r.id).sort());
+    expect(operations.map((o) => o.operation.operationId).sort()).toEqual(
+      [...API_ROUTES, ...WEBHOOKS].map((r) => r.id).sort(),
+    );
     for (const route of API_ROUTES) {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()];
       expect(operation, route.id).toBeDefined();
@@ -44,6 +49,48 @@ describe('OpenAPI document', () => {
       );
       expect(Object.keys(operation?.responses ?? {}), route.id).toEqual(
         expect.arrayContaining(['400', '401', '403', '500']),
+      );
+    }
+  });
+
+  it('describes every webhook route with its own security (no JWT), its body and its answers', () => {
+    const document = buildOpenApiDocument() as unknown as {
+      paths: Record<string, Record<string, Operation & { security?: unknown }>>;
+      components: {
+        securitySchemes: Record<string, { type: string; in?: string; name?: string; scheme?: string }>;
+      };
+    };
+    expect(Object.keys(HOOK_CONTRACTS).sort()).toEqual(WEBHOOKS.map((route) => route.id).sort());
+    const schemes = document.components.securitySchemes;
+    expect(schemes.githubSignature).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Hub-Signature-256',
+    });
+    expect(schemes.gitlabToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Gitlab-Token' });
+    expect(schemes.clusterToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Slipway-Token' });
+    expect(schemes.clusterBasic).toMatchObject({ type: 'http', scheme: 'basic' });
+    expect(schemes.clusterBearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const security: Record<string, unknown> = {
+      'github-hook': [{ githubSignature: [] }],
+      'gitlab-hook': [{ gitlabToken: [] }],
+      'argocd-hook': [{ clusterToken: [] }, { clusterBasic: [] }],
+      'cluster-argocd-hook': [{ clusterToken: [] }, { clusterBasic: [] }],
+      'alertmanager-hook': [{ clusterBearer: [] }],
+      'cluster-alertmanager-hook': [{ clusterBearer: [] }],
+    };
+    for (const route of WEBHOOKS) {
+      const operation = document.paths[route.path]?.post;
+      expect(operation?.operationId, route.path).toBe(route.id);
+      expect(operation?.security, route.id).toEqual(security[route.id]);
+      expect(operation?.requestBody, route.id).toBeDefined();
+      const declared = (operation?.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+      expect(declared, route.id).toEqual([...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]));
+      const statuses = Object.keys(operation?.responses ?? {});
+      expect(statuses, route.id).toEqual(expect.arrayContaining(['202', '400', '401', '500']));
+      // Only a cluster's hooks refuse an event about another environment (403).
+      expect(statuses.includes('403'), route.id).toBe(
+        route.path.includes('argocd') || route.path.includes('alertmanager'),
       );
     }
   });
