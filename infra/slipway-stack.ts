@@ -168,6 +168,8 @@ export class SlipwayStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       projects: this.phaseProjects.projects,
       alertLogGroups: alertSenders.map((fn) => fn.logGroup),
+      // Every function, the Git push path's (hooks, CodeCommit handler, run starter) included.
+      functions: Object.fromEntries(workflowFunctions.map((fn) => [fn.node.id.replace(/Function$/, ''), fn])),
     });
     this.outputs();
     applyNagSuppressions(this);

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -12,12 +13,17 @@ export interface OperationsDashboardProps {
   readonly projects: Record<PhaseName, codebuild.IProject>;
   /** Log groups of the functions that deliver alerts (their "alert published" lines). */
   readonly alertLogGroups: readonly logs.ILogGroup[];
+  /** Every Slipway function, by a readable name: their errors, side by side. */
+  readonly functions?: Readonly<Record<string, lambda.IFunction>>;
+  /** The metrics service of the Git push path (run starter, CodeCommit handler). */
+  readonly gitService?: string;
 }
 
 /**
  * One CloudWatch dashboard: runs (started, succeeded, failed, timed out), phase durations (each
  * phase project's CodeBuild build time), alerts per organization and kind (from the delivery log
- * lines, so no metric dimension per organization), and alert delivery and webhook health.
+ * lines, so no metric dimension per organization), alert delivery and webhook health, Git pushes
+ * (runs started, queued, duplicates, unrouted, StartExecution throttled) and every function's errors.
  */
 export class OperationsDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -75,6 +81,26 @@ export class OperationsDashboard extends Construct {
               slipwayMetric('UnroutedClusterEvents', 'slipway-hooks'),
             ],
             right: [slipwayMetric('OldestUndeliveredAlertAge', 'slipway-alerts', 'Maximum')],
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Git pushes',
+            width: 12,
+            left: [
+              'PushRunsStarted',
+              'PushQueued',
+              'PushDuplicates',
+              'PushUnrouted',
+              'StartExecutionThrottled',
+            ].map((name) => slipwayMetric(name, props.gitService ?? 'slipway-git')),
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Function errors',
+            width: 12,
+            left: Object.entries(props.functions ?? {}).map(([label, fn]) =>
+              fn.metricErrors({ period, statistic: 'Sum', label }),
+            ),
           }),
         ],
       ],

@@ -74,6 +74,73 @@ describe('platform alarms', () => {
     expect(direct).toHaveLength(1);
   });
 
+  it("gives every function of the stack an errors alarm routed to the platform.* relay (the relay's own to the topic), derived from the template", () => {
+    const lambdas = template.findResources('AWS::Lambda::Function');
+    // Every function Slipway deploys: CDK's own singleton helpers (custom resource providers,
+    // log retention) are not Slipway's code and have no handler of ours.
+    const ours = Object.entries(lambdas)
+      .filter(([, resource]) => {
+        const variables = (resource.Properties?.Environment?.Variables ?? {}) as Record<string, unknown>;
+        return typeof variables.POWERTOOLS_SERVICE_NAME === 'string';
+      })
+      .map(([id]) => id);
+    expect(ours.length).toBeGreaterThanOrEqual(Object.keys(lambdas).length - 3);
+    // The Git push path is among them: both push hooks, the CodeCommit handler, the run starter.
+    for (const name of ['GithubHook', 'GitlabHook', 'CodecommitPush', 'RunStarter'])
+      expect(
+        ours.some((id) => id.includes(name)),
+        `${name} in ${ours.join(', ')}`,
+      ).toBe(true);
+    const errorAlarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(
+      ([, alarm]) => alarm.Properties.Namespace === 'AWS/Lambda' && alarm.Properties.MetricName === 'Errors',
+    );
+    const alarmOf = new Map<string, string>();
+    for (const [alarmId, alarm] of errorAlarms) {
+      const dimension = (alarm.Properties.Dimensions as { Name: string; Value: { Ref?: string } }[]).find(
+        (each) => each.Name === 'FunctionName',
+      );
+      if (dimension?.Value.Ref) alarmOf.set(dimension.Value.Ref, alarmId);
+    }
+    const [rule] = Object.values(
+      template.findResources('AWS::Events::Rule', {
+        Properties: { EventPattern: { 'detail-type': ['CloudWatch Alarm State Change'] } },
+      }),
+    );
+    const relayed = new Set(
+      ((rule?.Properties.EventPattern.resources ?? []) as { 'Fn::GetAtt': [string, string] }[]).map(
+        (resource) => resource['Fn::GetAtt'][0],
+      ),
+    );
+    const relayTargets = (rule?.Properties.Targets ?? []) as { Arn: { 'Fn::GetAtt': [string, string] } }[];
+    const relay = relayTargets[0]?.Arn['Fn::GetAtt'][0] ?? '';
+    expect(ours).toContain(relay);
+    const missing = ours.filter((id) => !alarmOf.has(id));
+    expect(missing, 'functions without an errors alarm').toEqual([]);
+    const unrelayed = ours.filter((id) => !relayed.has(alarmOf.get(id) ?? ''));
+    expect(unrelayed, 'errors alarms the relay does not receive').toEqual([]);
+    // The relay's own errors alarm also goes straight to the topic.
+    const relayAlarm = errorAlarms.find(([id]) => id === alarmOf.get(relay))?.[1];
+    expect(JSON.stringify(relayAlarm?.Properties.AlarmActions ?? [])).toMatch(/AlertsTopic/);
+  });
+
+  it('relays the Git push alarms (dead letters, unrouted pushes) as platform.* alerts too', () => {
+    const [rule] = Object.values(
+      template.findResources('AWS::Events::Rule', {
+        Properties: { EventPattern: { 'detail-type': ['CloudWatch Alarm State Change'] } },
+      }),
+    );
+    const relayed = new Set(
+      ((rule?.Properties.EventPattern.resources ?? []) as { 'Fn::GetAtt': [string, string] }[]).map(
+        (resource) => resource['Fn::GetAtt'][0],
+      ),
+    );
+    const gitAlarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).filter((id) =>
+      id.startsWith('GitEvents'),
+    );
+    expect(gitAlarms.length).toBeGreaterThanOrEqual(2);
+    for (const id of gitAlarms) expect(relayed.has(id), id).toBe(true);
+  });
+
   it('runs the alert retrier every minute', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
@@ -95,5 +162,23 @@ describe('operations dashboard', () => {
     expect(body).toContain('AWS/CodeBuild');
     expect(body).toContain('stats count(*) as alerts by organization, kind');
     expect(body).toContain('OldestUndeliveredAlertAge');
+  });
+
+  it("shows the Git pushes and every function's errors, the Git push path's included (derived from the template)", () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain('Git pushes');
+    for (const metric of ['PushRunsStarted', 'PushQueued', 'PushUnrouted', 'StartExecutionThrottled'])
+      expect(body).toContain(metric);
+    // Each Slipway function's name is referenced in the dashboard body (its Errors metric).
+    const ours = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(
+        ([, resource]) =>
+          typeof resource.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'string',
+      )
+      .map(([id]) => id);
+    expect(ours.some((id) => id.includes('RunStarter'))).toBe(true);
+    const errorsWidget = body.slice(body.indexOf('Function errors'));
+    for (const id of ours) expect(errorsWidget, id).toContain(`{"Ref":"${id}"}`);
   });
 });
