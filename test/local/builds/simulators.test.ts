@@ -251,6 +251,20 @@ describe('local simulators', () => {
     ).toBe('Synced Healthy');
   });
 
+  it("kubectl answers a push-started run's Applications at the pushed commit, as after the phase's refresh", () => {
+    const commit = '9fceb02d0ae598e95dc970b74767f19372d61af8';
+    const revision = (app: string, env: Record<string, string>) =>
+      simulate(
+        'kubectl',
+        ['-n', 'argocd', 'get', 'application', app, '-o', 'jsonpath={.status.sync.revision}'],
+        env,
+      ).stdout;
+    expect(revision('acme-prod-payments', { SLIPWAY_COMMIT: commit.toUpperCase() })).toBe(commit);
+    // The root Application follows the Slipway repository, not the pushed one; no commit, no revision here.
+    expect(revision('slipway-managed', { SLIPWAY_COMMIT: commit })).not.toBe(commit);
+    expect(revision('acme-prod-payments', { SLIPWAY_COMMIT: '$(id)' })).toBe('');
+  });
+
   it('cilium status --output=json is a healthy report of the shape the ansible phase checks', () => {
     const status = JSON.parse(
       simulate('cilium', ['status', '--output=json'], { SLIPWAY_SIMULATED_NODES: '5' }).stdout,
