@@ -92,8 +92,10 @@ output "tenant_secrets_role_arns" {
 }
 
 output "ingress_dns_name" {
-  description = "DNS name of the ingress load balancer; null without spec ingress."
-  value       = try(module.ingress[0].dns_name, null)
+  # Never null: Terraform leaves null outputs out of `terraform output -json`, and the phases read
+  # every declared output from it.
+  description = "DNS name of the ingress load balancer; empty without spec ingress."
+  value       = try(module.ingress[0].dns_name, "")
 }
 
 output "ingress_hosts" {
