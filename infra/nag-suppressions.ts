@@ -123,6 +123,12 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
     reason:
       'Log groups Terraform creates for VPC flow logs, all named under /slipway/, in the allowed regions.',
   },
+  {
+    pattern:
+      /^Resource::arn:(?:<AWS::Partition>|aws[a-z-]*):logs:\*:(?:<AWS::AccountId>|\d{12}):log-group:\/slipway\/\*\/\*\/workloads(:\*)?$/,
+    reason:
+      "Node boundary: a shared cluster's Fluent Bit creates its tenants' workloads groups (/slipway/<org>/<env>/workloads) when they are placed; the node role's own policy gives dedicated clusters no create right.",
+  },
 ];
 
 /**

@@ -67,7 +67,7 @@ export function parseSharedRequest(input: unknown): Validation<SharedRequest> {
   const parsed = SharedPlacement.safeParse(input);
   if (!parsed.success) {
     const issues = fromZodIssues(parsed.error.issues).map((found) =>
-      /^(region|kubernetesVersion|ciliumVersion|cluster|network|ingress)$/.test(found.field)
+      /^(region|kubernetesVersion|ciliumVersion|cluster|network|ingress|logs)$/.test(found.field)
         ? issue(found.field, 'is the shared cluster\'s: a spec with "sharedCluster" does not set it')
         : found,
     );
@@ -97,6 +97,8 @@ export function resolveSharedSpec(
     ...(cluster.ingress ? { ingress: cluster.ingress } : {}),
     namespaces: own.namespaces,
     gitops: own.gitops,
+    // The cluster's Fluent Bit creates the tenant's log group with the cluster's retention.
+    ...(cluster.logs === undefined ? {} : { logs: cluster.logs }),
   };
   const checked = validateEnvironmentSpec(resolved, context);
   if (!checked.ok) {

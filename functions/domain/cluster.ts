@@ -39,6 +39,8 @@ const ClusterDocument = z.strictObject({
   network: z.unknown(),
   // The ingress domain of the cluster: its tenants' hosts are *.<organization>.<domain>.
   ingress: z.optional(z.unknown()),
+  // The cluster's log retention, for its own groups and every tenant's (its Fluent Bit creates them).
+  logs: z.optional(z.unknown()),
   overcommit: z.optional(z.strictObject({ cpu: Ratio, memory: Ratio })),
 });
 

@@ -10,6 +10,7 @@ import { CLUSTER_NAME_MAX, clusterName, INSTANCE_TYPE, VPC_PREFIX_MAX, VPC_PREFI
 import { cidrsOverlap, type Ipv4Cidr, parseIpv4Cidr } from './spec/cidr.js';
 import { IngressSpec, NamespaceObservability } from './spec/ingress.js';
 import { fieldOf, fromZodIssues, issue, type SpecIssue, type Validation } from './spec/issues.js';
+import { Logs } from './spec/logs.js';
 import {
   DNS1123_LABEL_MAX,
   EnvironmentName,
@@ -35,6 +36,7 @@ export {
   organizationHostSuffix,
 } from './spec/ingress.js';
 export type { SpecIssue, Validation } from './spec/issues.js';
+export { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS, Logs, logRetentionDays } from './spec/logs.js';
 export {
   DNS1123_LABEL,
   EnvironmentName,
@@ -257,6 +259,8 @@ export const EnvironmentSpec = z
     gitops: Gitops,
     // The cluster's ingress domain and hosted zone; absent: no load balancer, every Ingress refused.
     ingress: z.optional(IngressSpec),
+    // Optional, so specs recorded before it keep their meaning (the default retention).
+    logs: z.optional(Logs),
   })
   .check(
     z.superRefine((spec, ctx) => {

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { PhaseName, RunTrigger } from './model.js';
 import type { PhaseRecord } from './run.js';
+import { DEFAULT_LOG_RETENTION_DAYS } from './spec/logs.js';
 import { canonicalJson } from './spec-hash.js';
 import { phaseOrderFor } from './transitions.js';
 
@@ -61,12 +62,25 @@ function specPart(phase: PhaseName, spec: Readonly<Record<string, unknown>>, com
         network: spec.network,
         cluster: spec.cluster,
         ...ingress,
+        ...logsPart(spec),
       };
     case 'ansible':
       return { kubernetesVersion: spec.kubernetesVersion, ciliumVersion: spec.ciliumVersion };
     case 'argocd-bootstrap':
       return { tier: spec.tier, namespaces: spec.namespaces, gitops: spec.gitops, commit, ...ingress };
   }
+}
+
+/**
+ * Terraform creates the log groups with the spec's retention (the default when the spec names
+ * none). Always part of the fingerprint: an environment provisioned before the log groups existed
+ * has a recorded fingerprint without it, so its next run applies Terraform once and creates them.
+ */
+function logsPart(spec: Readonly<Record<string, unknown>>): { logRetentionDays: number } {
+  const logs = spec.logs;
+  const days =
+    typeof logs === 'object' && logs !== null && 'retentionDays' in logs ? logs.retentionDays : undefined;
+  return { logRetentionDays: typeof days === 'number' ? days : DEFAULT_LOG_RETENTION_DAYS };
 }
 
 function sha256(value: unknown): string {

@@ -17,6 +17,8 @@ const ssmDocument = (name: string) => `arn:${Aws.PARTITION}:ssm:*::document/${na
 const OWN_SESSIONS = `arn:${Aws.PARTITION}:ssm:*:${Aws.ACCOUNT_ID}:session/\${aws:userid}-*`;
 /** Terraform names every log group it owns under /slipway/ (VPC flow logs). */
 const SLIPWAY_LOG_GROUPS = `arn:${Aws.PARTITION}:logs:*:${Aws.ACCOUNT_ID}:log-group:/slipway/*`;
+/** Tenants' workloads log groups, /slipway/<org>/<env>/workloads (functions/domain/logs.ts). */
+const TENANT_LOG_GROUPS = `arn:${Aws.PARTITION}:logs:*:${Aws.ACCOUNT_ID}:log-group:/slipway/*/*/workloads`;
 const SSM_CORE_POLICY = `arn:${Aws.PARTITION}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
 
 export interface PhasePermissionsOptions {
@@ -78,7 +80,8 @@ export function phaseStatements(phase: PhaseName, options: PhasePermissionsOptio
  * The most any role Terraform creates may ever do, whatever policy is put on it: what a node needs
  * to be managed by SSM and to run the EBS CSI driver, what it could use of the artifact bucket (the
  * node role itself gets no S3 right: Ansible's file transfers use presigned URLs), and what VPC flow
- * logs need to write their log group, and External Secrets' per-organization roles: assume them
+ * logs and Fluent Bit need to write their log groups (a shared cluster's Fluent Bit also creates its
+ * tenants' workloads groups), and External Secrets' per-organization roles: assume them
  * (the node role, under /slipway/tenant-secrets/) and read tenant secrets (slipway-tenants/, which
  * no phase can read). No other IAM or STS, no SSM commands to other instances.
  */
@@ -167,6 +170,14 @@ export function nodeBoundaryStatements(artifactBucketArn: string, keyArn: string
       sid: 'TenantSecretsRead',
       actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       resources: [`arn:${Aws.PARTITION}:secretsmanager:*:${Aws.ACCOUNT_ID}:secret:slipway-tenants/*`],
+    }),
+    // Fluent Bit on a shared cluster creates each tenant's workloads group, /slipway/<org>/<env>/workloads,
+    // with the cluster's retention when the tenant is placed (Terraform does not run for tenants;
+    // gitops/terraform/modules/logs gives only shared clusters' node roles this right).
+    new iam.PolicyStatement({
+      sid: 'TenantLogGroups',
+      actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
+      resources: [TENANT_LOG_GROUPS, `${TENANT_LOG_GROUPS}:*`],
     }),
     new iam.PolicyStatement({
       sid: 'FlowLogsDelivery',

@@ -37,6 +37,13 @@ export const RunView = z.looseObject({
   error: RunError.optional(),
 });
 
+/** Where the environment's cluster ships its logs (CloudWatch Logs). */
+export const LogsView = z.looseObject({
+  logGroup: z.string(),
+  retentionDays: z.number().optional(),
+  link: z.string(),
+});
+
 export const EnvironmentView = z.looseObject({
   organization: z.string(),
   environment: z.string(),
@@ -45,6 +52,7 @@ export const EnvironmentView = z.looseObject({
   activeRunId: optionalText,
   currentRunId: optionalText,
   currentRun: RunView.optional(),
+  logs: LogsView.optional(),
   updatedAt: optionalText,
 });
 

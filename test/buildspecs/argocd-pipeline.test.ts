@@ -88,6 +88,16 @@ const TERRAFORM_OUTPUTS = {
     type: ['map', 'string'],
     sensitive: false,
   },
+  log_groups: {
+    value: {
+      workloads: '/slipway/acme/prod/workloads',
+      platform: '/slipway/acme/prod/platform',
+      retention_days: 90,
+      shared: false,
+    },
+    type: ['object', { workloads: 'string', platform: 'string', retention_days: 'number', shared: 'bool' }],
+    sensitive: false,
+  },
 };
 
 const KUBECONFIG = `apiVersion: v1
@@ -573,6 +583,46 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
       ]);
     });
 
+    it("ships logs to the environment's groups from the Terraform outputs, and the tenant namespaces' events to its workloads group", () => {
+      const logging = git([
+        '--git-dir',
+        run.bare,
+        'show',
+        `${head(run)}:slipway-managed/acme/prod/platform/logging.yaml`,
+      ])
+        .split(/^---$/m)
+        .map(
+          (document) => parseYaml(document) as { kind?: string; metadata?: { name: string }; spec?: unknown },
+        )
+        .filter((object) => object?.kind === 'Application') as {
+        metadata: { name: string };
+        spec: { source: { helm: { valuesObject: { env: { name: string; value: string }[] } } } };
+      }[];
+      const env = Object.fromEntries(
+        logging.map((app) => [
+          app.metadata.name,
+          Object.fromEntries(app.spec.source.helm.valuesObject.env.map((entry) => [entry.name, entry.value])),
+        ]),
+      );
+      expect(env).toEqual({
+        'fluent-bit': {
+          SLIPWAY_REGION: 'eu-west-1',
+          SLIPWAY_PLATFORM_LOG_GROUP: '/slipway/acme/prod/platform',
+          SLIPWAY_CREATE_TENANT_GROUPS: 'false',
+          SLIPWAY_LOG_RETENTION_DAYS: '90',
+        },
+        'fluent-bit-events': {
+          SLIPWAY_REGION: 'eu-west-1',
+          SLIPWAY_WORKLOADS_LOG_GROUP: '/slipway/acme/prod/workloads',
+          SLIPWAY_PLATFORM_LOG_GROUP: '/slipway/acme/prod/platform',
+          SLIPWAY_TENANT_EVENT_NAMESPACES: '^(acme-prod-payments|acme-prod-ledger)$',
+        },
+      });
+      expect(
+        git(['--git-dir', run.bare, 'show', `${head(run)}:slipway-managed/acme/prod/kustomization.yaml`]),
+      ).toContain('  - platform/logging.yaml');
+    });
+
     it('reads the tenant repository as public when slipway/acme/gitops-read-credentials does not exist', () => {
       expect(run.calls).toContainEqual(
         expect.stringMatching(
@@ -602,6 +652,8 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
         'application/kube-prometheus-stack',
         'application/aws-ebs-csi-driver',
         'application/external-secrets',
+        'application/fluent-bit',
+        'application/fluent-bit-events',
         'application/acme-prod-payments',
         'application/acme-prod-ledger',
       ]);

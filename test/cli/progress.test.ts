@@ -120,6 +120,25 @@ describe('progressFrame (TTY: redrawn in place)', () => {
     expect(frame).toContain('7.5s');
   });
 
+  it("names the environment's log group and its console link under the phases", () => {
+    const failed = FAILING_RUN.at(-1);
+    if (!failed) throw new Error('empty recording');
+    const link =
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Fslipway$252Facme$252Fprod$252Fworkloads';
+    const snapshot = {
+      ...failed.snapshot,
+      environment: {
+        ...failed.snapshot.environment,
+        logs: { logGroup: '/slipway/acme/prod/workloads', retentionDays: 30, link },
+      },
+    };
+
+    const lines = progressFrame(snapshot, { colors, now: T0 + 60_000 }).split('\n');
+
+    expect(lines.slice(-2)).toEqual(['  logs: /slipway/acme/prod/workloads, 30 days', `        ${link}`]);
+    expect(progressFrame(failed.snapshot, { colors, now: T0 + 60_000 })).not.toContain('logs:');
+  });
+
   it('shows a skip reason in place of a build id', () => {
     const frame = progressFrame(RESUMED_RUN, { colors, now: T0 });
 

@@ -198,6 +198,33 @@ describe('IAM scoping', () => {
     }
   });
 
+  it("caps Fluent Bit's log-group creation in the node boundary at tenants' workloads groups", () => {
+    const boundaries = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Array<{
+      Properties: { PolicyDocument: { Statement: Array<Statement & { Sid?: string }> } };
+    }>;
+    const statements = boundaries[0]?.Properties.PolicyDocument.Statement ?? [];
+    const creating = statements.filter((statement) =>
+      actionsOf(statement).some((action) =>
+        ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'].includes(action),
+      ),
+    );
+    expect(creating.map((statement) => statement.Sid)).toEqual(['TenantLogGroups']);
+    expect(actionsOf(creating[0] ?? { Effect: '', Action: [], Resource: '' }).sort()).toEqual([
+      'logs:CreateLogGroup',
+      'logs:PutRetentionPolicy',
+    ]);
+    const resources = JSON.stringify(resourcesOf(creating[0] ?? { Effect: '', Action: [], Resource: '' }));
+    // /slipway/<org>/<env>/workloads only: never a flow-log group (/slipway/vpc-flow-logs/<cluster>)
+    // or a platform group, and no read or delete right on logs anywhere in the boundary.
+    expect(resources.match(/log-group:[^"]*/g)).toEqual([
+      'log-group:/slipway/*/*/workloads',
+      'log-group:/slipway/*/*/workloads:*',
+    ]);
+    expect(
+      statements.flatMap(actionsOf).filter((action) => /^logs:(Get|Filter|StartQuery|Delete)/.test(action)),
+    ).toEqual([]);
+  });
+
   it('lets the node boundary carry the EBS CSI driver (named actions only, no ec2 wildcard)', () => {
     const boundaries = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as Array<{
       Properties: { PolicyDocument: { Statement: Array<Statement & { Sid?: string }> } };

@@ -358,7 +358,8 @@ wait_for_application() {
 
 # slipway-managed Synced at a revision that includes ours, then Healthy; then every Application the
 # bundle implies: kube-prometheus-stack (platform/monitoring.yaml), aws-ebs-csi-driver
-# (platform/storage.yaml), external-secrets (platform/secrets.yaml) and one per tenant namespace, named
+# (platform/storage.yaml), external-secrets (platform/secrets.yaml), fluent-bit and fluent-bit-events
+# (platform/logging.yaml) and one per tenant namespace, named
 # by the renderer from the spec (expected-applications.json) - never read back from the cluster,
 # where the ApplicationSet controller may not have generated them yet. Bounded by SYNC_TIMEOUT in total.
 wait_for_applications() {
@@ -370,6 +371,8 @@ wait_for_applications() {
   wait_for_application kube-prometheus-stack "$(managed_path)/platform/monitoring.yaml" "${deadline}"
   wait_for_application aws-ebs-csi-driver "$(managed_path)/platform/storage.yaml" "${deadline}"
   wait_for_application external-secrets "$(managed_path)/platform/secrets.yaml" "${deadline}"
+  wait_for_application fluent-bit "$(managed_path)/platform/logging.yaml" "${deadline}"
+  wait_for_application fluent-bit-events "$(managed_path)/platform/logging.yaml" "${deadline}"
   # A shared cluster's platform part has no tenant: its tenants' runs wait for their own Applications.
   if [[ "$(argocd_part)" == platform ]]; then
     return 0

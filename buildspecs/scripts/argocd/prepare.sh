@@ -176,6 +176,41 @@ write_notifications_context() {
   }' >"${file}"
 }
 
+# Fluent Bit's parameters (gitops/kubernetes/logging/params.env) from the Terraform output
+# log_groups (modules/logs) and the region. On a dedicated cluster, the events of its own tenant
+# namespaces (the spec's, by full name) go to its workloads group. On a shared cluster (shared = true) Fluent
+# Bit creates each tenant's workloads group with the cluster's retention, routed by the namespace's
+# labels, and every event stays in the platform group: ^_$ matches no namespace name.
+write_logging_params() {
+  local file="$1" groups
+  if ! groups="$(jq -ec '.log_groups.value | select(.platform)' "$(tf_outputs_file)")"; then
+    error "the Terraform outputs hold no log_groups: run the terraform phase again (modules/logs creates the log groups)"
+    return 1
+  fi
+  local platform workloads retention shared events
+  platform="$(jq -r '.platform' <<<"${groups}")"
+  retention="$(jq -r '.retention_days' <<<"${groups}")"
+  shared="$(jq -r '.shared' <<<"${groups}")"
+  if [[ "${shared}" == true ]]; then
+    workloads="${platform}"
+    events='^_$'
+  else
+    workloads="$(jq -r '.workloads' <<<"${groups}")"
+    # The spec's namespaces by full name (DNS labels: no regex metacharacter), not a prefix that a
+    # platform namespace could share (an environment kube/node and kube-node-lease).
+    events="^($(jq -r --arg prefix "${SLIPWAY_ORGANIZATION}-${SLIPWAY_ENVIRONMENT}-" \
+      '[.namespaces[].name | $prefix + .] | join("|")' <<<"${SLIPWAY_SPEC}"))\$"
+  fi
+  write_params "${file}" \
+    "REGION=$(tf_output region)" \
+    "WORKLOADS_LOG_GROUP=${workloads}" \
+    "PLATFORM_LOG_GROUP=${platform}" \
+    "TENANT_EVENT_NAMESPACES=${events}" \
+    "CREATE_TENANT_GROUPS=${shared}" \
+    "LOG_RETENTION_DAYS=${retention}"
+  info "logs of this cluster: ${platform}$([[ "${shared}" == true ]] || printf ', %s' "${workloads}") (${retention} days)"
+}
+
 # A working copy of gitops/kubernetes with this environment's parameters in its env files and
 # generated patches. The hook URLs are this cluster's own: <base>/<org>/<env>.
 prepare_manifests() {
@@ -201,11 +236,15 @@ prepare_manifests() {
   write_params "${copy}/storage/params.env" \
     "CLUSTER_NAME=$(tf_output cluster_name)" \
     "REGION=$(tf_output region)"
+  if [[ "$(argocd_part)" != tenant ]]; then
+    write_logging_params "${copy}/logging/params.env"
+  fi
   info "hooks of this cluster: $(cluster_hook_url "${SLIPWAY_ARGOCD_WEBHOOK_URL}"), $(cluster_hook_url "${SLIPWAY_ALERTMANAGER_WEBHOOK_URL}")"
 }
 
 # The bundle committed to slipway-managed/<org>/<env>/: tenants plus the platform's Applications
-# (monitoring; storage: the EBS CSI driver and the default StorageClass; secrets: External Secrets).
+# (monitoring; storage: the EBS CSI driver and the default StorageClass; secrets: External Secrets;
+# logging: Fluent Bit).
 build_bundle() {
   local bundle
   bundle="$(bundle_dir)"
@@ -217,6 +256,7 @@ build_bundle() {
   kubectl kustomize "$(manifests_dir)/monitoring" >"${bundle}/platform/monitoring.yaml"
   kubectl kustomize "$(manifests_dir)/storage" >"${bundle}/platform/storage.yaml"
   kubectl kustomize "$(manifests_dir)/secrets" >"${bundle}/platform/secrets.yaml"
+  kubectl kustomize "$(manifests_dir)/logging" >"${bundle}/platform/logging.yaml"
   cat >"${bundle}/kustomization.yaml" <<'YAML'
 # Rendered by Slipway's argocd-bootstrap phase; reconciled by the slipway-managed Application.
 # Do not edit: the next run replaces this directory.
@@ -227,6 +267,7 @@ resources:
   - platform/monitoring.yaml
   - platform/storage.yaml
   - platform/secrets.yaml
+  - platform/logging.yaml
 YAML
   info "bundle builds: $(kubectl kustomize "${bundle}" | grep -c '^kind:') objects"
   # Offline builds of what bootstrap applies, so a broken parameter fails here.

@@ -27,6 +27,8 @@ def need($path):
   # Optional: the ingress load balancer exists only when the spec names an ingress domain.
   ingress: (if .ingress == null then null
             else {domain: need(["ingress", "domain"]), hosted_zone_id: need(["ingress", "hostedZoneId"])} end),
+  # Optional in the spec; the default is DEFAULT_LOG_RETENTION_DAYS (functions/domain/spec/logs.ts).
+  log_retention_days: (.logs.retentionDays // 30),
   ssm_transfer_bucket: $ssm_transfer_bucket,
   permissions_boundary_arn: $permissions_boundary_arn
 }

@@ -164,6 +164,24 @@ export const PhaseView = described(
   { id: 'PhaseView', description: 'One phase of a run: its place in the timeline' },
 );
 
+export const LogsView = described(
+  z.object({
+    logGroup: described(z.string(), {
+      description:
+        "CloudWatch Logs group of the environment's tenant namespaces: container logs and Kubernetes events (a shared cluster's own environment: its platform group)",
+      example: '/slipway/acme/prod/workloads',
+    }),
+    platformLogGroup: described(z.optional(z.string()), {
+      description:
+        "The cluster's own namespaces (dedicated environments and shared clusters; a tenant's are the cluster's)",
+      example: '/slipway/acme/prod/platform',
+    }),
+    retentionDays: z.int(),
+    link: described(z.string(), { description: 'The log group in the CloudWatch console' }),
+  }),
+  { id: 'EnvironmentLogs', description: "Where the environment's cluster ships its logs (Fluent Bit)" },
+);
+
 export const RunView = described(
   z.object({
     organization: z.string(),
@@ -186,6 +204,9 @@ export const RunView = described(
         retryable: z.boolean(),
       }),
     ),
+    logs: described(z.optional(LogsView), {
+      description: "The environment's log group, beside the phases' CodeBuild log links",
+    }),
   }),
   { id: 'RunView' },
 );
@@ -256,6 +277,7 @@ export const EnvironmentView = described(
       description: 'The current run with its phase timeline (GET of one environment only)',
     }),
     cluster: z.optional(ClusterStatusView),
+    logs: z.optional(LogsView),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     statusChangedAt: Timestamp,
@@ -356,6 +378,7 @@ export const ErrorBody = described(
 export type OrganizationView = z.infer<typeof OrganizationView>;
 export type PhaseView = z.infer<typeof PhaseView>;
 export type RunView = z.infer<typeof RunView>;
+export type LogsView = z.infer<typeof LogsView>;
 export type EnvironmentView = z.infer<typeof EnvironmentView>;
 export type PlanView = z.infer<typeof PlanView>;
 export type RunAccepted = z.infer<typeof RunAccepted>;

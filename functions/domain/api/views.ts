@@ -4,7 +4,10 @@
  * plan's fingerprints) never leaves the service. Pure: no I/O.
  */
 import type { RecordedAlert } from '../alert-delivery.js';
+import { CLUSTER_ORGANIZATION } from '../cluster.js';
 import type { ClusterStatus } from '../cluster-event-status.js';
+import { sharedClusterOf } from '../cluster-placement.js';
+import { environmentLogGroup, logGroupConsoleUrl, logRetentionDays, platformLogGroup } from '../logs.js';
 import type { PhasePlan } from '../phase-plan.js';
 import type { AuditEntry, OrganizationRecord } from '../records.js';
 import type { EnvironmentState, PhaseState, RunState } from '../use-cases/ports.js';
@@ -12,6 +15,7 @@ import type {
   AlertView,
   AuditView,
   EnvironmentView,
+  LogsView,
   OrganizationView,
   PhaseView,
   PlanView,
@@ -72,7 +76,7 @@ export function phaseView(phase: PhaseView['phase'], record: PhaseState): PhaseV
   });
 }
 
-export function runView(run: RunState): RunView {
+export function runView(run: RunState, logs?: LogsView): RunView {
   return defined({
     organization: run.organization,
     environment: run.environment,
@@ -94,6 +98,28 @@ export function runView(run: RunState): RunView {
           retryable: run.error.retryable,
         })
       : undefined,
+    logs,
+  });
+}
+
+/**
+ * Where the environment's cluster ships its logs, from the recorded spec (its region; a tenant's
+ * resolved spec carries its cluster's region and retention). The link is shown in local mode too:
+ * it names the group, though nothing is shipped there (no cluster runs locally).
+ */
+export function logsView(record: EnvironmentState): LogsView | undefined {
+  const region = record.spec.region;
+  if (typeof region !== 'string') return undefined;
+  const { organization, environment } = record;
+  const logGroup = environmentLogGroup(organization, environment);
+  // A dedicated environment's cluster is its own: its platform group is shown too. A tenant's is
+  // the shared cluster's (GET /v1/orgs/cluster/environments/<name>); a cluster's logGroup is it.
+  const dedicated = organization !== CLUSTER_ORGANIZATION && sharedClusterOf(record.spec) === undefined;
+  return defined({
+    logGroup,
+    platformLogGroup: dedicated ? platformLogGroup(organization, environment) : undefined,
+    retentionDays: logRetentionDays(record.spec),
+    link: logGroupConsoleUrl(region, logGroup),
   });
 }
 
@@ -107,8 +133,9 @@ export function environmentView(record: EnvironmentState, currentRun?: RunState)
     specHash: record.specHash,
     activeRunId: record.activeRunId,
     currentRunId: record.activeRunId ?? record.lastRunId,
-    currentRun: currentRun ? runView(currentRun) : undefined,
+    currentRun: currentRun ? runView(currentRun, logsView(record)) : undefined,
     cluster: record.cluster ? clusterStatusView(record.cluster) : undefined,
+    logs: logsView(record),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     statusChangedAt: record.statusChangedAt,

@@ -1,7 +1,7 @@
 /** Runs of an environment: the history (newest first), one run, and resume. */
 import { ApiError } from '../api/error-codes.js';
 import type { PageView, RunAccepted, RunView } from '../api/schemas.js';
-import { runView } from '../api/views.js';
+import { logsView, runView } from '../api/views.js';
 import type { Caller } from '../authorization.js';
 import { sharedClusterOf } from '../cluster-placement.js';
 import { planRun } from '../phase-plan.js';
@@ -24,7 +24,11 @@ export async function listRuns(
   const environment = await deps.repository.getEnvironment(request.organization, request.environment);
   if (!environment) throw environmentNotFound(request.organization, request.environment);
   const page = await deps.repository.listRuns(request.organization, request.environment, request.page);
-  return { items: page.items.map(runView), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  const logs = logsView(environment);
+  return {
+    items: page.items.map((run) => runView(run, logs)),
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  };
 }
 
 export async function getRun(

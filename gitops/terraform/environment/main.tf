@@ -72,3 +72,17 @@ module "ingress" {
   organizations       = [var.organization]
   tags                = local.tags
 }
+
+# The environment's CloudWatch Logs groups (workloads, platform) and Fluent Bit's rights on the node
+# role. A shared cluster is recorded as an environment of the reserved organization "cluster"
+# (docs/clusters.md): its tenants' groups are created by its Fluent Bit when they are placed.
+module "logs" {
+  source = "../modules/logs"
+
+  organization   = var.organization
+  environment    = var.environment
+  retention_days = var.log_retention_days
+  shared         = var.organization == "cluster"
+  node_role_name = module.cluster.node_role_name
+  tags           = local.tags
+}

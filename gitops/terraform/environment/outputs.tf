@@ -107,3 +107,13 @@ output "tenant_secrets_shared_role_arn" {
   description = "A shared cluster's one External Secrets role for all its tenants (reads slipway-tenants/<session tag slipway-org>/* only); empty for a dedicated environment."
   value       = module.tenant_secrets.shared_role_arn
 }
+
+output "log_groups" {
+  description = "CloudWatch Logs groups Fluent Bit ships to: workloads (the tenant namespaces; null on a shared cluster, whose tenants' groups Fluent Bit creates), platform (the cluster's own namespaces), retention_days, shared."
+  value = {
+    workloads      = module.logs.workloads_log_group
+    platform       = module.logs.platform_log_group
+    retention_days = module.logs.retention_days
+    shared         = module.logs.shared
+  }
+}

@@ -194,3 +194,14 @@ variable "ingress" {
     error_message = "ingress.hosted_zone_id must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ."
   }
 }
+
+variable "log_retention_days" {
+  description = "Retention of the environment's CloudWatch Logs groups (the spec's logs.retentionDays, default 30)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}

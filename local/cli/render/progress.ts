@@ -2,7 +2,8 @@
  * Live per-phase progress of a run, as pure functions of what the API showed: a frame redrawn in
  * place on a terminal, and the lines to print when something changed otherwise (CI logs, pipes),
  * so a log shows each transition once. Both show the phase status, elapsed time, skip reasons,
- * build ids, and on failure the cause and the log link.
+ * build ids, and on failure the cause and the log link; the frame also names the environment's
+ * CloudWatch Logs group.
  */
 import type { Colors } from 'picocolors/types.js';
 import type { EnvironmentView, PhaseView, PlanView, RunView } from '../api-shapes.js';
@@ -129,7 +130,17 @@ export function progressFrame(snapshot: Snapshot, { colors, now }: RenderOptions
     ];
     return `  ${cells.join(' ')}`.trimEnd();
   });
-  return [head.join('  '), ...rows, ...errorLines(snapshot, colors)].join('\n');
+  return [head.join('  '), ...rows, ...errorLines(snapshot, colors), ...logLines(environment, colors)].join(
+    '\n',
+  );
+}
+
+/** The environment's log group, under the phases (whose CodeBuild links are the builds' logs). */
+function logLines(environment: EnvironmentView, colors: Colors): string[] {
+  const { logs } = environment;
+  if (!logs) return [];
+  const retention = logs.retentionDays === undefined ? '' : `, ${logs.retentionDays} days`;
+  return [colors.dim(`  logs: ${logs.logGroup}${retention}`), colors.dim(`        ${logs.link}`)];
 }
 
 function prefix(run: RunView | undefined, now: number, colors: Colors): string {

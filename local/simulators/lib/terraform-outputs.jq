@@ -24,7 +24,14 @@ def typed: {value: ., sensitive: false, type: (
     tenant_secrets_role_arns: (if $vars.organization == "cluster" then {}
       else {($vars.organization): ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/" + $vars.organization + "/slipway-secrets-simulated")} end),
     tenant_secrets_shared_role_arn: (if $vars.organization == "cluster"
-      then ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/slipway-secrets-simulated") else "" end)
+      then ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/slipway-secrets-simulated") else "" end),
+    # modules/logs: a shared cluster's own run (organization "cluster") has no workloads group.
+    log_groups: {
+      workloads: (if $vars.organization == "cluster" then null else "/slipway/\($vars.organization)/\($vars.environment)/workloads" end),
+      platform: "/slipway/\($vars.organization)/\($vars.environment)/platform",
+      retention_days: ($vars.log_retention_days // 30),
+      shared: ($vars.organization == "cluster")
+    }
   }) as $known
 | [$names[] | {key: ., value: ($known[.] // ("simulated-" + .) | typed)}]
 | from_entries

@@ -205,6 +205,18 @@ function corpus(): Case[] {
     put('unknown top-level field', 'force', (d) => {
       d.force = true;
     }),
+    put('log retention CloudWatch does not offer', 'logs.retentionDays', (d) => {
+      d.logs = { retentionDays: 31 };
+    }),
+    put('log retention as a string', 'logs.retentionDays', (d) => {
+      (d as Record<string, unknown>).logs = { retentionDays: '30' };
+    }),
+    put('log retention that is not whole days', 'logs.retentionDays', (d) => {
+      d.logs = { retentionDays: 30.5 };
+    }),
+    put('unknown logs field', 'logs.group', (d) => {
+      (d as Record<string, unknown>).logs = { retentionDays: 30, group: '/slipway/other/prod/workloads' };
+    }),
     put('unknown nested field', 'cluster.workers.gpu', (d) => {
       (d.cluster.workers as Record<string, unknown>).gpu = 1;
     }),

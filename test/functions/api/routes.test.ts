@@ -187,6 +187,19 @@ describe('PUT /v1/orgs/{org}/environments/{env}', () => {
       });
       expect(phase).not.toHaveProperty('outputs');
     }
+    // Beside the phases' CodeBuild links: the CloudWatch Logs groups the cluster ships to, with the
+    // default retention (the spec names none) and the console page of the workloads group.
+    const region = String(spec.region);
+    const logs = {
+      logGroup: `/slipway/${org}/${env}/workloads`,
+      platformLogGroup: `/slipway/${org}/${env}/platform`,
+      retentionDays: 30,
+      link: `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/$252Fslipway$252F${org}$252F${env}$252Fworkloads`,
+    };
+    expect(shown.body.logs).toEqual(logs);
+    expect((shown.body.currentRun as { logs?: unknown }).logs).toEqual(logs);
+    const runs = await api.call('list-runs', { identity: member('viewer', org), path: { org, env } });
+    expect((runs.body.items as { logs?: unknown }[])[0]?.logs).toEqual(logs);
     const audit = await api.repository.listAudit(org);
     expect(audit.items[0]).toMatchObject({
       action: 'environment.provision-requested',

@@ -254,6 +254,7 @@ describe('kustomizations under gitops/kubernetes', () => {
         'https://prometheus-community.github.io/helm-charts',
         'https://kubernetes-sigs.github.io/aws-ebs-csi-driver',
         'https://charts.external-secrets.io',
+        'https://fluent.github.io/helm-charts',
       ]);
       // Impersonation is on for every Application: Slipway's own sync as the platform deployer.
       expect(

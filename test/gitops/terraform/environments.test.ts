@@ -63,10 +63,11 @@ beforeAll(async () => {
 });
 
 describe('terraform environments', () => {
-  it('composes the vpc, security and compute modules (through modules/cluster), the tenant secret roles and the ingress load balancer', () => {
+  it('composes the vpc, security and compute modules (through modules/cluster), the tenant secret roles, the ingress load balancer and the log groups', () => {
     expect(callsFrom(ENVIRONMENT_ROOT, ENVIRONMENT_ROOT).map((call) => call.source)).toEqual([
       '../modules/cluster',
       '../modules/ingress',
+      '../modules/logs',
       '../modules/tenant-secrets',
     ]);
     const sources = callsFrom(ENVIRONMENT_ROOT, 'modules/cluster').map((call) => call.source);
@@ -78,9 +79,9 @@ describe('terraform environments', () => {
   });
 
   it('passes every required variable of each called module', () => {
-    // Per root: module.cluster, module.tenant_secrets and module.ingress, and module.vpc,
+    // Per root: module.cluster, module.tenant_secrets, module.ingress and module.logs, and module.vpc,
     // module.security and module.compute inside modules/cluster.
-    expect(calls.length).toBe(6);
+    expect(calls.length).toBe(7);
     for (const call of calls) {
       const missing = requiredVariables(call.target).filter((variable) => !call.args.includes(variable));
       expect(missing, `${call.environment}: ${key(call.caller)} module.${call.name}`).toEqual([]);

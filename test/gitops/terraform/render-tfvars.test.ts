@@ -92,14 +92,15 @@ function planVariables(tfvars: string, name: string) {
   for (const file of ['variables.tf', 'main.tf', 'tiers.tf'])
     copyFileSync(join(environmentDir(), file), join(dir, file));
   // Every module main.tf calls, by its variable declarations alone.
-  for (const module of ['cluster', 'tenant-secrets', 'ingress']) {
+  for (const module of ['cluster', 'tenant-secrets', 'ingress', 'logs']) {
     mkdirSync(join(tree, 'modules', module), { recursive: true });
     copyFileSync(join(moduleDir(module), 'variables.tf'), join(tree, 'modules', module, 'variables.tf'));
   }
-  // The outputs of the cluster module that main.tf passes on (to tenant_secrets and ingress), as
+  // The outputs of the cluster module that main.tf passes on (to tenant_secrets, ingress and logs), as
   // constants: the module's real outputs need its resources, which stay out.
   const stubs = {
     node_role_arn: '"arn:aws:iam::123456789012:role/slipway/stub-node"',
+    node_role_name: '"stub-node"',
     vpc_id: '"vpc-0123456789abcdef0"',
     public_subnet_ids: '["subnet-0123456789abcdef0"]',
     node_security_group_id: '"sg-0123456789abcdef0"',

@@ -207,6 +207,40 @@ describe('terraform security posture', () => {
     }
   });
 
+  it("scopes Fluent Bit's node-role rights to log groups under /slipway/, write only", () => {
+    const main = modules.get('logs')?.sources.get('main.tf') ?? '';
+    const policy = main.slice(main.indexOf('data "aws_iam_policy_document" "fluent_bit"'));
+    const body = policy.slice(0, policy.indexOf('\n}\n'));
+    const actions = [...body.matchAll(/"(logs:\w+)"/g)].map(([, action]) => action);
+    expect(new Set(actions)).toEqual(
+      new Set([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'logs:DescribeLogStreams',
+        'logs:CreateLogGroup',
+        'logs:PutRetentionPolicy',
+      ]),
+    );
+    // No read (GetLogEvents, FilterLogEvents, StartQuery), no delete, no wildcard action or resource.
+    expect(body).not.toMatch(/"\*"|logs:\*|logs:(Get|Filter|StartQuery|Delete)/);
+    for (const [, resources = ''] of body.matchAll(/resources\s*=\s*(\[[^\]]*\]|local\.\w+)/g)) {
+      expect(resources, 'every resource is one of the module locals').toMatch(
+        /local\.(own_streams|tenant_groups)/,
+      );
+    }
+    // The dedicated groups are the environment's own; the tenant pattern needs two segments.
+    const locals = modules.get('logs')?.locals ?? {};
+    // Terraform's own text: %{...} stands for an HCL interpolation.
+    expect(locals.prefix).toBe(
+      '/slipway/%{var.organization}/%{var.environment}/'.replaceAll('%{', '$' + '{'),
+    );
+    expect(String(locals.arn_base)).toMatch(/:log-group:$/);
+    expect(String(locals.tenant_groups)).toMatch(/^\$\{local\.arn_base\}\/slipway\/\*\/\*\/workloads$/);
+    // The creation rights are the shared cluster's only.
+    const create = body.slice(body.indexOf('CreateTenantGroups') - 200);
+    expect(create).toMatch(/for_each = var\.shared \? \["tenants"\] : \[\]/);
+  });
+
   it('puts the API behind an internal network load balancer with a TCP 6443 listener', () => {
     const lb = resources.find((resource) => resource.type === 'aws_lb');
     expect(lb?.body.internal).toBe(true);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const TERRAFORM_ROOT = join(REPO_ROOT, 'gitops/terraform');
 /** Modules that own resources; each names its primary resource `this`. */
-export const RESOURCE_MODULES = ['vpc', 'compute', 'security', 'tenant-secrets', 'ingress'] as const;
+export const RESOURCE_MODULES = ['vpc', 'compute', 'security', 'tenant-secrets', 'ingress', 'logs'] as const;
 /** Modules that only compose other modules (the environment roots call `cluster`). */
 export const COMPOSITION_MODULES = ['cluster'] as const;
 export const MODULES = [...RESOURCE_MODULES, ...COMPOSITION_MODULES] as const;

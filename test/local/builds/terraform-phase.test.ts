@@ -168,10 +168,19 @@ describe('buildspecs/terraform.yml in the local build runner', () => {
         /^arn:aws:iam::\d{12}:role\/slipway\/tenant-secrets\/acme-prod\/acme\/[\w+=,.@-]+$/,
       ),
     });
+    // Fluent Bit's groups (modules/logs), the default retention: the ArgoCD phase's logging parameters.
+    const logGroups = {
+      workloads: '/slipway/acme/prod/workloads',
+      platform: '/slipway/acme/prod/platform',
+      retention_days: 30,
+      shared: false,
+    };
+    expect(values.log_groups).toEqual(logGroups);
     // The ids are the simulator's deterministic ones: the fully simulated second run has the same.
     const simulated = publishedOutputs('acme.prod.000002.5e6f7a8b');
     expect(simulated.control_plane_instance_ids?.value).toEqual(values.control_plane_instance_ids);
     expect(simulated.vpc_id?.value).toEqual(values.vpc_id);
+    expect(simulated.log_groups?.value).toEqual(logGroups);
   });
 
   it('publishes outputs the ansible phase can build its inventory from', () => {

@@ -41,6 +41,38 @@ run "prod_root" {
     condition     = length(output.private_subnet_ids) == 3 && length(output.nat_public_ips) == 3
     error_message = "prod spreads over 3 zones with one NAT gateway each (tiers.tf)."
   }
+
+  assert {
+    condition     = output.log_groups == { workloads = "/slipway/acme/prod/workloads", platform = "/slipway/acme/prod/platform", retention_days = 30, shared = false }
+    error_message = "A dedicated environment gets its workloads and platform log groups under /slipway/<org>/<env>/, with the default retention of 30 days."
+  }
+}
+
+# The spec's logs.retentionDays reaches the groups; the shared cluster's own run (organization
+# "cluster") lets its Fluent Bit create the tenants' groups.
+run "shared_cluster_root_log_groups" {
+  command = apply
+
+  variables {
+    organization       = "cluster"
+    environment        = "shared-eu"
+    log_retention_days = 90
+  }
+
+  assert {
+    condition     = output.log_groups == { workloads = null, platform = "/slipway/cluster/shared-eu/platform", retention_days = 90, shared = true }
+    error_message = "A shared cluster's own run has only its platform group; its tenants' groups come from Fluent Bit with the cluster's retention."
+  }
+}
+
+run "log_retention_outside_cloudwatch_values_is_refused" {
+  command = plan
+
+  variables {
+    log_retention_days = 31
+  }
+
+  expect_failures = [var.log_retention_days]
 }
 
 run "dev_root_takes_the_dev_shape" {
@@ -431,5 +463,78 @@ run "ingress" {
       && aws_vpc_security_group_ingress_rule.nodes_from_lb.cidr_ipv4 == null
     )
     error_message = "The nodes open the one ingress NodePort, to the load balancer's security group only."
+  }
+}
+
+# Log groups and Fluent Bit's rights on the node role. Dedicated: its own two groups only, write
+# only. IAM's "*" spans "/", so the patterns are checked against neighbours' names in
+# test/gitops/kubernetes/logs.test.ts; here the module's real statements.
+run "logs_dedicated" {
+  command = apply
+
+  module {
+    source = "./../modules/logs"
+  }
+
+  variables {
+    organization   = "acme"
+    environment    = "prod"
+    retention_days = 14
+    node_role_name = "acme-prod-node-0001"
+    tags           = { organization = "acme", environment = "prod", managed-by = "slipway" }
+  }
+
+  assert {
+    condition     = { for key, group in aws_cloudwatch_log_group.this : key => [group.name, group.retention_in_days] } == { workloads = ["/slipway/acme/prod/workloads", 14], platform = ["/slipway/acme/prod/platform", 14] }
+    error_message = "A dedicated environment's groups are /slipway/<org>/<env>/workloads and /platform with the spec's retention."
+  }
+
+  assert {
+    condition = length(data.aws_iam_policy_document.fluent_bit.statement) == 1 && alltrue([for statement in data.aws_iam_policy_document.fluent_bit.statement :
+      statement.actions == toset(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"])
+      && statement.resources == toset(["arn:aws:logs:eu-west-1:123456789012:log-group:/slipway/acme/prod/workloads:*", "arn:aws:logs:eu-west-1:123456789012:log-group:/slipway/acme/prod/platform:*"])
+    ])
+    error_message = "A dedicated environment's node role may create streams in and write to its own two groups only: no CreateLogGroup, no read, no wildcard group."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.fluent_bit.role == var.node_role_name && alltrue([for group in aws_cloudwatch_log_group.this : group.tags["managed-by"] == "slipway" && group.tags["organization"] == "acme"])
+    error_message = "The policy is on the node role, and the groups carry Slipway's tags."
+  }
+}
+
+run "logs_shared_cluster" {
+  command = apply
+
+  module {
+    source = "./../modules/logs"
+  }
+
+  variables {
+    organization   = "cluster"
+    environment    = "shared-eu"
+    retention_days = 90
+    shared         = true
+    node_role_name = "cluster-shared-eu-node-0001"
+    tags           = { organization = "cluster", environment = "shared-eu", managed-by = "slipway" }
+  }
+
+  assert {
+    condition     = keys(aws_cloudwatch_log_group.this) == ["platform"] && aws_cloudwatch_log_group.this["platform"].name == "/slipway/cluster/shared-eu/platform"
+    error_message = "A shared cluster's Terraform creates its platform group only."
+  }
+
+  assert {
+    condition = length(data.aws_iam_policy_document.fluent_bit.statement) == 3 && alltrue([
+      for index, expected in [
+        { sid = "ShipToOwnGroups", actions = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], resources = ["arn:aws:logs:eu-west-1:123456789012:log-group:/slipway/cluster/shared-eu/platform:*"] },
+        { sid = "CreateTenantGroups", actions = ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], resources = ["arn:aws:logs:eu-west-1:123456789012:log-group:/slipway/*/*/workloads", "arn:aws:logs:eu-west-1:123456789012:log-group:/slipway/*/*/workloads:*"] },
+        { sid = "ShipToTenantGroups", actions = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], resources = ["arn:aws:logs:eu-west-1:123456789012:log-group:/slipway/*/*/workloads:*"] },
+      ] :
+      data.aws_iam_policy_document.fluent_bit.statement[index].sid == expected.sid
+      && data.aws_iam_policy_document.fluent_bit.statement[index].actions == toset(expected.actions)
+      && data.aws_iam_policy_document.fluent_bit.statement[index].resources == toset(expected.resources)
+    ])
+    error_message = "A shared cluster's node role may create and write tenants' workloads groups (never a platform or flow-log group of another cluster) and its own platform group; nothing else."
   }
 }
