@@ -42,6 +42,7 @@ function hookToken(key: string, organization: string, environment: string) {
     'set -euo pipefail',
     'source buildspecs/scripts/lib/common.sh',
     'source buildspecs/scripts/argocd/hook-token.sh',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash expands it, from the child's environment
     'hook_token "${HOOK_KEY}" "$(hook_token_message)"',
   ].join('\n');
   return spawnSync('bash', ['-c', script], {
