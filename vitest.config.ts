@@ -5,7 +5,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 60_000,
+    // Generous: the real-tool tests (ansible, terraform, the phase scripts) take seconds on a quiet
+    // 2-core machine and minutes on a loaded one; a test that hangs still ends, at this bound.
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // A folder for the run's shared synthesized template (test/support/shared-synth.ts).

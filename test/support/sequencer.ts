@@ -7,6 +7,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * A file missing here only loses its head start.
  */
 const SLOW_FIRST = [
+  'test/functions/hooks/push-fanout.test.ts',
   'test/buildspecs/ansible-pipeline.test.ts',
   'test/gitops/terraform/terraform-test.test.ts',
   'test/e2e/local-mode.test.ts',

@@ -245,5 +245,5 @@ describe('fan-out', () => {
       `fan-out: seeded ${FAN_OUT} environments in ${seededMs} ms; ${FAN_OUT} runs started in ${routedMs} ms ` +
         `and ran to their end in ${ranMs} ms; redelivery started 0 in ${Date.now() - started - routedMs - ranMs} ms\n`,
     );
-  }, 240_000);
+  }, 600_000);
 });
