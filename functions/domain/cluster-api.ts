@@ -66,6 +66,10 @@ export const ClusterTenantView = described(
     environment: z.string(),
     status: z.enum(ENVIRONMENT_STATUSES),
     granted: Resources,
+    stale: described(z.boolean(), {
+      description:
+        "READY, but a PUT of its spec would run its ArgoCD part: the cluster's versions, shape or outputs changed since (re-PUT the tenant's spec to refresh it)",
+    }),
   }),
   { id: 'ClusterTenant' },
 );

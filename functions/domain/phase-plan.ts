@@ -67,7 +67,18 @@ function specPart(phase: PhaseName, spec: Readonly<Record<string, unknown>>, com
     case 'ansible':
       return { kubernetesVersion: spec.kubernetesVersion, ciliumVersion: spec.ciliumVersion };
     case 'argocd-bootstrap':
-      return { tier: spec.tier, namespaces: spec.namespaces, gitops: spec.gitops, commit, ...ingress };
+      // kubernetesVersion too: the tenant renderer writes it into the namespaces' Pod Security labels
+      // and picks the admission policies' API by it. A dedicated environment's version change re-runs
+      // ansible (and so this phase) anyway; a shared cluster's tenant runs no ansible, and only this
+      // makes its ArgoCD part re-run after the cluster's upgrade.
+      return {
+        tier: spec.tier,
+        kubernetesVersion: spec.kubernetesVersion,
+        namespaces: spec.namespaces,
+        gitops: spec.gitops,
+        commit,
+        ...ingress,
+      };
   }
 }
 

@@ -30,6 +30,7 @@ export const ClusterView = z.looseObject({
         environment: z.string(),
         status: z.string(),
         granted: Resources,
+        stale: z.boolean().default(false),
       }),
     )
     .default([]),
@@ -57,13 +58,14 @@ function clustersTable(items: readonly ClusterView[]): string {
 function tenantsTable(cluster: ClusterView): string {
   if (cluster.tenants.length === 0) return 'no tenants';
   return table(
-    ['TENANT', 'STATUS', 'CPU', 'MEMORY', 'PODS'],
+    ['TENANT', 'STATUS', 'CPU', 'MEMORY', 'PODS', 'CLUSTER INPUTS'],
     cluster.tenants.map((t) => [
       `${t.organization}/${t.environment}`,
       t.status,
       t.granted.cpu,
       t.granted.memory,
       String(t.granted.pods),
+      t.stale ? 'stale: re-PUT its spec' : 'current',
     ]),
   );
 }

@@ -465,3 +465,36 @@ export async function tenantPushRun(
     ...(request.auditDetail ? { auditDetail: request.auditDetail } : {}),
   });
 }
+
+/**
+ * Whether a READY tenant lags its cluster: a PUT of its spec now — resolved against the cluster's
+ * current spec (versions, network, ingress) with the cluster's current Terraform and Ansible
+ * successes handed on — would run its ArgoCD part (the fingerprint of that phase covers what it is
+ * handed). True after a cluster run that changed what the tenants get (an upgrade, a new shape); a
+ * re-PUT of the tenant's spec refreshes it. A tenant that is not READY is not called stale: its
+ * next run re-runs the phase anyway.
+ */
+export function isStaleTenant(tenant: EnvironmentState, cluster: ClusterState): boolean {
+  if (tenant.status !== 'READY') return false;
+  const checkedCluster = validateClusterSpec(cluster.record.spec, cluster.record.environment);
+  if (!checkedCluster.ok) return false;
+  const { sharedCluster: _name, ...own } = tenant.spec;
+  const request = {
+    sharedCluster: cluster.record.environment,
+    body: { ...own, sharedCluster: cluster.record.environment },
+  };
+  const resolved = resolveSharedSpec(request, checkedCluster.spec, {
+    organization: tenant.organization,
+    environment: tenant.environment,
+  });
+  // A tenant the cluster can no longer host is out of step too: its PUT names why.
+  if (!resolved.ok) return true;
+  const plan = planRun({
+    trigger: 'api',
+    spec: resolved.spec,
+    commit: tenant.gitCommit ?? '',
+    successes: tenantSuccesses(tenant.successes, cluster.record.successes),
+    notApplicable: TENANT_NOT_APPLICABLE,
+  });
+  return plan.startAt !== undefined;
+}

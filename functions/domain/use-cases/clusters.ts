@@ -19,7 +19,7 @@ import { formatCpu, formatMemory } from '../spec/quantities.js';
 import type { QuotaTotals } from '../spec/quota.js';
 import { specHash } from '../spec-hash.js';
 import { requireAllowed } from './access.js';
-import { capacityError, clusterLimit, grantedTotal, liveTenants } from './cluster-tenants.js';
+import { capacityError, clusterLimit, grantedTotal, isStaleTenant, liveTenants } from './cluster-tenants.js';
 import { launchRun, requireIdle } from './launch-run.js';
 import type { PageOptions, RunState, UseCaseDeps } from './ports.js';
 
@@ -73,6 +73,7 @@ async function clusterView(
         environment: grant.environment,
         status: tenant?.status ?? 'PENDING',
         granted: resources(grant),
+        stale: tenant ? isStaleTenant(tenant, state) : false,
       }))
       .sort((a, b) =>
         `${a.organization}/${a.environment}`.localeCompare(`${b.organization}/${b.environment}`),

@@ -367,6 +367,44 @@ describe('shared clusters', () => {
     expect(Object.keys(state?.tenants ?? {})).toEqual([`${first}/b-c`]);
   });
 
+  it('after a cluster upgrade, shows its tenants stale until a re-PUT of their spec runs their ArgoCD part', async () => {
+    const cluster = await registerCluster();
+    const org = await createOrganization(api, freshName('stale'));
+    expect((await place(cluster.name, org)).status).toBe(202);
+    await api.starter.settled();
+    const staleness = async () => {
+      const view = await api.call('get-cluster', {
+        identity: PLATFORM_ADMIN,
+        path: { cluster: cluster.name },
+      });
+      return (view.body.tenants as { organization: string; stale: boolean }[]).map((t) => [
+        t.organization,
+        t.stale,
+      ]);
+    };
+    expect(await staleness()).toEqual([[org, false]]);
+
+    const builds = new FakeBuilds();
+    api.starter.builds = builds;
+    const upgrade = await api.call('put-cluster', {
+      identity: PLATFORM_ADMIN,
+      path: { cluster: cluster.name },
+      body: { ...clusterSpec(), kubernetesVersion: '1.31', ciliumVersion: '1.17' },
+    });
+    expect(upgrade.status, JSON.stringify(upgrade.body)).toBe(202);
+    await api.starter.settled();
+    expect(builds.calls.map((call) => call.phase)).toEqual(['ansible', 'argocd-bootstrap']);
+    expect(await staleness()).toEqual([[org, true]]);
+
+    const refresh = await place(cluster.name, org);
+    expect(refresh.status, JSON.stringify(refresh.body)).toBe(202);
+    expect((refresh.body.plan as { startAt: string }).startAt).toBe('argocd-bootstrap');
+    await api.starter.settled();
+    const tenant = await api.repository.getEnvironment(org, 'prod');
+    expect(tenant?.spec).toMatchObject({ kubernetesVersion: '1.31', ciliumVersion: '1.17' });
+    expect(await staleness()).toEqual([[org, false]]);
+  });
+
   it("lists a cluster's own alerts to the platform only, a page at a time; a tenant's alerts stay its organization's", async () => {
     const cluster = await registerCluster();
     const org = await createOrganization(api, freshName('alerted'));
