@@ -50,10 +50,12 @@ const sharedReadPattern = (sessionTag: string) => {
     moduleMain,
   )?.[1];
   if (!resource) throw new Error('modules/tenant-secrets has no read_tagged resource');
+  // Terraform's own text: %{...} stands for an HCL interpolation, $%{...} for its escaped (literal) form.
+  const hcl = (text: string) => text.replaceAll('%{', '$' + '{');
   return resource
-    .replace('${local.secret_arn_base}', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret`)
-    .replace('${var.secret_prefix}', TERRAFORM_PREFIX)
-    .replace('$${aws:PrincipalTag/${local.organization_tag}}', sessionTag);
+    .replace(hcl('%{local.secret_arn_base}'), `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret`)
+    .replace(hcl('%{var.secret_prefix}'), TERRAFORM_PREFIX)
+    .replace(hcl('$%{aws:PrincipalTag/%{local.organization_tag}}'), sessionTag);
 };
 const roleArn = (cluster: string, organization: string) =>
   `arn:aws:iam::${ACCOUNT}:role/slipway/tenant-secrets/${cluster}/${organization}/slipway-secrets-0123456789abcdef0123`;
