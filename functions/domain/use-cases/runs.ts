@@ -37,7 +37,10 @@ export async function getRun(
   request: EnvironmentRef & { readonly runId: string },
 ): Promise<RunView> {
   requireAllowed(caller, 'run.read', request.organization);
-  const run = await deps.repository.getRun(request.runId);
+  const [run, environment] = await Promise.all([
+    deps.repository.getRun(request.runId),
+    deps.repository.getEnvironment(request.organization, request.environment),
+  ]);
   // A run id names its environment: one of another environment is "not found" here, never shown.
   if (!run || run.organization !== request.organization || run.environment !== request.environment) {
     throw new ApiError(
@@ -45,7 +48,8 @@ export async function getRun(
       `run ${request.runId} of ${request.organization}/${request.environment} does not exist`,
     );
   }
-  return runView(run);
+  // Shown like the run list's: the environment's log groups beside the phases' build logs.
+  return runView(run, environment ? logsView(environment) : undefined);
 }
 
 /**

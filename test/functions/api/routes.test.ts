@@ -200,6 +200,8 @@ describe('PUT /v1/orgs/{org}/environments/{env}', () => {
     expect((shown.body.currentRun as { logs?: unknown }).logs).toEqual(logs);
     const runs = await api.call('list-runs', { identity: member('viewer', org), path: { org, env } });
     expect((runs.body.items as { logs?: unknown }[])[0]?.logs).toEqual(logs);
+    const one = await api.call('get-run', { identity: member('viewer', org), path: { org, env, runId } });
+    expect(one.body.logs).toEqual(logs);
     const audit = await api.repository.listAudit(org);
     expect(audit.items[0]).toMatchObject({
       action: 'environment.provision-requested',
