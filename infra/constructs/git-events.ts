@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -34,8 +35,9 @@ const RUN_STARTER_SERVICE = 'slipway-git';
  * Event ingestion for Git pushes. The GitHub and GitLab hooks (HOOK_ROUTES) and the CodeCommit
  * rule on the default bus put one normalized `GitPushed` event on Slipway's own bus, which archives
  * every push for replay; a rule hands each to the run starter, which also receives the workflow's
- * execution ends (default bus) to start pushes queued on busy environments. Both rules retry and
- * dead-letter into an encrypted queue whose depth alarms, and pushes that could not be routed or
+ * execution ends (default bus) to start pushes queued on busy environments. EventBridge retries
+ * delivery for up to 24 h; a handler error is retried twice by Lambda within up to 6 h. Both
+ * failures end in one encrypted dead-letter queue whose depth alarms, and pushes that could not be routed or
  * started (the `PushUnrouted` metric) alarm too.
  */
 export class GitEvents extends Construct {
@@ -72,11 +74,21 @@ export class GitEvents extends Construct {
       reason:
         "This queue is the rules' dead-letter queue; a DLQ of its own would only move the same messages again.",
     });
+    // The target's retry policy and DLQ cover only EventBridge failing to hand the event over.
+    // EventBridge invokes Lambda asynchronously, so a handler that throws is retried by Lambda
+    // itself and then dropped unless the function's own async configuration sends it on: each
+    // function behind these rules gets the same alarmed queue as its on-failure destination.
     const target = (fn: lambda.IFunction) =>
       new targets.LambdaFunction(fn, {
         retryAttempts: 8,
         maxEventAge: Duration.hours(24),
         deadLetterQueue: this.deadLetterQueue,
+      });
+    const deadLetterOnFailure = (fn: lambda.IFunction) =>
+      fn.configureAsyncInvoke({
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+        onFailure: new destinations.SqsDestination(this.deadLetterQueue),
       });
 
     // The run starter: a fan-out of hundreds of environments runs within one invocation.
@@ -88,6 +100,7 @@ export class GitEvents extends Construct {
     });
     props.stateStore.grantItems(this.runStarter, 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query');
     props.workflow.grantStart(this.runStarter);
+    deadLetterOnFailure(this.runStarter);
     new events.Rule(this, 'PushedRule', {
       description: 'Slipway: start the runs of a Git push',
       eventBus: this.bus,
@@ -114,6 +127,7 @@ export class GitEvents extends Construct {
       timeout: Duration.seconds(60),
     });
     this.grantPush(this.codecommitPush, props.stateStore);
+    deadLetterOnFailure(this.codecommitPush);
     this.codecommitPush.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['codecommit:GetDifferences'],

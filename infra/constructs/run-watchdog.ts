@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -19,8 +20,10 @@ export interface RunWatchdogProps {
  * by a person, or failed inside its own failure path never reaches CompleteRun or RecordFailure,
  * so its environment would stay locked. Step Functions reports every such end on the default
  * event bus; this rule hands it to the execution-ended handler, which marks the run INTERRUPTED,
- * releases the lock and alerts. Events the handler cannot take after retries land in an
- * encrypted dead-letter queue instead of being dropped.
+ * releases the lock and alerts. Events EventBridge cannot deliver (retried for up to 24 h) and
+ * events the handler throws on (retried twice by Lambda within up to 6 h, through the function's
+ * async on-failure destination) land in the same encrypted dead-letter queue instead of being
+ * dropped.
  */
 export class RunWatchdog extends Construct {
   readonly rule: events.Rule;
@@ -57,6 +60,12 @@ export class RunWatchdog extends Construct {
           deadLetterQueue: this.deadLetterQueue,
         }),
       ],
+    });
+    // The target's DLQ covers delivery only; a handler error is Lambda's async retry, then this.
+    props.handler.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
   }
 }

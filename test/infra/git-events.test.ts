@@ -18,6 +18,27 @@ const retried = (prefix: string) =>
   });
 
 describe('GitEvents', () => {
+  it('dead-letters the events a run starter or CodeCommit handler throws on, after Lambda’s own retries', () => {
+    // The target DLQ covers delivery only: a function error is Lambda's async retry, then this.
+    for (const prefix of ['RunStarterFunction', 'CodecommitPushFunction']) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: Match.stringLikeRegexp(`^GitEvents${prefix}`) },
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21600,
+        DestinationConfig: { OnFailure: { Destination: dlq.Arn } },
+      });
+    }
+    // The destination may send to the (KMS-encrypted) queue.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^GitEventsRunStarterFunction') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(['sqs:SendMessage']), Resource: dlq.Arn }),
+        ]),
+      },
+    });
+  });
+
   it('puts Git pushes on a custom bus that archives them for replay', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.hasResourceProperties('AWS::Events::Archive', {

@@ -24,6 +24,17 @@ describe('RunWatchdog', () => {
         }),
       ],
     });
+    // A handler error is not a delivery failure: Lambda retries it, then sends it to the same DLQ.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ExecutionEndedFunction') },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21600,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RunWatchdogDeadLetters'), 'Arn'] },
+        },
+      },
+    });
     template.hasResourceProperties('AWS::SQS::Queue', {
       KmsMasterKeyId: Match.anyValue(),
       MessageRetentionPeriod: 1209600,

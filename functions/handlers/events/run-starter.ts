@@ -3,8 +3,9 @@
  * the provisioning workflow's execution ends (default bus). A push starts runs on the
  * environments it touches (functions/domain/use-cases/git-push-runs.ts); an execution end starts
  * the push queued while that run held the lock — the one place queued pushes start. Errors are
- * thrown on purpose: EventBridge retries the event, and past its retries it lands in the
- * dead-letter queue, whose depth alarms.
+ * thrown on purpose: EventBridge invokes this asynchronously, so Lambda retries a thrown event
+ * twice (within up to 6 h) and then its on-failure destination puts it in the dead-letter queue,
+ * whose depth alarms (EventBridge's own 24 h retries cover only delivering the event).
  */
 import type { Repository } from '../../adapters/dynamodb/repository.js';
 import { withStartBackoff } from '../../adapters/sfn/start-backoff.js';
