@@ -1,6 +1,9 @@
 /**
- * Workflow task PublishAlert: builds the `phase.failed` alert, stores it once per dedupKey and
- * publishes it to SNS only when this call stored it, so a retried task publishes it once.
+ * Workflow task PublishAlert: builds the `phase.failed` alert (critical on prod or an unknown
+ * tier) and hands it to the durable delivery (functions/adapters/sns/alert-delivery.ts): it is
+ * recorded once per dedupKey before anything is published, claimed and published until SNS accepts
+ * it (a failed publish leaves it pending for the retrier and does not fail the task); a retried
+ * task records nothing new, and an alert already delivered is not published again.
  */
 import type { Repository } from '../adapters/dynamodb/repository.js';
 import type { AlertPublisher } from '../adapters/sns/alert-publisher.js';
