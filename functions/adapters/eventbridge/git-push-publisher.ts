@@ -2,8 +2,12 @@
  * Puts normalized `GitPushed` events on Slipway's own EventBridge bus (which archives them for
  * replay). One entry per push; a refused entry (PutEvents answers 200 with FailedEntryCount) is an
  * error, so the hook answers 5xx and the sender retries instead of the push being lost.
+ *
+ * The client may be given as a loader: in Lambda the SDK package is imported on the first accepted
+ * push, not at cold start (refused, ignored and ping deliveries never publish).
  */
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { lazyAsync } from '../../shared/config.js';
 import { GIT_PUSHED_EVENT, type GitPushed } from '../../domain/git-push.js';
 
 export interface GitPushPublisher {
@@ -17,14 +21,23 @@ export class PutEventsError extends Error {
   }
 }
 
+type Client = Pick<EventBridgeClient, 'send'>;
+
 export function eventBridgeGitPushPublisher(options: {
-  readonly client: Pick<EventBridgeClient, 'send'>;
+  readonly client: Client | (() => Promise<Client>);
   readonly eventBusName: string;
 }): GitPushPublisher {
+  const { client } = options;
+  const eventBridge = lazyAsync(async () => (typeof client === 'function' ? client() : client));
   return {
     async publish(push) {
       const pushedAt = Date.parse(push.pushedAt);
-      const output = await options.client.send(
+      // Loaded with the client: the package is in memory once the client exists.
+      const [sender, { PutEventsCommand }] = await Promise.all([
+        eventBridge(),
+        import('@aws-sdk/client-eventbridge'),
+      ]);
+      const output = await sender.send(
         new PutEventsCommand({
           Entries: [
             {

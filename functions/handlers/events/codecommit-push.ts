@@ -6,8 +6,6 @@
  * environment follows that branch. Errors are thrown so EventBridge retries the event.
  */
 
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type ChangedPaths, codecommitChangedPaths } from '../../adapters/codecommit/differences.js';
 import { eventBridgeGitPushPublisher } from '../../adapters/eventbridge/git-push-publisher.js';
 import { classifyCodecommitEvent, codecommitPush } from '../../domain/git-push.js';
@@ -56,9 +54,17 @@ export const makeCodecommitPush =
 export const handler = lazyLambdaHandler(() =>
   // The SDK clients read AWS_ENDPOINT_URL_CODECOMMIT / AWS_ENDPOINT_URL_EVENTBRIDGE themselves.
   makeCodecommitPush({
-    diff: codecommitChangedPaths(new CodeCommitClient({})),
+    // Both SDK packages are imported on first use, not at cold start: an ignored event (a tag, a
+    // deletion) needs neither, a new branch no diff.
+    diff: codecommitChangedPaths(async () => {
+      const { CodeCommitClient } = await import('@aws-sdk/client-codecommit');
+      return new CodeCommitClient({});
+    }),
     publisher: eventBridgeGitPushPublisher({
-      client: new EventBridgeClient({}),
+      client: async () => {
+        const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+        return new EventBridgeClient({});
+      },
       eventBusName: requireEnv('GIT_EVENT_BUS_NAME'),
     }),
     repository: lambdaRepository(),

@@ -3,7 +3,6 @@
  * Manager via Powertools, HOOK_SECRET_ID), the event bus (GIT_EVENT_BUS_NAME) and the repository
  * (the gsi2 lookup of a followed branch).
  */
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { eventBridgeGitPushPublisher } from '../../adapters/eventbridge/git-push-publisher.js';
 import { secretsManagerHookSecrets, verifierFor } from '../../adapters/secrets/hook-secrets.js';
@@ -20,8 +19,12 @@ export function lambdaPushHookDeps(): PushHookDeps {
   return {
     verify: verifierFor(secrets),
     publisher: eventBridgeGitPushPublisher({
-      // The SDK reads AWS_ENDPOINT_URL_EVENTBRIDGE itself (a local bus in tests).
-      client: new EventBridgeClient({}),
+      // The SDK reads AWS_ENDPOINT_URL_EVENTBRIDGE itself (a local bus in tests). Imported on the
+      // first accepted push: most deliveries (refused, ignored, pings) never publish.
+      client: async () => {
+        const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+        return new EventBridgeClient({});
+      },
       eventBusName: requireEnv('GIT_EVENT_BUS_NAME'),
     }),
     repository: lambdaRepository(),
