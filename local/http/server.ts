@@ -233,6 +233,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       });
   });
 
+  // Idle sockets outlive a client's keep-alive (the CLI, the SDK, curl): with Node's 5 s default,
+  // a client that reuses its socket just as the server drops it gets "socket hang up". Closing the
+  // server still closes idle sockets at once.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());

@@ -30,6 +30,10 @@ export async function startLocalSfnEndpoint(
       answer(response, 500, { __type: 'InternalServerError', message: String(error) });
     });
   });
+  // Idle sockets outlive the SDK client's: with Node's 5 s default, a client that reuses its
+  // socket just as the server drops it gets "socket hang up" (seen on a busy machine). Closing
+  // the server still closes idle sockets at once.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
