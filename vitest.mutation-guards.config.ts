@@ -12,6 +12,7 @@ export default defineConfig({
       'test/functions/adapters/lock-paths.test.ts',
       'test/functions/adapters/abandon-run.test.ts',
       'test/functions/adapters/run-endings.test.ts',
+      'test/functions/adapters/verify-run-start.test.ts',
       'test/functions/handlers/workflow-handlers.test.ts',
       'test/functions/handlers/execution-ended.test.ts',
     ],
