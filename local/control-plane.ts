@@ -148,7 +148,10 @@ function pointFunctionsAtLocalServers(
  * The push hooks (HOOK_ROUTES) as local routes: no JWT, as in AWS; secrets from
  * SLIPWAY_GITHUB_SECRET / SLIPWAY_GITLAB_TOKEN; the bus is the local dispatcher.
  */
-function localHookRoutes(repository: Repository, events: LocalEventDispatcher): Record<string, LocalRoute> {
+export function localHookRoutes(
+  repository: Repository,
+  events: LocalEventDispatcher,
+): Record<string, LocalRoute> {
   const verify = verifierFor(environmentHookSecrets());
   const routes: Record<string, LocalRoute> = {};
   for (const route of HOOK_ROUTES) {
