@@ -72,8 +72,67 @@ export function phaseStatements(phase: PhaseName, options: PhasePermissionsOptio
           resources: [ENVIRONMENT_SECRETS],
           conditions: { StringEquals: { 'secretsmanager:ResourceTag/managed-by': 'slipway' } },
         }),
+        ...tenantIngressStatements(environmentRegions),
       ];
   }
+}
+
+/**
+ * A shared cluster's tenant's certificate and alias record (buildspecs/scripts/argocd/tenant-ingress.sh,
+ * teardown/tenant-ingress-remove.sh), scoped as the terraform role's: certificates requested only
+ * tagged managed-by=slipway (with the tenant's cluster and organization tags) and deleted only
+ * while so tagged, listener certificates only on Slipway-tagged network load balancer listeners,
+ * and CNAME and A records only (the hosted zone is per spec, unknown when the stack deploys).
+ * ListCertificates has no resource-level permission; it returns names and ARNs, never keys.
+ */
+function tenantIngressStatements(environmentRegions: readonly string[]): iam.PolicyStatement[] {
+  const inRegions = { 'aws:RequestedRegion': [...environmentRegions] };
+  return [
+    new iam.PolicyStatement({
+      sid: 'RequestTenantCertificates',
+      actions: ['acm:RequestCertificate', 'acm:AddTagsToCertificate'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:RequestTag/managed-by': 'slipway', ...inRegions },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['managed-by', 'slipway-cluster', 'slipway-org'] },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DeleteTenantCertificates',
+      actions: ['acm:DeleteCertificate'],
+      resources: [`arn:${Aws.PARTITION}:acm:*:${Aws.ACCOUNT_ID}:certificate/*`],
+      conditions: { StringEquals: { ...MANAGED_BY, ...inRegions } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadTenantCertificates',
+      actions: ['acm:DescribeCertificate', 'acm:ListTagsForCertificate'],
+      resources: [`arn:${Aws.PARTITION}:acm:*:${Aws.ACCOUNT_ID}:certificate/*`],
+      conditions: { StringEquals: inRegions },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ListCertificates',
+      actions: ['acm:ListCertificates'],
+      resources: ['*'],
+      conditions: { StringEquals: inRegions },
+    }),
+    new iam.PolicyStatement({
+      sid: 'TenantListenerCertificates',
+      actions: [
+        'elasticloadbalancing:AddListenerCertificates',
+        'elasticloadbalancing:RemoveListenerCertificates',
+      ],
+      resources: [`arn:${Aws.PARTITION}:elasticloadbalancing:*:${Aws.ACCOUNT_ID}:listener/net/*`],
+      conditions: { StringEquals: { ...MANAGED_BY, ...inRegions } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'TenantIngressRecords',
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: [`arn:${Aws.PARTITION}:route53:::hostedzone/*`],
+      conditions: {
+        'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'CNAME'] },
+      },
+    }),
+  ];
 }
 
 /**

@@ -666,6 +666,8 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
         );
       }
       expect(run.calls.some((call) => call.includes('get applications -l'))).toBe(false);
+      // A dedicated environment's certificates and records are its Terraform's: none here.
+      expect(run.calls.filter((call) => /^aws (acm|route53|elbv2) /.test(call))).toEqual([]);
       expect(run.exports).toMatchObject({ ARGOCD_SYNC_STATUS: 'Synced', ARGOCD_HEALTH_STATUS: 'Healthy' });
       expect(run.output).toMatch(
         new RegExp(`^INFO - slipway-managed: Synced at ${head(run)}, which includes ${head(run)}$`, 'm'),
@@ -928,5 +930,135 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     expect(run.calls.some((call) => call.startsWith('aws ssm start-session'))).toBe(false);
     expect(kubectlApplies(run)).toEqual([]);
     expect(head(run)).toBe(run.baseRevision);
+  });
+
+  describe("a shared cluster's tenant with ingress: its organization's certificate and alias (tenant-ingress.sh)", () => {
+    const LISTENER =
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/ing-0123/0123456789abcdef/fedcba9876543210';
+    const LB_DNS = 'ing-0123-0123456789abcdef.elb.eu-west-1.amazonaws.com';
+    const ingress = { domain: 'apps.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
+    const tenantSpec = { ...validSpec('prod'), sharedCluster: 'shared-eu', ingress };
+    const clusterOutputs = {
+      region: { value: 'eu-west-1', type: 'string', sensitive: false },
+      ingress_dns_name: { value: LB_DNS, type: 'string', sensitive: false },
+      ingress_zone_id: { value: 'Z215JYRZR1TBD5', type: 'string', sensitive: false },
+      ingress_tls_listener_arn: { value: LISTENER, type: 'string', sensitive: false },
+    };
+
+    /** The build's step alone (real bash, jq and the phase's scripts, the aws stub): seconds, not a whole phase. */
+    function runStep(
+      name: string,
+      state: string,
+      env: Record<string, string> = {},
+      specValue: unknown = tenantSpec,
+    ) {
+      const base = mkdtempSync(join(workdir, `${name}-`));
+      const phaseDir = join(base, 'phase');
+      mkdirSync(phaseDir, { recursive: true });
+      writeFileSync(join(phaseDir, 'terraform-outputs.json'), JSON.stringify(clusterOutputs));
+      const log = join(base, 'calls.log');
+      const result = spawnSync('bash', [join(REPO_ROOT, 'buildspecs/scripts/argocd/tenant-ingress.sh')], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: {
+          PATH: `${STUBS}:${process.env.PATH ?? ''}`,
+          HOME: base,
+          ARGOCD_PHASE_DIR: phaseDir,
+          SLIPWAY_ORGANIZATION: 'acme',
+          SLIPWAY_ENVIRONMENT: 'prod',
+          SLIPWAY_SPEC: JSON.stringify(specValue),
+          ARGOCD_CERTIFICATE_TIMEOUT: '3',
+          ARGOCD_CERTIFICATE_POLL_SECONDS: '0',
+          STUB_LOG: log,
+          STUB_DIR: base,
+          STUB_INGRESS_DIR: state,
+          ...env,
+        },
+        timeout: 30_000,
+      });
+      return {
+        status: result.status,
+        output: `${result.stdout}${result.stderr}`,
+        calls: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : [],
+        changes: existsSync(join(state, 'changes.log'))
+          ? readFileSync(join(state, 'changes.log'), 'utf8')
+              .trim()
+              .split('\n')
+              .map((line) => JSON.parse(line))
+          : [],
+      };
+    }
+
+    it('requests, validates, attaches and aliases *.acme.apps.example.com once; a second run requests nothing new', () => {
+      const state = mkdtempSync(join(workdir, 'ingress-state-'));
+      const first = runStep('ingress-first', state);
+      expect(first.status, first.output).toBe(0);
+      const requests = first.calls.filter((call) => call.startsWith('aws acm request-certificate'));
+      expect(requests).toHaveLength(1);
+      expect(requests[0]).toMatch(
+        /--domain-name \*\.acme\.apps\.example\.com --validation-method DNS --idempotency-token [0-9a-f]{32} --tags Key=managed-by,Value=slipway Key=slipway-cluster,Value=shared-eu Key=slipway-org,Value=acme /,
+      );
+      const certificate = /INFO - requested ACM certificate (\S+) /.exec(first.output)?.[1] ?? '';
+      expect(certificate).toMatch(/^arn:aws:acm:eu-west-1:123456789012:certificate\//);
+      // The validation CNAME, then (ISSUED) the listener, then the alias to the load balancer.
+      expect(first.changes.map((change) => change.Changes[0])).toEqual([
+        {
+          Action: 'UPSERT',
+          ResourceRecordSet: {
+            Name: '_validation.acme.apps.example.com.',
+            Type: 'CNAME',
+            TTL: 300,
+            ResourceRecords: [{ Value: '_stub.acm-validations.aws.' }],
+          },
+        },
+        {
+          Action: 'UPSERT',
+          ResourceRecordSet: {
+            Name: '*.acme.apps.example.com',
+            Type: 'A',
+            AliasTarget: { HostedZoneId: 'Z215JYRZR1TBD5', DNSName: LB_DNS, EvaluateTargetHealth: true },
+          },
+        },
+      ]);
+      expect(first.calls).toContain(
+        `aws elbv2 add-listener-certificates --region eu-west-1 --listener-arn ${LISTENER} --certificates CertificateArn=${certificate} --output json`,
+      );
+      expect(
+        first.calls.every((call) => !/^aws route53 .*--hosted-zone-id (?!Z0123456789ABCDEFGHIJ )/.test(call)),
+      ).toBe(true);
+      expect(readFileSync(join(state, 'listener.txt'), 'utf8').trim()).toBe(certificate);
+
+      const second = runStep('ingress-second', state);
+      expect(second.status, second.output).toBe(0);
+      expect(second.calls.some((call) => call.startsWith('aws acm request-certificate'))).toBe(false);
+      expect(second.output).toContain(
+        `INFO - reusing ACM certificate ${certificate} for *.acme.apps.example.com`,
+      );
+      expect(readFileSync(join(state, 'listener.txt'), 'utf8').trim()).toBe(certificate);
+      expect(readdirSync(join(state, 'certs'))).toHaveLength(1);
+    });
+
+    it('fails naming the certificate when ACM never issues it within ARGOCD_CERTIFICATE_TIMEOUT, attaching and aliasing nothing', () => {
+      const state = mkdtempSync(join(workdir, 'ingress-never-'));
+      const run = runStep('ingress-never', state, { STUB_ACM_NEVER_VALIDATES: '1' });
+      expect(run.status).not.toBe(0);
+      expect(run.output).toMatch(
+        /^ERROR - ACM certificate arn:aws:acm:eu-west-1:123456789012:certificate\/[0-9a-f-]{36} \(\*\.acme\.apps\.example\.com\) is not ISSUED after 3 checks \(ARGOCD_CERTIFICATE_TIMEOUT 3s\): its validation record _validation\.acme\.apps\.example\.com\. is in Z0123456789ABCDEFGHIJ$/m,
+      );
+      expect(run.calls.filter((call) => call.startsWith('aws acm describe-certificate'))).toHaveLength(3);
+      expect(run.calls.some((call) => call.startsWith('aws elbv2'))).toBe(false);
+      expect(run.changes.map((change) => change.Changes[0].ResourceRecordSet.Type)).toEqual(['CNAME']);
+    });
+
+    it("refuses a malformed organization or Terraform output before any aws call, and does nothing for a dedicated environment's spec with ingress", () => {
+      const state = mkdtempSync(join(workdir, 'ingress-bad-'));
+      const bad = runStep('ingress-bad-org', state, { SLIPWAY_ORGANIZATION: 'acme,Value=x Key=managed-by' });
+      expect(bad.status).not.toBe(0);
+      expect(bad.output).toMatch(/^ERROR - SLIPWAY_ORGANIZATION is not valid here: /m);
+      expect(bad.calls).toEqual([]);
+      const dedicated = runStep('ingress-dedicated', state, {}, { ...spec(), ingress });
+      expect(dedicated.status, dedicated.output).toBe(0);
+      expect(dedicated.calls).toEqual([]);
+    });
   });
 });

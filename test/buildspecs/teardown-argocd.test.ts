@@ -55,6 +55,19 @@ const TERRAFORM_OUTPUTS = {
     sensitive: false,
   },
   region: { value: 'eu-west-1', type: 'string', sensitive: false },
+  // A shared cluster's ingress (read only by a tenant's teardown whose spec has ingress).
+  ingress_dns_name: {
+    value: 'ing-0123-0123456789abcdef.elb.eu-west-1.amazonaws.com',
+    type: 'string',
+    sensitive: false,
+  },
+  ingress_zone_id: { value: 'Z215JYRZR1TBD5', type: 'string', sensitive: false },
+  ingress_tls_listener_arn: {
+    value:
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/ing-0123/0123456789abcdef/fedcba9876543210',
+    type: 'string',
+    sensitive: false,
+  },
 };
 
 const KUBECONFIG = `apiVersion: v1
@@ -633,6 +646,59 @@ describe('buildspecs/teardown/argocd-bootstrap.yml', () => {
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       expect(run.output).toMatch(/^INFO - SSM session closed/m);
       expectNoSecretLeak(run);
+    });
+
+    it('on a cluster with ingress: takes its certificate off the TLS listener, deletes its alias and its certificate only; a second pass finds them gone', () => {
+      const w = tenantWorld('tenant-ingress');
+      const ingressDir = join(w.stubDir, 'ingress');
+      const certificate = (id: string, cluster: string) => ({
+        arn: `arn:aws:acm:eu-west-1:123456789012:certificate/${id}`,
+        domain: '*.acme.apps.example.com',
+        status: 'ISSUED',
+        tags: [
+          { Key: 'managed-by', Value: 'slipway' },
+          { Key: 'slipway-cluster', Value: cluster },
+          { Key: 'slipway-org', Value: 'acme' },
+        ],
+      });
+      const ours = certificate('11111111-2222-3333-4444-555555555555', 'shared-eu');
+      // Same name, another cluster's (same zone): never this teardown's.
+      const theirs = certificate('66666666-7777-8888-9999-000000000000', 'shared-us');
+      mkdirSync(join(ingressDir, 'certs'), { recursive: true });
+      mkdirSync(join(ingressDir, 'records'), { recursive: true });
+      for (const cert of [ours, theirs])
+        writeFileSync(join(ingressDir, 'certs', `${cert.arn.split('/')[1]}.json`), JSON.stringify(cert));
+      writeFileSync(join(ingressDir, 'listener.txt'), `${ours.arn}\n${theirs.arn}\n`);
+      writeFileSync(join(ingressDir, 'records', 'A__.acme.apps.example.com'), '{}');
+      const ingressSpec = {
+        ...tenantSpec,
+        ingress: { domain: 'apps.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
+      };
+      const run = runTeardown(w, { spec: ingressSpec, overrides: fast });
+      expect(run.status, run.output).toBe(0);
+      expect(readFileSync(join(ingressDir, 'listener.txt'), 'utf8').trim()).toBe(theirs.arn);
+      expect(readdirSync(join(ingressDir, 'certs'))).toEqual([`${theirs.arn.split('/')[1]}.json`]);
+      expect(readdirSync(join(ingressDir, 'records'))).toEqual([]);
+      const ingressCalls = run.calls.filter((call) => /^aws (acm|elbv2|route53) /.test(call));
+      const removal = ingressCalls.findIndex((call) =>
+        call.startsWith('aws elbv2 remove-listener-certificates'),
+      );
+      const deletion = ingressCalls.findIndex((call) => call.startsWith('aws acm delete-certificate'));
+      expect(removal).toBeGreaterThanOrEqual(0);
+      expect(deletion).toBeGreaterThan(removal);
+      expect(ingressCalls.filter((call) => call.includes(theirs.arn) && !call.includes('list-tags'))).toEqual(
+        [],
+      );
+      expect(run.output).toMatch(
+        /^INFO - shared-cluster tenant ingress of acme on shared-eu removed \(1 certificates\)$/m,
+      );
+
+      const again = runTeardown(w, { spec: ingressSpec, overrides: fast });
+      expect(again.status, again.output).toBe(0);
+      expect(again.output).toMatch(
+        /^INFO - no alias \*\.acme\.apps\.example\.com in Z0123456789ABCDEFGHIJ$/m,
+      );
+      expect(again.output).toMatch(/removed \(0 certificates\)$/m);
     });
 
     it('fails the teardown, naming what is left, when Argo CD has not pruned it within ARGOCD_PRUNE_TIMEOUT; the secrets stay', () => {

@@ -45,7 +45,9 @@ function iamActionsOfCalls(script: string): string[] {
       actions.push(/^\s*"?s3:\/\//.test(rest) ? 's3:GetObject' : 's3:PutObject');
     } else {
       const operation = command.replace(/(^|-)([a-z])/g, (_m, _dash, letter: string) => letter.toUpperCase());
-      actions.push(`${service}:${operation}`);
+      // The CLI's service names that are not IAM's.
+      const prefix = service === 'elbv2' ? 'elasticloadbalancing' : service;
+      actions.push(`${prefix}:${operation}`);
     }
   }
   return actions;
@@ -326,8 +328,52 @@ describe('IAM scoping', () => {
     expect(missing, `${phase} teardown calls ${calls.join(', ')}`).toEqual([]);
     if (phase === 'argocd-bootstrap') {
       expect(calls).toEqual(
-        expect.arrayContaining(['secretsmanager:ListSecrets', 'secretsmanager:DeleteSecret']),
+        expect.arrayContaining([
+          'secretsmanager:ListSecrets',
+          'secretsmanager:DeleteSecret',
+          'acm:DeleteCertificate',
+          'elasticloadbalancing:RemoveListenerCertificates',
+          'route53:ChangeResourceRecordSets',
+        ]),
       );
+    }
+  });
+
+  it("allows every AWS CLI call of the ArgoCD phase's own build (a tenant's certificate, listener and records included) on its role", () => {
+    const scripts = scriptsOf('buildspecs/argocd-bootstrap.yml');
+    const calls = [...new Set(scripts.flatMap(iamActionsOfCalls))];
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        'acm:RequestCertificate',
+        'acm:ListCertificates',
+        'elasticloadbalancing:AddListenerCertificates',
+        'route53:ChangeResourceRecordSets',
+      ]),
+    );
+    const allowed = statementsOfRole('PhaseProjectsargocdbootstrapRole')
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
+    expect(calls.filter((action) => !allowed.some((pattern) => covers(pattern, action)))).toEqual([]);
+  });
+
+  it("lets the ArgoCD phase request and delete only Slipway-tagged certificates and change listener certificates only on Slipway's listeners", () => {
+    const argocd = statementsOfRole('PhaseProjectsargocdbootstrapRole');
+    const withAction = (action: string) => argocd.filter((s) => actionsOf(s).includes(action));
+    for (const action of ['acm:RequestCertificate', 'acm:DeleteCertificate']) {
+      expect(withAction(action).length, action).toBeGreaterThan(0);
+      for (const statement of withAction(action))
+        expect(JSON.stringify(statement.Condition), action).toMatch(
+          /"aws:(Request|Resource)Tag\/managed-by":"slipway"/,
+        );
+    }
+    for (const action of [
+      'elasticloadbalancing:AddListenerCertificates',
+      'elasticloadbalancing:RemoveListenerCertificates',
+    ]) {
+      for (const statement of withAction(action)) {
+        expect(JSON.stringify(statement.Resource)).toMatch(/:listener\/net\/\*/);
+        expect(JSON.stringify(statement.Condition)).toMatch(/"aws:ResourceTag\/managed-by":"slipway"/);
+      }
     }
   });
 });

@@ -103,6 +103,16 @@ output "ingress_hosts" {
   value       = try(module.ingress[0].hosts, {})
 }
 
+output "ingress_zone_id" {
+  description = "Route 53 hosted zone id of the ingress load balancer's DNS name (alias records' target zone); null without spec ingress."
+  value       = try(module.ingress[0].zone_id, null)
+}
+
+output "ingress_tls_listener_arn" {
+  description = "ARN of the ingress load balancer's TLS listener, handed on to a shared cluster's tenants: their ArgoCD phase adds their organization's certificate to it; null without spec ingress."
+  value       = try(module.ingress[0].tls_listener_arn, null)
+}
+
 output "tenant_secrets_shared_role_arn" {
   description = "A shared cluster's one External Secrets role for all its tenants (reads slipway-tenants/<session tag slipway-org>/* only); empty for a dedicated environment."
   value       = module.tenant_secrets.shared_role_arn

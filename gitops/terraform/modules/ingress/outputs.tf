@@ -27,3 +27,13 @@ output "certificate_arns" {
   description = "Validated ACM certificate per organization (*.<organization>.<domain>)."
   value       = { for organization, validation in aws_acm_certificate_validation.this : organization => validation.certificate_arn }
 }
+
+output "zone_id" {
+  description = "Route 53 hosted zone id of the ingress load balancer's DNS name (the target of alias records)."
+  value       = aws_lb.this.zone_id
+}
+
+output "tls_listener_arn" {
+  description = "ARN of the TLS 443 listener: a shared cluster's tenant runs add their organization's certificate to it (SNI)."
+  value       = aws_lb_listener.https.arn
+}
