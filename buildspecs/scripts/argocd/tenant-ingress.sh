@@ -12,6 +12,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=ingress-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/ingress-lib.sh"
+# shellcheck source=tunnel.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tunnel.sh"
 
 # ACM validates a DNS record within minutes once it resolves; the wait is bounded: at most
 # TIMEOUT / POLL checks, POLL seconds apart (0 in tests: no sleep).
@@ -82,7 +84,7 @@ validate_certificate() {
       info "validation record $(jq -r .Name <<<"${record}") UPSERTed in ${INGRESS_ZONE}"
     fi
     if ((check < checks && CERTIFICATE_POLL_SECONDS > 0)); then
-      sleep "${CERTIFICATE_POLL_SECONDS}"
+      pause "${CERTIFICATE_POLL_SECONDS}"
     fi
   done
   local where="ACM published no validation record"

@@ -15,6 +15,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../argocd/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=../argocd/ingress-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../argocd/ingress-lib.sh"
+# shellcheck source=../argocd/tunnel.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../argocd/tunnel.sh"
 
 # A certificate is in use until the listener has let it go: retried, bounded like the prune wait.
 DELETE_TIMEOUT="${ARGOCD_PRUNE_TIMEOUT:-600}"
@@ -64,7 +66,7 @@ delete_certificate() {
       return 1
     fi
     if ((check < checks && DELETE_POLL_SECONDS > 0)); then
-      sleep "${DELETE_POLL_SECONDS}"
+      pause "${DELETE_POLL_SECONDS}"
     fi
   done
   error "ACM certificate ${arn} (${INGRESS_HOST}) is still in use after ${checks} attempts (ARGOCD_PRUNE_TIMEOUT ${DELETE_TIMEOUT}s)"

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATORS_DIR } from '../../../local/builds/runner.js';
 import { localToolReport } from '../../../local/builds/tools.js';
+import { REPO_ROOT } from '../../buildspecs/repo-files.js';
 import { requireTool } from '../../support/tools.js';
 
 /**
@@ -338,5 +339,67 @@ describe('local simulators', () => {
     expect(report.find((entry) => entry.tool === 'aws')?.real).toBeUndefined();
     const missing = localToolReport('/nonexistent');
     expect(missing.every((entry) => entry.real === undefined && entry.runsForReal === '')).toBe(true);
+  });
+
+  it("aws acm, route53 and elbv2 serve a shared cluster's tenant ingress step and its teardown, saying [simulated]", () => {
+    const phaseDir = join(root, 'tenant-ingress-phase');
+    mkdirSync(phaseDir, { recursive: true });
+    const outputs = {
+      region: { value: 'eu-west-1' },
+      ingress_dns_name: { value: 'ing-0123-0123456789abcdef.elb.eu-west-1.amazonaws.com' },
+      ingress_zone_id: { value: 'Z215JYRZR1TBD5' },
+      ingress_tls_listener_arn: {
+        value:
+          'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/ing-0123/0123456789abcdef/fedcba9876543210',
+      },
+    };
+    writeFileSync(join(phaseDir, 'terraform-outputs.json'), JSON.stringify(outputs));
+    const spec = {
+      tier: 'dev',
+      sharedCluster: 'shared-eu',
+      ingress: { domain: 'apps.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
+    };
+    const step = (script: string) =>
+      spawnSync('bash', [join(REPO_ROOT, script)], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: {
+          PATH: `${SIMULATORS_DIR}:${process.env.PATH}`,
+          HOME: root,
+          SLIPWAY_DATA_DIR: dataDir,
+          SLIPWAY_ORGANIZATION: 'acme',
+          SLIPWAY_ENVIRONMENT: 'prod',
+          SLIPWAY_SPEC: JSON.stringify(spec),
+          ARGOCD_PHASE_DIR: phaseDir,
+          ARGOCD_CERTIFICATE_TIMEOUT: '2',
+          ARGOCD_CERTIFICATE_POLL_SECONDS: '0',
+          ARGOCD_PRUNE_POLL_SECONDS: '0',
+        },
+        timeout: 30_000,
+      });
+    const up = step('buildspecs/scripts/argocd/tenant-ingress.sh');
+    expect(up.status, up.stderr).toBe(0);
+    for (const call of [
+      'aws acm request-certificate *.acme.apps.example.com',
+      'aws route53 change-resource-record-sets Z0123456789ABCDEFGHIJ: UPSERT CNAME',
+      'aws elbv2 add-listener-certificates',
+      'aws route53 change-resource-record-sets Z0123456789ABCDEFGHIJ: UPSERT A *.acme.apps.example.com',
+    ])
+      expect(up.stderr).toContain(`[simulated] ${call}`);
+    expect(up.stdout).toMatch(/^INFO - ACM certificate \S+ \(\*\.acme\.apps\.example\.com\) is ISSUED$/m);
+    expect(readdirSync(join(dataDir, 'acm'))).toHaveLength(1);
+    const down = step('buildspecs/scripts/teardown/tenant-ingress-remove.sh');
+    expect(down.status, down.stderr).toBe(0);
+    // The teardown reads each answer (its [simulated] line included) to tell "already gone" apart.
+    expect(down.stderr).toContain('[simulated] aws acm list-certificates');
+    expect(down.stdout).toMatch(/^INFO - \S+ is off the TLS listener /m);
+    expect(down.stdout).toMatch(
+      /^INFO - alias \*\.acme\.apps\.example\.com deleted from Z0123456789ABCDEFGHIJ$/m,
+    );
+    expect(down.stdout).toMatch(/removed \(1 certificates\)$/m);
+    expect(
+      readdirSync(join(dataDir, 'route53/Z0123456789ABCDEFGHIJ')).filter((name) => name.startsWith('A_')),
+    ).toEqual([]);
+    expect(readdirSync(join(dataDir, 'acm'))).toEqual([]);
   });
 });
