@@ -24,4 +24,13 @@ def aws_assigned($vars; $ids):
       tenant_secrets_shared_role_arn: (if $vars.organization == "cluster"
         then ("arn:aws:iam::123456789012:role/slipway/tenant-secrets/" + $cluster + "/slipway-secrets-" + $ids.role)
         else "" end)
-    };
+    }
+    # modules/ingress, only with spec ingress: the load balancer's name and zone and its TLS
+    # listener, which a shared cluster's tenants alias and add their certificates to (the shapes
+    # the tenant-ingress step checks; the zone is eu-west-1's NLB zone, a stand-in for any region).
+    + (if $vars.ingress == null then {} else {
+        ingress_dns_name: ("ing-sim-0123456789abcdef.elb." + $vars.region + ".amazonaws.com"),
+        ingress_zone_id: "Z215JYRZR1TBD5",
+        ingress_tls_listener_arn: ("arn:aws:elasticloadbalancing:" + $vars.region
+          + ":123456789012:listener/net/ing-sim/0123456789abcdef/fedcba9876543210")
+      } end);
