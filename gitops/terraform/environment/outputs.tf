@@ -104,13 +104,13 @@ output "ingress_hosts" {
 }
 
 output "ingress_zone_id" {
-  description = "Route 53 hosted zone id of the ingress load balancer's DNS name (alias records' target zone); null without spec ingress."
-  value       = try(module.ingress[0].zone_id, null)
+  description = "Route 53 hosted zone id of the ingress load balancer's DNS name (alias records' target zone); empty without spec ingress (never null, as ingress_dns_name)."
+  value       = try(module.ingress[0].zone_id, "")
 }
 
 output "ingress_tls_listener_arn" {
-  description = "ARN of the ingress load balancer's TLS listener, handed on to a shared cluster's tenants: their ArgoCD phase adds their organization's certificate to it; null without spec ingress."
-  value       = try(module.ingress[0].tls_listener_arn, null)
+  description = "ARN of the ingress load balancer's TLS listener, handed on to a shared cluster's tenants: their ArgoCD phase adds their organization's certificate to it; empty without spec ingress (never null, as ingress_dns_name)."
+  value       = try(module.ingress[0].tls_listener_arn, "")
 }
 
 output "tenant_secrets_shared_role_arn" {
