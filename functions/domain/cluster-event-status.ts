@@ -60,3 +60,62 @@ export interface ClusterStatusPatch {
   readonly alerts?: Readonly<Record<string, ClusterAlertStatus>>;
   readonly unrouted?: Readonly<Record<string, UnroutedEvent>>;
 }
+
+/**
+ * How many entries each map of an environment's cluster status keeps. Without a bound, every new
+ * crash-loop fingerprint or unrouted event grows the environment item until DynamoDB's 400 KB item
+ * limit refuses every write to that environment (runs, locks, specs included). 100 entries of each
+ * map stay far below it. Alert deduplication does not depend on these entries (the alert records'
+ * dedupKey does), so dropping an old one never publishes an alert twice.
+ */
+export const CLUSTER_STATUS_MAP_LIMIT = 100;
+
+export type ClusterStatusEvictions = Readonly<Record<keyof ClusterStatus, readonly string[]>>;
+
+/**
+ * The keys to drop so that each map holds at most `limit` entries: the oldest go first, and an
+ * entry still active (a firing alert, an Application with an open sync/health alert, whose
+ * recovery alert depends on it) goes only once no settled entry is left to drop. Keys in `keep`
+ * (those just written) are never dropped.
+ */
+export function clusterStatusEvictions(
+  status: ClusterStatus,
+  options: { readonly limit?: number; readonly keep?: ReadonlySet<string> } = {},
+): ClusterStatusEvictions {
+  const limit = options.limit ?? CLUSTER_STATUS_MAP_LIMIT;
+  const keep = options.keep ?? new Set<string>();
+  const evict = <T>(
+    map: Readonly<Record<string, T>>,
+    at: (entry: T) => string,
+    active: (entry: T) => boolean,
+  ): string[] => {
+    const keys = Object.keys(map);
+    if (keys.length <= limit) return [];
+    // Newest first, active ones ahead of settled ones, the kept ones ahead of all.
+    const ranked = keys
+      .map((key) => ({ key, entry: map[key] as T }))
+      .sort((a, b) => {
+        const rank = (item: { key: string; entry: T }) =>
+          keep.has(item.key) ? 0 : active(item.entry) ? 1 : 2;
+        return rank(a) - rank(b) || at(b.entry).localeCompare(at(a.entry));
+      });
+    return ranked.slice(limit).map(({ key }) => key);
+  };
+  return {
+    applications: evict(
+      status.applications,
+      (entry) => entry.updatedAt,
+      (entry) => entry.failing?.sync !== undefined || entry.failing?.health !== undefined,
+    ),
+    alerts: evict(
+      status.alerts,
+      (entry) => entry.updatedAt,
+      (entry) => entry.status === 'firing',
+    ),
+    unrouted: evict(
+      status.unrouted,
+      (entry) => entry.receivedAt,
+      () => false,
+    ),
+  };
+}

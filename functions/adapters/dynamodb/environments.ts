@@ -1,4 +1,4 @@
-import type { ClusterStatusPatch } from '../../domain/cluster-event-status.js';
+import { type ClusterStatusPatch, clusterStatusEvictions } from '../../domain/cluster-event-status.js';
 import {
   EnvironmentLockedError,
   EnvironmentNotFoundError,
@@ -138,7 +138,9 @@ export async function listEnvironments(
  * each entry of the patch replaces the entry of its key (an Application, an alert fingerprint, an
  * unrouted event) under `cluster`, leaving the others alone, so two hooks reporting different
  * Applications never overwrite each other. The environment's status, lock and spec are never
- * touched. The first report of an environment creates `cluster` (one write more).
+ * touched. The first report of an environment creates `cluster` (one write more). A map grown past
+ * its bound (CLUSTER_STATUS_MAP_LIMIT) has its oldest settled entries removed right after, from the
+ * item as written (one write more, only then), so the item never grows toward DynamoDB's 400 KB.
  */
 export async function recordClusterStatus(
   ctx: RepositoryContext,
@@ -151,14 +153,29 @@ export async function recordClusterStatus(
     Object.entries(patch[map] ?? {}).map(([name, value]) => [map, name, value] as const),
   );
   if (entries.length === 0) return;
-  const write = () => {
+  const write = async (): Promise<boolean> => {
     const update = new UpdateBuilder();
     for (const [map, name, value] of entries) update.set(['cluster', map, name], value);
     update.set(['cluster', 'updatedAt'], ctx.now().toISOString()).increment(['version']);
     update.condition(`attribute_exists(${update.path('cluster')})`);
-    return ctx.store.update(key, update.build());
+    const result = await ctx.store.update(key, update.build());
+    if (result.ok) await trim(result.item);
+    return result.ok;
   };
-  if ((await write()).ok) return;
+  const trim = async (item: Record<string, unknown>) => {
+    const cluster = toEnvironment(item).cluster;
+    if (!cluster) return;
+    const evictions = clusterStatusEvictions(cluster, { keep: new Set(entries.map(([, name]) => name)) });
+    const removals = (['applications', 'alerts', 'unrouted'] as const).flatMap((map) =>
+      evictions[map].map((name) => [map, name] as const),
+    );
+    if (removals.length === 0) return;
+    const update = new UpdateBuilder();
+    for (const [map, name] of removals) update.remove(['cluster', map, name]);
+    update.condition(`attribute_exists(${update.path('cluster')})`);
+    await ctx.store.update(key, update.build());
+  };
+  if (await write()) return;
   const created = new UpdateBuilder().setIfAbsent(['cluster'], {
     applications: {},
     alerts: {},
@@ -168,7 +185,7 @@ export async function recordClusterStatus(
   if (!(await ctx.store.update(key, created.build())).ok) {
     throw new EnvironmentNotFoundError(`environment ${organization}/${environment} does not exist`);
   }
-  if (!(await write()).ok) {
+  if (!(await write())) {
     throw new Error(`cluster status of ${organization}/${environment} could not be recorded`);
   }
 }
