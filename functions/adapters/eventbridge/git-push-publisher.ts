@@ -7,8 +7,8 @@
  * push, not at cold start (refused, ignored and ping deliveries never publish).
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { lazyAsync } from '../../shared/config.js';
 import { GIT_PUSHED_EVENT, type GitPushed } from '../../domain/git-push.js';
+import { lazyAsync } from '../../shared/config.js';
 
 export interface GitPushPublisher {
   publish(push: GitPushed): Promise<void>;
