@@ -35,6 +35,16 @@ const ACCEPTED_WILDCARDS: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
       "CodeCommit GetDifferences (read-only) on the account's repositories in this region: environments name their repository in their spec, at run time.",
   },
   {
+    pattern: /^Resource::arn:<AWS::Partition>:acm:\*:<AWS::AccountId>:certificate\/\*$/,
+    reason:
+      "The ArgoCD phase's shared-cluster tenant certificates (tenant-ingress.sh): ids are ACM's, assigned at request time; deletion needs the managed-by=slipway tag, all in the allowed regions.",
+  },
+  {
+    pattern: /^Resource::arn:<AWS::Partition>:elasticloadbalancing:\*:<AWS::AccountId>:listener\/net\/\*$/,
+    reason:
+      "Listener certificates of a shared cluster's ingress listener, whose ARN Terraform assigns at run time: network load balancer listeners tagged managed-by=slipway only, in the allowed regions.",
+  },
+  {
     pattern: /^Resource::<\w+Function\w*\.Arn>:\*$/,
     reason: 'Step Functions invokes versions/aliases of the same workflow function.',
   },
@@ -190,9 +200,9 @@ const WILDCARD_RESOURCE_ACTIONS: ReadonlyArray<{
   },
   {
     actions:
-      /^(acm:(DescribeCertificate|ListTagsForCertificate)|route53:(GetChange|GetHostedZone|ListResourceRecordSets|ListTagsForResource))$/,
+      /^(acm:(DescribeCertificate|ListTagsForCertificate|ListCertificates)|route53:(GetChange|GetHostedZone|ListResourceRecordSets|ListTagsForResource))$/,
     reason:
-      "Read-only ACM and Route 53 calls Terraform makes to follow the ingress certificates' validation.",
+      'Read-only ACM and Route 53 calls Terraform and the ArgoCD phase make to find and follow the ingress certificates (ListCertificates supports no resource-level permission).',
   },
   {
     actions:
