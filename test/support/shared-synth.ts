@@ -72,13 +72,25 @@ async function readOrSynthesize(dir: string, name: string, synthesize: () => str
 }
 
 /**
+ * The run's folder, or undefined outside a Vitest run: the benchmarks (`npm run bench`) share the
+ * synth helpers with the tests, and Vitest's `inject` throws when no test runner is there.
+ */
+function runSynthDir(): string | undefined {
+  try {
+    return inject('slipwaySynthDir');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The text `synthesize()` returns, computed once per run under `name`. Outside a run with the
  * global setup (no folder provided), it is computed once per file.
  */
 export function sharedTemplateJson(name: string, synthesize: () => string): Promise<string> {
   let text = memo.get(name);
   if (!text) {
-    const dir = inject('slipwaySynthDir');
+    const dir = runSynthDir();
     text = dir ? readOrSynthesize(dir, name, synthesize) : Promise.resolve().then(synthesize);
     memo.set(name, text);
   }
