@@ -47,6 +47,20 @@ describe('progressChanges (non-TTY: one line per change)', () => {
     expect(landed).toEqual(['  +7.5s acme/prod FAILED']);
   });
 
+  it("tells a shared cluster's failed run to send its spec again (clusters have no resume route)", () => {
+    const failed = FAILING_RUN.at(-1)?.snapshot;
+    if (!failed) throw new Error('recording too short');
+    const cluster = {
+      ...failed,
+      environment: { ...failed.environment, organization: 'cluster', environment: 'shared-eu' },
+    };
+
+    const lines = progressChanges(undefined, cluster, { colors, now: T0 + 9000 });
+
+    expect(lines).toContain('          retry with: slipway clusters put shared-eu -f <its spec>');
+    expect(lines.join('\n')).not.toContain('slipway resume');
+  });
+
   it('prints nothing when an observation repeats the previous one', () => {
     const [first] = FAILING_RUN;
     if (!first) throw new Error('empty recording');

@@ -6,6 +6,7 @@
  * CloudWatch Logs group.
  */
 import type { Colors } from 'picocolors/types.js';
+import { CLUSTER_ORGANIZATION } from '../../../functions/domain/cluster.js';
 import type { EnvironmentView, PhaseView, PlanView, RunView } from '../api-shapes.js';
 import { formatElapsed } from '../duration.js';
 
@@ -100,7 +101,11 @@ function errorLines(snapshot: Snapshot, colors: Colors): string[] {
   const { error } = run;
   const lines = [colors.red(`${error.phase} failed: ${error.cause}`)];
   if (error.logLink) lines.push(`  log: ${error.logLink}`);
-  const resume = `slipway resume ${label(snapshot.environment)}`;
+  // A shared cluster's run is resumed by sending its spec again (there is no resume route for it).
+  const resume =
+    snapshot.environment.organization === CLUSTER_ORGANIZATION
+      ? `slipway clusters put ${snapshot.environment.environment} -f <its spec>`
+      : `slipway resume ${label(snapshot.environment)}`;
   lines.push(
     error.retryable === true ? `  retry with: ${resume}` : `  after fixing the cause, resume with: ${resume}`,
   );
