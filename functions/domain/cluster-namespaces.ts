@@ -13,6 +13,7 @@ export const PLATFORM_NAMESPACE = {
   argocd: 'argocd',
   monitoring: 'monitoring',
   externalSecrets: 'external-secrets',
+  logging: 'logging',
   kubeSystem: 'kube-system',
 } as const;
 
