@@ -18,8 +18,13 @@
  */
 
 import { CLUSTER_ORGANIZATION } from '../../domain/cluster.js';
-import type { ClusterState, TenantGrant } from '../../domain/cluster-records.js';
-import type { EnvironmentStatus } from '../../domain/model.js';
+import type {
+  ClusterState,
+  EnterClusterInput,
+  EnterClusterOutcome,
+  LeaveClusterInput,
+  TenantGrant,
+} from '../../domain/cluster-records.js';
 import type { RepositoryContext } from './context.js';
 import { listEnvironments } from './environments.js';
 import { toEnvironment } from './items.js';
@@ -27,6 +32,8 @@ import { keys } from './keys.js';
 import type { Page, PageOptions } from './pages.js';
 import type { StoredItem } from './store.js';
 import { UpdateBuilder } from './update-builder.js';
+
+export type { EnterClusterInput, EnterClusterOutcome, LeaveClusterInput };
 
 function isGrant(value: unknown): value is TenantGrant {
   if (typeof value !== 'object' || value === null) return false;
@@ -72,33 +79,6 @@ export async function listClusters(
     ...(page.cursor ? { cursor: page.cursor } : {}),
   };
 }
-
-export interface EnterClusterInput {
-  readonly cluster: string;
-  /** The tenant run that enters. */
-  readonly runId: string;
-  /** The cluster item's version as read when the capacity was checked. */
-  readonly expectedVersion: number;
-  /** The statuses the cluster may be in for this run (READY to place; READY or FAILED to leave). */
-  readonly statuses: readonly EnvironmentStatus[];
-  /**
-   * This tenant's new grant under its key, and the keys of grants that no longer count as read at
-   * `expectedVersion`; absent for a run that changes no quota (a resume, a teardown).
-   */
-  readonly placement?: {
-    readonly key: string;
-    readonly grant: TenantGrant;
-    readonly stale: readonly string[];
-  };
-}
-
-export type EnterClusterOutcome =
-  | { readonly kind: 'entered'; readonly state: ClusterState }
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'busy'; readonly activeRunId: string }
-  | { readonly kind: 'status'; readonly status: EnvironmentStatus }
-  /** Another placement (or a cluster change) wrote first: re-read and check again. */
-  | { readonly kind: 'changed' };
 
 /**
  * The compare-and-set of a tenant run's entry on its cluster (see the module comment). It writes
@@ -150,13 +130,6 @@ export async function enterCluster(
     if (!firstGrant) return { kind: 'changed' };
   }
   return { kind: 'changed' };
-}
-
-export interface LeaveClusterInput {
-  readonly cluster: string;
-  readonly runId: string;
-  /** Undo a placement whose run never started: the tenant's previous grant (or none). */
-  readonly restore?: { readonly key: string; readonly previous: TenantGrant | undefined };
 }
 
 /**

@@ -5,8 +5,13 @@
  * the use cases free of AWS SDK imports.
  */
 import type { RecordedAlert } from '../alert-delivery.js';
-import type { ClusterState, TenantGrant } from '../cluster-records.js';
-import type { EnvironmentStatus, PhaseName, RunTrigger } from '../model.js';
+import type {
+  ClusterState,
+  EnterClusterInput,
+  EnterClusterOutcome,
+  LeaveClusterInput,
+} from '../cluster-records.js';
+import type { PhaseName, RunTrigger } from '../model.js';
 import type { PhasePlan, PhaseSuccesses } from '../phase-plan.js';
 import type { AllocationChange, QuotaAllocation } from '../quota-allocation.js';
 import type { AuditEntry, EnvironmentRecord, OrganizationRecord, Quota } from '../records.js';
@@ -106,13 +111,6 @@ export interface ApiRepository {
   }): Promise<void>;
 }
 
-export type EnterClusterOutcome =
-  | { readonly kind: 'entered'; readonly state: ClusterState }
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'busy'; readonly activeRunId: string }
-  | { readonly kind: 'status'; readonly status: EnvironmentStatus }
-  | { readonly kind: 'changed' };
-
 /** Shared clusters in the state layer (functions/adapters/dynamodb/clusters.ts). */
 export interface ClusterRepository {
   getCluster(name: string): Promise<ClusterState | undefined>;
@@ -123,23 +121,9 @@ export interface ClusterRepository {
    * Compare-and-set on the cluster item: the tenant run enters (and its grant is recorded, the
    * other tenants' entries untouched but for the `stale` ones removed).
    */
-  enterCluster(input: {
-    readonly cluster: string;
-    readonly runId: string;
-    readonly expectedVersion: number;
-    readonly statuses: readonly EnvironmentStatus[];
-    readonly placement?: {
-      readonly key: string;
-      readonly grant: TenantGrant;
-      readonly stale: readonly string[];
-    };
-  }): Promise<EnterClusterOutcome>;
+  enterCluster(input: EnterClusterInput): Promise<EnterClusterOutcome>;
   /** The tenant run leaves (its lock was never taken): with the grant it had before, or none. */
-  leaveCluster(input: {
-    readonly cluster: string;
-    readonly runId: string;
-    readonly restore?: { readonly key: string; readonly previous: TenantGrant | undefined };
-  }): Promise<void>;
+  leaveCluster(input: LeaveClusterInput): Promise<void>;
 }
 
 export interface ApiRunStarter {
