@@ -10,36 +10,25 @@ import type { RepositoryContext } from '../../../functions/adapters/dynamodb/con
 import { getEnvironment } from '../../../functions/adapters/dynamodb/environments.js';
 import { keys } from '../../../functions/adapters/dynamodb/keys.js';
 import { type LockRequest, releaseLock, takeLock } from '../../../functions/adapters/dynamodb/lock.js';
-import { Store } from '../../../functions/adapters/dynamodb/store.js';
 import { UpdateBuilder } from '../../../functions/adapters/dynamodb/update-builder.js';
 import { CLUSTER_ORGANIZATION } from '../../../functions/domain/cluster.js';
 import { specHash } from '../../../functions/domain/spec-hash.js';
-import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { freshNames, validSpec } from '../../support/fixtures.js';
+import { type CountingContext, countingContext, LOCK_AT, lockRequest } from '../../support/lock-context.js';
 
-let dynamo: LocalDynamo;
+let counting: CountingContext;
 let ctx: RepositoryContext;
-let writes = 0;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  ctx = {
-    store: new Store({
-      tableName: dynamo.tableName,
-      client: dynamo.client,
-      onWrite: (event) => {
-        if (event.outcome === 'written') writes += 1;
-      },
-    }),
-    now: () => new Date('2026-12-01T10:00:00.000Z'),
-  };
+  counting = await countingContext();
+  ctx = counting.ctx;
 });
 
 afterAll(async () => {
-  await dynamo.stop();
+  await counting.stop();
 });
 
-const AT = '2026-12-01T10:00:00.000Z';
+const AT = LOCK_AT;
 
 function request(
   names: { organization: string; environment: string },
@@ -47,15 +36,7 @@ function request(
   extra: Partial<LockRequest> = {},
   spec: Record<string, unknown> = validSpec(),
 ): LockRequest {
-  return {
-    ...names,
-    runId: `${names.organization}.${names.environment}.${String(seq).padStart(6, '0')}.0000000${seq}`,
-    seq,
-    trigger: 'api',
-    at: AT,
-    spec: { spec, specHash: specHash(spec) },
-    ...extra,
-  };
+  return lockRequest(names, seq, { spec: { spec, specHash: specHash(spec) }, ...extra });
 }
 
 const SUCCESS = { fingerprint: 'f'.repeat(64), runId: 'earlier', outputs: { KEY: 'value' }, at: AT };
@@ -82,10 +63,10 @@ describe('takeLock records what the run brings', () => {
       new UpdateBuilder().addToSet(['tenantRuns'], ['tenant-b.run', 'tenant-a.run']).build(),
     );
     const before = await getEnvironment(ctx, names.organization, names.environment);
-    const writesBefore = writes;
+    const writesBefore = counting.writes();
     const outcome = await takeLock(ctx, request(names, 2, { exclusiveOfTenants: true }));
     expect(outcome).toMatchObject({ kind: 'tenants-busy', runIds: ['tenant-a.run', 'tenant-b.run'] });
-    expect(writes).toBe(writesBefore);
+    expect(counting.writes()).toBe(writesBefore);
     expect(await getEnvironment(ctx, names.organization, names.environment)).toEqual(before);
     // A run that is not exclusive of its tenants is not held back by them.
     expect((await takeLock(ctx, request(names, 2))).kind).toBe('locked');
@@ -126,7 +107,7 @@ describe('releaseLock', () => {
     await takeLock(ctx, request(names, 1));
     await releaseLock(ctx, { ...names, runId: request(names, 1).runId, status: 'READY', at: AT });
     await takeLock(ctx, request(names, 2));
-    const writesBefore = writes;
+    const writesBefore = counting.writes();
     const outcome = await releaseLock(ctx, {
       ...names,
       runId: request(names, 1).runId,
@@ -137,7 +118,7 @@ describe('releaseLock', () => {
       kind: 'not-held',
       environment: { activeRunId: request(names, 2).runId },
     });
-    expect(writes).toBe(writesBefore);
+    expect(counting.writes()).toBe(writesBefore);
   });
 
   it('answers not-held to a run that never held the lock of an idle environment, and already-released only to the run that released it', async () => {

@@ -7,53 +7,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepositoryContext } from '../../../functions/adapters/dynamodb/context.js';
 import { getEnvironment } from '../../../functions/adapters/dynamodb/environments.js';
-import { type LockRequest, releaseLock, takeLock } from '../../../functions/adapters/dynamodb/lock.js';
-import { Store } from '../../../functions/adapters/dynamodb/store.js';
+import { releaseLock, takeLock } from '../../../functions/adapters/dynamodb/lock.js';
 import { specHash } from '../../../functions/domain/spec-hash.js';
-import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { freshNames, validSpec } from '../../support/fixtures.js';
+import { type CountingContext, countingContext, LOCK_AT, lockRequest } from '../../support/lock-context.js';
 
-let dynamo: LocalDynamo;
+let counting: CountingContext;
 let ctx: RepositoryContext;
-/** Writes that changed an item (a refused conditional write is reported as condition-failed). */
-let writes = 0;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  ctx = {
-    store: new Store({
-      tableName: dynamo.tableName,
-      client: dynamo.client,
-      onWrite: (event) => {
-        if (event.outcome === 'written') writes += 1;
-      },
-    }),
-    now: () => new Date('2026-12-01T10:00:00.000Z'),
-  };
+  counting = await countingContext();
+  ctx = counting.ctx;
 });
 
 afterAll(async () => {
-  await dynamo.stop();
+  await counting.stop();
 });
 
-const AT = '2026-12-01T10:00:00.000Z';
+const AT = LOCK_AT;
 const spec = validSpec();
 
 /** A request for run `seq` of the environment; `withSpec` lets it create the environment. */
-function request(
-  names: { organization: string; environment: string },
-  seq: number,
-  extra: Partial<LockRequest> = {},
-): LockRequest {
-  return {
-    ...names,
-    runId: `${names.organization}.${names.environment}.${String(seq).padStart(6, '0')}.0000000${seq}`,
-    seq,
-    trigger: 'api',
-    at: AT,
-    ...extra,
-  };
-}
+const request = lockRequest;
 
 const withSpec = { spec: { spec, specHash: specHash(spec) } };
 
@@ -63,9 +38,9 @@ async function refusedWithoutWrite(
   take: () => ReturnType<typeof takeLock>,
 ) {
   const before = await getEnvironment(ctx, names.organization, names.environment);
-  const writesBefore = writes;
+  const writesBefore = counting.writes();
   const outcome = await take();
-  expect(writes - writesBefore).toBe(0);
+  expect(counting.writes() - writesBefore).toBe(0);
   expect(await getEnvironment(ctx, names.organization, names.environment)).toEqual(before);
   return outcome;
 }
