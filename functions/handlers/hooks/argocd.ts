@@ -4,17 +4,17 @@
  * else; an event about an Application or namespace that is not this environment's is refused
  * (403, counted as `ClusterEventsForeign`); one that names nothing known is recorded as unrouted
  * (`UnroutedClusterEvents`). Otherwise the Application's sync and health status is recorded on
- * the environment and its alerts are delivered (functions/domain/cluster-event-argocd.ts).
+ * the environment and its alerts are delivered. The routing and recording rules are the use case's
+ * (functions/domain/use-cases/cluster-events.ts); this handler checks, parses and answers.
  */
-import { deliverAlerts } from '../../adapters/sns/alert-delivery.js';
 import { CLUSTER_ORGANIZATION } from '../../domain/cluster.js';
-import { routeArgoEvent, tenantScope } from '../../domain/cluster-event.js';
-import { ArgoNotification, applyArgoEvent } from '../../domain/cluster-event-argocd.js';
+import { ArgoNotification } from '../../domain/cluster-event-argocd.js';
+import { recordArgoNotification } from '../../domain/use-cases/cluster-events.js';
 import { apiLambdaHandler } from '../../shared/http/lambda-handler.js';
 import {
   type ClusterHookDefinition,
   type ClusterHookDeps,
-  HookAnswer,
+  clusterEventPorts,
   type HookHandler,
   makeClusterHook,
   parseHookBody,
@@ -41,47 +41,13 @@ const argocdHook = (deps: ClusterHookDeps): ClusterHookDefinition => ({
       (event.environment == null || event.environment === cluster);
     return fromCluster ? { ...event, organization, environment } : event;
   },
-  async handle({ organization, environment, body }) {
-    const event = parseNotification(body);
-    const now = (deps.now ?? (() => new Date()))().toISOString();
-    const scope = tenantScope(organization, environment.environment, environment.spec);
-    const route = routeArgoEvent(scope, event);
-    if (route === 'foreign') {
-      throw new HookAnswer(
-        403,
-        'forbidden',
-        `application ${event.app} (namespace ${event.namespace ?? 'none'}) is not one of ${organization}/${environment.environment}`,
-        'ClusterEventsForeign',
-      );
-    }
-    if (route === 'unknown') {
-      deps.metrics?.addMetric('UnroutedClusterEvents', 'Count', 1);
-      await deps.repository.recordClusterStatus(organization, environment.environment, {
-        unrouted: {
-          [`argocd:${event.app}`]: {
-            source: 'argocd',
-            application: event.app,
-            ...(event.namespace ? { namespace: event.namespace } : {}),
-            reason: 'no namespace of this environment is named like the application',
-            receivedAt: now,
-          },
-        },
-      });
-      return { accepted: 0, unrouted: 1, alerts: [] };
-    }
-    const outcome = applyArgoEvent(environment.cluster?.applications[event.app], event, {
+  handle: ({ organization, environment, body }) =>
+    recordArgoNotification(clusterEventPorts(deps), {
       organization,
-      environment: environment.environment,
-      ...(environment.tier ? { tier: environment.tier } : {}),
-      now,
-    });
-    // Recorded before the alerts go out: GET shows what the alert says.
-    await deps.repository.recordClusterStatus(organization, environment.environment, {
-      applications: { [event.app]: outcome.status },
-    });
-    const delivered = await deliverAlerts(deps, outcome.alerts);
-    return { accepted: 1, unrouted: 0, alerts: delivered };
-  },
+      environment,
+      report: parseNotification(body),
+      now: (deps.now ?? (() => new Date()))().toISOString(),
+    }),
 });
 
 export const makeArgocdHook = (deps: ClusterHookDeps): HookHandler => makeClusterHook(argocdHook(deps), deps);

@@ -7,7 +7,11 @@
  */
 import type { Repository } from '../../adapters/dynamodb/repository.js';
 import { type HookSecrets, verifierFor } from '../../adapters/secrets/hook-secrets.js';
-import type { AlertDeliveryDeps } from '../../adapters/sns/alert-delivery.js';
+import {
+  type AlertDeliveryDeps,
+  type DeliverAlertResult,
+  deliverAlerts,
+} from '../../adapters/sns/alert-delivery.js';
 import { MAX_BODY_BYTES } from '../../domain/api/schemas.js';
 import { EnvironmentName, OrganizationName } from '../../domain/environment-spec.js';
 import { TransientStoreError } from '../../domain/errors.js';
@@ -19,6 +23,7 @@ import {
   type TokenCarrier,
 } from '../../domain/hook-token.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
+import { type ClusterEventPorts, ForeignClusterEventError } from '../../domain/use-cases/cluster-events.js';
 import { parseHttpEvent } from '../../shared/http/event.js';
 import { type HttpResult, jsonResponse } from '../../shared/http/response.js';
 import type { Observability } from '../../shared/observability.js';
@@ -53,12 +58,12 @@ const answer = (status: number, code: string, message: string, field?: string) =
 export interface ClusterHookDefinition {
   readonly source: ClusterHookSource;
   readonly carrier: TokenCarrier;
-  /** Parses the body and records/publishes; answers the 2xx body. Throw HookAnswer to refuse. */
+  /** Parses the body and calls the use case; answers the 2xx body. Throw HookAnswer to refuse. */
   readonly handle: (input: {
     readonly organization: string;
     readonly environment: EnvironmentRecord;
     readonly body: unknown;
-  }) => Promise<Record<string, unknown>>;
+  }) => Promise<object>;
   /**
    * A shared cluster's hook: every namespace the body is about (throws a 400 HookAnswer when the
    * body is malformed), so the event is routed to the tenant owning them before `handle` runs.
@@ -67,6 +72,14 @@ export interface ClusterHookDefinition {
   /** The body as the tenant's own hook would have received it (the cluster's notification context replaced). */
   readonly forTenant?: (body: unknown, cluster: string, organization: string, environment: string) => unknown;
 }
+
+/** The cluster-event use cases' ports over the hook's adapters. */
+export const clusterEventPorts = (deps: ClusterHookDeps): ClusterEventPorts<DeliverAlertResult> => ({
+  recordClusterStatus: (organization, environment, patch) =>
+    deps.repository.recordClusterStatus(organization, environment, patch),
+  deliver: (alerts) => deliverAlerts(deps, alerts),
+  countUnrouted: (count) => deps.metrics?.addMetric('UnroutedClusterEvents', 'Count', count),
+});
 
 export function makeClusterHook(definition: ClusterHookDefinition, deps: ClusterHookDeps): HookHandler {
   const verify = verifierFor(deps.secrets);
@@ -113,7 +126,7 @@ export function readBody(raw: Uint8Array | undefined): unknown {
 
 /**
  * A hook's answer to every outcome: a HookAnswer as its status (counted under its metric), a
- * transient failure 503 (a retry could succeed), anything else 500; 5xx counted as `Hook5xx`.
+ * foreign cluster event 403, a transient failure 503 (a retry could succeed), anything else 500; 5xx counted as `Hook5xx`.
  */
 export function answering(
   source: ClusterHookSource,
@@ -129,6 +142,10 @@ export function answering(
       if (error instanceof HookAnswer) {
         if (error.metric) count(error.metric);
         result = answer(error.status, error.code, error.message, error.field);
+      } else if (error instanceof ForeignClusterEventError) {
+        // Another tenant's namespace or Application: the same report can never be accepted.
+        count('ClusterEventsForeign');
+        result = answer(403, 'forbidden', error.message);
       } else {
         const transient =
           error instanceof TransientStoreError ||
