@@ -13,6 +13,8 @@ export default defineConfig({
       'test/functions/adapters/abandon-run.test.ts',
       'test/functions/adapters/run-endings.test.ts',
       'test/functions/adapters/verify-run-start.test.ts',
+      'test/functions/adapters/start-run.test.ts',
+      'test/functions/adapters/record-phase.test.ts',
       'test/functions/handlers/workflow-handlers.test.ts',
       'test/functions/handlers/execution-ended.test.ts',
     ],
