@@ -121,7 +121,7 @@ describe('startRun', () => {
     };
     expect(started).toMatchObject(expected);
     expect(await runItem(run)).toMatchObject(expected);
-    expect(Object.keys(started.inputs).sort()).toEqual(['ansible', 'argocd-bootstrap', 'terraform']);
+    expect(Object.keys(started.inputs ?? {}).sort()).toEqual(['ansible', 'argocd-bootstrap', 'terraform']);
     expect(await repository.getRun(run.runId)).toMatchObject({ runId: run.runId, seq: 1 });
   });
 
