@@ -6,28 +6,56 @@
  * the change. Concurrent PUTs of different environments each add their own difference, so exactly
  * those that fit land and the others are refused by the condition — no PUT decides on a total read
  * earlier. The repository writes the numbers it is given; the rule is only here.
+ *
+ * Persistent storage counts like the rest: a grant carries the bytes and the claims its
+ * namespaces request, and an organization whose quota names `storage` or
+ * `persistentVolumeClaims` limits them. A ceiling that names neither does not limit them
+ * (organizations recorded before storage existed).
  */
-import type { QuotaTotals } from './spec/quota.js';
+import {
+  type QuotaTotals,
+  type ResourceQuota,
+  sumNamespaceQuotas,
+  sumNamespaceStorage,
+} from './spec/quota.js';
 
-/** The totals the ceiling limits: CPU (millicores), memory (bytes), pods and the environment count. */
-export interface AllocationTotals extends QuotaTotals {
+/** One environment's grant: its namespace quotas summed, persistent storage included. */
+export interface AllocationGrant extends QuotaTotals {
+  /** Bytes of persistent storage (the sum of the namespaces' `storage`). */
+  readonly storageBytes: number;
+  /** PersistentVolumeClaims (the sum of the namespaces' `persistentVolumeClaims`). */
+  readonly persistentVolumeClaims: number;
+}
+
+/** The totals the ceiling limits: CPU (millicores), memory (bytes), pods, storage and the environment count. */
+export interface AllocationTotals extends AllocationGrant {
   readonly environments: number;
 }
 
 export interface QuotaAllocation {
   /** Environment name → its grant. */
-  readonly grants: Readonly<Record<string, QuotaTotals>>;
+  readonly grants: Readonly<Record<string, AllocationGrant>>;
   readonly totals: AllocationTotals;
 }
 
-/** The ceiling as the allocation counts it (an organization's quota and maxEnvironments). */
-export interface AllocationCeiling extends AllocationTotals {}
+/** The limit on each total; storage ones are absent when the organization does not limit them. */
+export type AllocationLimits = Omit<AllocationTotals, 'storageBytes' | 'persistentVolumeClaims'> &
+  Partial<Pick<AllocationTotals, 'storageBytes' | 'persistentVolumeClaims'>>;
 
-export type AllocationResource = 'cpu' | 'memory' | 'pods' | 'environments';
+/** The ceiling as the allocation counts it (an organization's quota and maxEnvironments). */
+export type AllocationCeiling = AllocationLimits;
+
+export type AllocationResource =
+  | 'cpu'
+  | 'memory'
+  | 'pods'
+  | 'storage'
+  | 'persistentVolumeClaims'
+  | 'environments';
 
 export interface AllocationShortfall {
   readonly resource: AllocationResource;
-  /** What this environment asks for (CPU in millicores, memory in bytes, environments: 1). */
+  /** What this environment asks for (CPU in millicores, memory and storage in bytes, environments: 1). */
   readonly requested: number;
   /** What the ceiling leaves after the organization's other environments. */
   readonly available: number;
@@ -39,16 +67,17 @@ export interface AllocationShortfall {
 export interface AllocationChange {
   readonly environment: string;
   /** The grant recorded now (undefined: the environment holds none). */
-  readonly previous: QuotaTotals | undefined;
+  readonly previous: AllocationGrant | undefined;
   /** The grant after the change (undefined: released). */
-  readonly grant: QuotaTotals | undefined;
+  readonly grant: AllocationGrant | undefined;
   /** What each total moves by; negative frees. */
   readonly delta: AllocationTotals;
   /**
    * The highest value each total may have before the write for the change to keep it within the
-   * ceiling (the write's condition). Absent on a release, which only frees.
+   * ceiling (the write's condition); a total the ceiling does not limit has none. Absent on a
+   * release, which only frees.
    */
-  readonly limits?: AllocationTotals;
+  readonly limits?: AllocationLimits;
 }
 
 /**
@@ -71,26 +100,48 @@ export type AllocationPlan =
 
 export const NO_ALLOCATION: QuotaAllocation = {
   grants: {},
-  totals: { cpuMillicores: 0, memoryBytes: 0, pods: 0, environments: 0 },
+  totals: {
+    cpuMillicores: 0,
+    memoryBytes: 0,
+    pods: 0,
+    storageBytes: 0,
+    persistentVolumeClaims: 0,
+    environments: 0,
+  },
 };
 
-const RESOURCES = [
+/** The grant fields, each with the resource a refusal names. */
+export const GRANT_RESOURCES = [
   ['cpu', 'cpuMillicores'],
   ['memory', 'memoryBytes'],
   ['pods', 'pods'],
-] as const;
+  ['storage', 'storageBytes'],
+  ['persistentVolumeClaims', 'persistentVolumeClaims'],
+] as const satisfies readonly (readonly [AllocationResource, keyof AllocationGrant])[];
 
-export function sameGrant(a: QuotaTotals | undefined, b: QuotaTotals | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.cpuMillicores === b.cpuMillicores && a.memoryBytes === b.memoryBytes && a.pods === b.pods;
+/** What one environment's spec asks of its organization's ceiling. */
+export function allocationGrant(spec: {
+  readonly namespaces: readonly { readonly quota: ResourceQuota }[];
+}): AllocationGrant {
+  return { ...sumNamespaceQuotas(spec), ...sumNamespaceStorage(spec) };
 }
 
-function difference(grant: QuotaTotals | undefined, previous: QuotaTotals | undefined): AllocationTotals {
-  const of = (g: QuotaTotals | undefined, key: keyof QuotaTotals) => (g === undefined ? 0 : g[key]);
+export function sameGrant(a: AllocationGrant | undefined, b: AllocationGrant | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return GRANT_RESOURCES.every(([, key]) => a[key] === b[key]);
+}
+
+function difference(
+  grant: AllocationGrant | undefined,
+  previous: AllocationGrant | undefined,
+): AllocationTotals {
+  const of = (g: AllocationGrant | undefined, key: keyof AllocationGrant) => (g === undefined ? 0 : g[key]);
   return {
     cpuMillicores: of(grant, 'cpuMillicores') - of(previous, 'cpuMillicores'),
     memoryBytes: of(grant, 'memoryBytes') - of(previous, 'memoryBytes'),
     pods: of(grant, 'pods') - of(previous, 'pods'),
+    storageBytes: of(grant, 'storageBytes') - of(previous, 'storageBytes'),
+    persistentVolumeClaims: of(grant, 'persistentVolumeClaims') - of(previous, 'persistentVolumeClaims'),
     environments: (grant === undefined ? 0 : 1) - (previous === undefined ? 0 : 1),
   };
 }
@@ -104,7 +155,7 @@ export function planAllocation(
   ceiling: AllocationCeiling,
   allocation: QuotaAllocation,
   environment: string,
-  grant: QuotaTotals,
+  grant: AllocationGrant,
 ): AllocationPlan {
   const previous = allocation.grants[environment];
   const others = difference(undefined, previous);
@@ -112,17 +163,20 @@ export function planAllocation(
     cpuMillicores: allocation.totals.cpuMillicores + others.cpuMillicores,
     memoryBytes: allocation.totals.memoryBytes + others.memoryBytes,
     pods: allocation.totals.pods + others.pods,
+    storageBytes: allocation.totals.storageBytes + others.storageBytes,
+    persistentVolumeClaims: allocation.totals.persistentVolumeClaims + others.persistentVolumeClaims,
     environments: allocation.totals.environments + others.environments,
   };
   const shortfalls: AllocationShortfall[] = [];
-  for (const [resource, key] of RESOURCES) {
-    if (used[key] + grant[key] > ceiling[key]) {
+  for (const [resource, key] of GRANT_RESOURCES) {
+    const limit = ceiling[key];
+    if (limit !== undefined && used[key] + grant[key] > limit) {
       shortfalls.push({
         resource,
         requested: grant[key],
-        available: Math.max(0, ceiling[key] - used[key]),
+        available: Math.max(0, limit - used[key]),
         used: used[key],
-        ceiling: ceiling[key],
+        ceiling: limit,
       });
     }
   }
@@ -137,13 +191,15 @@ export function planAllocation(
   }
   if (shortfalls.length > 0) return { kind: 'exceeded', shortfalls };
   if (sameGrant(previous, grant)) return { kind: 'unchanged' };
-  const upper: QuotaTotals =
+  const upper: AllocationGrant =
     previous === undefined
       ? grant
       : {
           cpuMillicores: Math.max(previous.cpuMillicores, grant.cpuMillicores),
           memoryBytes: Math.max(previous.memoryBytes, grant.memoryBytes),
           pods: Math.max(previous.pods, grant.pods),
+          storageBytes: Math.max(previous.storageBytes, grant.storageBytes),
+          persistentVolumeClaims: Math.max(previous.persistentVolumeClaims, grant.persistentVolumeClaims),
         };
   const reserve = sameGrant(previous, upper) ? undefined : change(environment, previous, upper, ceiling);
   const settle = sameGrant(upper, grant) ? undefined : change(environment, upper, grant);
@@ -159,11 +215,14 @@ export function planAllocation(
 /** One write's change; with a ceiling, the condition's limits (each total's highest value before it). */
 function change(
   environment: string,
-  previous: QuotaTotals | undefined,
-  grant: QuotaTotals | undefined,
+  previous: AllocationGrant | undefined,
+  grant: AllocationGrant | undefined,
   ceiling?: AllocationCeiling,
 ): AllocationChange {
   const delta = difference(grant, previous);
+  const limit = (value: number | undefined, by: number) => (value === undefined ? undefined : value - by);
+  const storageBytes = limit(ceiling?.storageBytes, delta.storageBytes);
+  const persistentVolumeClaims = limit(ceiling?.persistentVolumeClaims, delta.persistentVolumeClaims);
   return {
     environment,
     previous,
@@ -176,6 +235,8 @@ function change(
             memoryBytes: ceiling.memoryBytes - delta.memoryBytes,
             pods: ceiling.pods - delta.pods,
             environments: ceiling.environments - delta.environments,
+            ...(storageBytes === undefined ? {} : { storageBytes }),
+            ...(persistentVolumeClaims === undefined ? {} : { persistentVolumeClaims }),
           },
         }
       : {}),
@@ -189,12 +250,14 @@ export function planRelease(allocation: QuotaAllocation, environment: string): A
 }
 
 /** The allocation of environments recorded before allocations were (a one-off backfill). */
-export function allocationOf(grants: Readonly<Record<string, QuotaTotals>>): QuotaAllocation {
+export function allocationOf(grants: Readonly<Record<string, AllocationGrant>>): QuotaAllocation {
   const totals = Object.values(grants).reduce<AllocationTotals>(
     (sum, grant) => ({
       cpuMillicores: sum.cpuMillicores + grant.cpuMillicores,
       memoryBytes: sum.memoryBytes + grant.memoryBytes,
       pods: sum.pods + grant.pods,
+      storageBytes: sum.storageBytes + grant.storageBytes,
+      persistentVolumeClaims: sum.persistentVolumeClaims + grant.persistentVolumeClaims,
       environments: sum.environments + 1,
     }),
     NO_ALLOCATION.totals,

@@ -12,6 +12,10 @@ export interface Quota {
   readonly cpu: string;
   readonly memory: string;
   readonly pods: number;
+  /** Persistent storage ceiling ("100Gi"); absent: not limited. */
+  readonly storage?: string;
+  /** PersistentVolumeClaims ceiling; absent: not limited. */
+  readonly persistentVolumeClaims?: number;
 }
 
 export interface OrganizationRecord {

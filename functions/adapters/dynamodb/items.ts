@@ -24,7 +24,13 @@ const StringMap = z.record(z.string(), z.string());
 const OrganizationItem = z.object({
   organization: z.string(),
   displayName: z.string(),
-  quota: z.object({ cpu: z.string(), memory: z.string(), pods: z.number() }),
+  quota: z.object({
+    cpu: z.string(),
+    memory: z.string(),
+    pods: z.number(),
+    storage: z.optional(z.string()),
+    persistentVolumeClaims: z.optional(z.number()),
+  }),
   maxEnvironments: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -121,7 +127,14 @@ const AuditItem = z.object({
   detail: z.optional(StringMap),
 });
 
-const Grant = z.object({ cpuMillicores: z.number(), memoryBytes: z.number(), pods: z.number() });
+/** Storage fields are absent on grants recorded before storage counted: zero. */
+const Grant = z.object({
+  cpuMillicores: z.number(),
+  memoryBytes: z.number(),
+  pods: z.number(),
+  storageBytes: z._default(z.number(), 0),
+  persistentVolumeClaims: z._default(z.number(), 0),
+});
 
 /** The organization's quota allocation (organizations.ts), present once it was initialized. */
 const AllocationItem = z.object({
@@ -130,6 +143,8 @@ const AllocationItem = z.object({
   allocatedMemoryBytes: z.number(),
   allocatedPods: z.number(),
   allocatedEnvironments: z.number(),
+  allocatedStorageBytes: z._default(z.number(), 0),
+  allocatedPersistentVolumeClaims: z._default(z.number(), 0),
 });
 
 export function toOrganization(item: StoredItem): OrganizationRecord {
@@ -144,6 +159,8 @@ export function toOrganization(item: StoredItem): OrganizationRecord {
         cpuMillicores: allocation.allocatedCpuMillicores,
         memoryBytes: allocation.allocatedMemoryBytes,
         pods: allocation.allocatedPods,
+        storageBytes: allocation.allocatedStorageBytes,
+        persistentVolumeClaims: allocation.allocatedPersistentVolumeClaims,
         environments: allocation.allocatedEnvironments,
       },
     },

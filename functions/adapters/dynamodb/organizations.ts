@@ -1,4 +1,9 @@
-import { type AllocationChange, planRelease, type QuotaAllocation } from '../../domain/quota-allocation.js';
+import {
+  type AllocationChange,
+  NO_ALLOCATION,
+  planRelease,
+  type QuotaAllocation,
+} from '../../domain/quota-allocation.js';
 import type { OrganizationRecord, Quota } from '../../domain/records.js';
 import type { RepositoryContext } from './context.js';
 import { toOrganization } from './items.js';
@@ -26,7 +31,7 @@ export async function putOrganization(
   const at = ctx.now().toISOString();
   const exists = (await ctx.store.get(keys.organization(input.organization))) !== undefined;
   const update = new UpdateBuilder();
-  if (!exists) setIfAbsentAllocation(update, { grants: {}, totals: ZERO_TOTALS });
+  if (!exists) setIfAbsentAllocation(update, NO_ALLOCATION);
   update
     .set(['entity'], 'ORGANIZATION')
     .set(['organization'], input.organization)
@@ -42,16 +47,42 @@ export async function putOrganization(
   return toOrganization(result.item);
 }
 
-const ZERO_TOTALS = { cpuMillicores: 0, memoryBytes: 0, pods: 0, environments: 0 };
-
-/** The allocation attributes: `quotaGrants` (environment → grant) and one top-level number per total. */
+/**
+ * The allocation attributes: `quotaGrants` (environment → grant) and one top-level number per
+ * total. The storage ones (and a grant's storage fields) are absent on items written before
+ * storage counted: absent reads as zero, in the conditions too.
+ */
 const TOTALS = [
   ['cpuMillicores', 'allocatedCpuMillicores'],
   ['memoryBytes', 'allocatedMemoryBytes'],
   ['pods', 'allocatedPods'],
   ['environments', 'allocatedEnvironments'],
+  ['storageBytes', 'allocatedStorageBytes'],
+  ['persistentVolumeClaims', 'allocatedPersistentVolumeClaims'],
 ] as const;
-const GRANT_FIELDS = ['cpuMillicores', 'memoryBytes', 'pods'] as const;
+const GRANT_FIELDS = [
+  'cpuMillicores',
+  'memoryBytes',
+  'pods',
+  'storageBytes',
+  'persistentVolumeClaims',
+] as const;
+const MAY_BE_ABSENT: ReadonlySet<string> = new Set([
+  'storageBytes',
+  'persistentVolumeClaims',
+  'allocatedStorageBytes',
+  'allocatedPersistentVolumeClaims',
+]);
+
+/** `path <op> value`, where an attribute written before storage counted may be absent (zero). */
+function compare(update: UpdateBuilder, path: readonly string[], op: '=' | '<=', value: number): string {
+  const test = `${update.path(...path)} ${op} ${update.value(value)}`;
+  const name = path[path.length - 1] ?? '';
+  const zeroHolds = op === '=' ? value === 0 : value >= 0;
+  return MAY_BE_ABSENT.has(name) && zeroHolds
+    ? `attribute_not_exists(${update.path(...path)}) OR ${test}`
+    : test;
+}
 
 function setIfAbsentAllocation(update: UpdateBuilder, allocation: QuotaAllocation): void {
   update.setIfAbsent(['quotaGrants'], { ...allocation.grants });
@@ -80,15 +111,15 @@ export async function changeQuotaAllocation(
   update.condition(`attribute_exists(${update.path('allocatedEnvironments')})`);
   const { previous, limits } = change;
   if (previous) {
-    for (const field of GRANT_FIELDS) {
-      update.condition(`${update.path(...entry, field)} = ${update.value(previous[field])}`);
-    }
+    for (const field of GRANT_FIELDS)
+      update.condition(compare(update, [...entry, field], '=', previous[field]));
   } else {
     update.condition(`attribute_not_exists(${update.path(...entry)})`);
   }
   if (limits) {
     for (const [total, attribute] of TOTALS) {
-      update.condition(`${update.path(attribute)} <= ${update.value(limits[total])}`);
+      const limit = limits[total];
+      if (limit !== undefined) update.condition(compare(update, [attribute], '<=', limit));
     }
   }
   update.set(['updatedAt'], ctx.now().toISOString());

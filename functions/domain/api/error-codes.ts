@@ -47,8 +47,8 @@ export interface FieldIssue {
 /** `details` of a `quota.exceeded` error: one entry per exceeded resource. */
 export interface QuotaIssue extends FieldIssue {
   /** `capacity.exceeded` names cpu, memory or pods too. */
-  readonly resource: 'cpu' | 'memory' | 'pods' | 'environments';
-  /** What this environment asks for (cpu/memory as Kubernetes quantities, pods and environments as counts). */
+  readonly resource: 'cpu' | 'memory' | 'pods' | 'storage' | 'persistentVolumeClaims' | 'environments';
+  /** What this environment asks for (cpu/memory/storage as Kubernetes quantities, pods, claims and environments as counts). */
   readonly requested: string | number;
   /** What the organization's ceiling leaves after its other environments. */
   readonly available: string | number;

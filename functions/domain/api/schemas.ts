@@ -117,7 +117,13 @@ export const RunAction = described(
 const Timestamp = described(z.string(), { description: 'ISO 8601 UTC', example: '2026-01-01T10:00:00.000Z' });
 const optionalText = (description?: string) =>
   description === undefined ? z.optional(z.string()) : described(z.optional(z.string()), { description });
-const QuotaView = z.object({ cpu: z.string(), memory: z.string(), pods: z.int() });
+const QuotaView = z.object({
+  cpu: z.string(),
+  memory: z.string(),
+  pods: z.int(),
+  storage: z.optional(z.string()),
+  persistentVolumeClaims: z.optional(z.int()),
+});
 
 export const OrganizationView = described(
   z.object({

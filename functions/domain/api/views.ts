@@ -26,7 +26,15 @@ export function organizationView(record: OrganizationRecord): OrganizationView {
   return {
     organization: record.organization,
     displayName: record.displayName,
-    quota: { cpu: record.quota.cpu, memory: record.quota.memory, pods: record.quota.pods },
+    quota: {
+      cpu: record.quota.cpu,
+      memory: record.quota.memory,
+      pods: record.quota.pods,
+      ...(record.quota.storage === undefined ? {} : { storage: record.quota.storage }),
+      ...(record.quota.persistentVolumeClaims === undefined
+        ? {}
+        : { persistentVolumeClaims: record.quota.persistentVolumeClaims }),
+    },
     maxEnvironments: record.maxEnvironments,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

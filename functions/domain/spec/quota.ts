@@ -105,6 +105,14 @@ function storageTotals(quotas: readonly ResourceQuota[]): { bytes: number; claim
   );
 }
 
+/** The persistent storage one environment's namespaces request: bytes and claims, absent as zero. */
+export function sumNamespaceStorage(spec: {
+  readonly namespaces: readonly { readonly quota: ResourceQuota }[];
+}): { readonly storageBytes: number; readonly persistentVolumeClaims: number } {
+  const { bytes, claims } = storageTotals(spec.namespaces.map((namespace) => namespace.quota));
+  return { storageBytes: bytes, persistentVolumeClaims: claims };
+}
+
 /** The sum of one environment's namespace quotas. */
 export function sumNamespaceQuotas(spec: {
   readonly namespaces: readonly { readonly quota: ResourceQuota }[];

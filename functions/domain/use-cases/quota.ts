@@ -14,15 +14,17 @@ import { ApiError, type QuotaIssue } from '../api/error-codes.js';
 import type { EnvironmentSpec } from '../environment-spec.js';
 import {
   type AllocationCeiling,
+  type AllocationGrant,
   type AllocationShortfall,
   type AllocationSteps,
+  allocationGrant,
   allocationOf,
   planAllocation,
   type QuotaAllocation,
 } from '../quota-allocation.js';
 import type { OrganizationRecord } from '../records.js';
-import { formatCpu, formatMemory } from '../spec/quantities.js';
-import { type QuotaTotals, quotaTotals, ResourceQuota, sumNamespaceQuotas } from '../spec/quota.js';
+import { formatCpu, formatMemory, parseMemoryBytes } from '../spec/quantities.js';
+import { quotaTotals, ResourceQuota } from '../spec/quota.js';
 import type { EnvironmentState, UseCaseDeps } from './ports.js';
 
 /** The part of a recorded spec the ceiling counts (recorded specs were validated when recorded). */
@@ -61,15 +63,22 @@ function recordedNamespaces(record: EnvironmentState) {
 export interface QuotaReservation {
   readonly organization: string;
   readonly environment: string;
-  readonly grant: QuotaTotals;
+  readonly grant: AllocationGrant;
   readonly steps: AllocationSteps;
 }
 
 /** Rounds of a reservation whose environment entry changed under it (a concurrent PUT of it). */
 const RESERVE_ATTEMPTS = 5;
 
+/** The organization's ceiling; storage and claims are limited only when its quota names them. */
 function ceilingOf(organization: OrganizationRecord): AllocationCeiling {
-  return { ...quotaTotals(organization.quota), environments: organization.maxEnvironments };
+  const { storage, persistentVolumeClaims } = organization.quota;
+  return {
+    ...quotaTotals(organization.quota),
+    environments: organization.maxEnvironments,
+    ...(storage === undefined ? {} : { storageBytes: parseMemoryBytes(storage) }),
+    ...(persistentVolumeClaims === undefined ? {} : { persistentVolumeClaims }),
+  };
 }
 
 /**
@@ -82,7 +91,7 @@ async function backfillAllocation(
 ): Promise<QuotaAllocation> {
   const environments = await otherEnvironments(deps, organization.organization, undefined);
   const grants = Object.fromEntries(
-    environments.map((record) => [record.environment, sumNamespaceQuotas(recordedNamespaces(record))]),
+    environments.map((record) => [record.environment, allocationGrant(recordedNamespaces(record))]),
   );
   await deps.repository.initQuotaAllocation(organization.organization, allocationOf(grants));
   const reread = await deps.repository.getOrganization(organization.organization);
@@ -119,6 +128,22 @@ function quotaExceeded(name: string, shortfalls: readonly AllocationShortfall[])
           available,
           message: `quota.pods: the namespaces request ${requested} pods; ${name} has ${available} left of its ${ceiling} ceiling`,
         };
+      case 'storage':
+        return {
+          field: 'quota.storage',
+          resource: 'storage',
+          requested: formatMemory(requested),
+          available: formatMemory(available),
+          message: `quota.storage: the namespaces request ${formatMemory(requested)} storage; ${name} has ${formatMemory(available)} left of its ${formatMemory(ceiling)} ceiling`,
+        };
+      case 'persistentVolumeClaims':
+        return {
+          field: 'quota.persistentVolumeClaims',
+          resource: 'persistentVolumeClaims',
+          requested,
+          available,
+          message: `quota.persistentVolumeClaims: the namespaces request ${requested} persistent volume claims; ${name} has ${available} left of its ${ceiling} ceiling`,
+        };
       default:
         return {
           field: 'maxEnvironments',
@@ -148,7 +173,7 @@ export async function requireWithinQuota(
   spec: EnvironmentSpec,
 ): Promise<QuotaReservation | undefined> {
   const allocation = organization.allocation ?? (await backfillAllocation(deps, organization));
-  const grant = sumNamespaceQuotas(spec);
+  const grant = allocationGrant(spec);
   const plan = planAllocation(ceilingOf(organization), allocation, environment, grant);
   if (plan.kind === 'exceeded') throw quotaExceeded(organization.organization, plan.shortfalls);
   if (plan.kind === 'unchanged') return undefined;

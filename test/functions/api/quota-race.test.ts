@@ -21,7 +21,11 @@ afterAll(async () => {
   await api?.stop();
 });
 
-function specWith(org: string, env: string, quota: { cpu: string; memory: string; pods: number }) {
+function specWith(
+  org: string,
+  env: string,
+  quota: { cpu: string; memory: string; pods: number; storage?: string; persistentVolumeClaims?: number },
+) {
   return { ...specFor(org, env), namespaces: [{ name: 'payments', quota }] };
 }
 
@@ -80,6 +84,8 @@ describe('organization quota ceiling under concurrent PUTs', () => {
       cpuMillicores: 6000,
       memoryBytes: 12 * 2 ** 30,
       pods: 30,
+      storageBytes: 0,
+      persistentVolumeClaims: 0,
       environments: 3,
     });
     expect(Object.keys(allocation.grants).sort()).toEqual([...accepted].sort());
@@ -132,6 +138,8 @@ describe('organization quota ceiling under concurrent PUTs', () => {
       cpuMillicores: 1000,
       memoryBytes: 4 * 2 ** 30,
       pods: 10,
+      storageBytes: 0,
+      persistentVolumeClaims: 0,
     });
     // Memory is still full (8Gi of 8Gi): c needs memory too, so it still does not fit …
     expect((await put(org, c, specWith(org, c, { cpu: '1', memory: '1Gi', pods: 1 }))).status).toBe(422);
@@ -150,6 +158,8 @@ describe('organization quota ceiling under concurrent PUTs', () => {
       cpuMillicores: 1000,
       memoryBytes: 4 * 2 ** 30,
       pods: 10,
+      storageBytes: 0,
+      persistentVolumeClaims: 0,
       environments: 1,
     });
     expect((await put(org, c, specWith(org, c, { cpu: '3', memory: '4Gi', pods: 1 }))).status).toBe(202);
@@ -186,7 +196,97 @@ describe('organization quota ceiling under concurrent PUTs', () => {
       expect.objectContaining({ field: 'quota.cpu', requested: '2', available: '1' }),
     ]);
     expect((await allocationOf(org)).grants).toEqual({
-      [first]: { cpuMillicores: 3000, memoryBytes: 2 * 2 ** 30, pods: 5 },
+      [first]: {
+        cpuMillicores: 3000,
+        memoryBytes: 2 * 2 ** 30,
+        pods: 5,
+        storageBytes: 0,
+        persistentVolumeClaims: 0,
+      },
     });
+  });
+
+  it('refuses a PUT over the storage ceiling (422 naming storage, nothing written) and counts claims', async () => {
+    const org = await createOrganization(api, freshName('org'), {
+      displayName: 'Disks',
+      quota: { cpu: '32', memory: '64Gi', pods: 300, storage: '100Gi', persistentVolumeClaims: 5 },
+      maxEnvironments: 10,
+    });
+    const organization = await api.call('list-organizations', {
+      identity: member('org-admin', org),
+      path: {},
+    });
+    expect(organization.body.items).toEqual([
+      expect.objectContaining({
+        quota: expect.objectContaining({ storage: '100Gi', persistentVolumeClaims: 5 }),
+      }),
+    ]);
+    const [a, b, c] = [freshName('env'), freshName('env'), freshName('env')];
+    const quota = { cpu: '1', memory: '1Gi', pods: 5 };
+    expect(
+      (await put(org, a, specWith(org, a, { ...quota, storage: '60Gi', persistentVolumeClaims: 2 }))).status,
+    ).toBe(202);
+    await api.starter.settled();
+
+    const refused = await put(
+      org,
+      b,
+      specWith(org, b, { ...quota, storage: '50Gi', persistentVolumeClaims: 1 }),
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.error?.code).toBe('quota.exceeded');
+    expect(refused.body.error?.details).toEqual([
+      expect.objectContaining({
+        field: 'quota.storage',
+        resource: 'storage',
+        requested: '50Gi',
+        available: '40Gi',
+      }),
+    ]);
+    expect(await itemsOf(org, b)).toEqual([]);
+
+    const claims = await put(
+      org,
+      c,
+      specWith(org, c, { ...quota, storage: '10Gi', persistentVolumeClaims: 4 }),
+    );
+    expect(claims.status).toBe(422);
+    expect(claims.body.error?.details).toEqual([
+      expect.objectContaining({ field: 'quota.persistentVolumeClaims', requested: 4, available: 3 }),
+    ]);
+    expect((await allocationOf(org)).totals).toEqual(
+      expect.objectContaining({ storageBytes: 60 * 2 ** 30, persistentVolumeClaims: 2, environments: 1 }),
+    );
+  });
+
+  it('changes a grant recorded before storage counted (its storage attributes absent)', async () => {
+    const org = await createOrganization(api, freshName('org'), {
+      displayName: 'Before storage',
+      quota: { cpu: '4', memory: '8Gi', pods: 100, storage: '10Gi' },
+      maxEnvironments: 10,
+    });
+    const env = freshName('env');
+    expect((await put(org, env, specWith(org, env, { cpu: '1', memory: '1Gi', pods: 5 }))).status).toBe(202);
+    await api.starter.settled();
+    await api.workflow.dynamo.client.send(
+      new UpdateItemCommand({
+        TableName: api.workflow.dynamo.tableName,
+        Key: { pk: { S: `ORG#${org}` }, sk: { S: 'ORG' } },
+        UpdateExpression:
+          'REMOVE allocatedStorageBytes, allocatedPersistentVolumeClaims, quotaGrants.#env.storageBytes, quotaGrants.#env.persistentVolumeClaims',
+        ExpressionAttributeNames: { '#env': env },
+      }),
+    );
+
+    const grown = await put(
+      org,
+      env,
+      specWith(org, env, { cpu: '2', memory: '1Gi', pods: 5, storage: '4Gi' }),
+    );
+    expect(grown.status).toBe(202);
+    await api.starter.settled();
+    expect((await allocationOf(org)).totals).toEqual(
+      expect.objectContaining({ cpuMillicores: 2000, storageBytes: 4 * 2 ** 30, environments: 1 }),
+    );
   });
 });
