@@ -43,6 +43,8 @@ type Chunk = {
 
 const dynamodb = (file: string) => `functions/adapters/dynamodb/${file}.ts`;
 const domain = (file: string) => `functions/domain/${file}.ts`;
+/** The state layer's dynalite tests: no workflow engine, no API harness. */
+const adapterTests = ['test/functions/adapters/**/*.test.ts'];
 /** The domain's unit tests: no network, a few milliseconds a file. Every domain chunk runs them. */
 const domainTests = (...more: string[]) => [
   'test/functions/domain/**/*.test.ts',
@@ -64,10 +66,14 @@ export const chunks: Chunk[] = [
     base: 'stryker.guards.config.json',
     files: [`${dynamodb('runs')}:1-143`, `${dynamodb('runs')}:702-743`],
   },
+  // The rest of the state layer: its own dynalite tests (test/functions/adapters), whose related
+  // mode keeps those that import the chunk's files. The base config's workflow tests (dynalite and
+  // the local engine, through repository.ts every file here) would make each mutant take minutes.
   {
     name: 'dynamodb-state',
     base: 'stryker.config.json',
     files: ['environments', 'organizations', 'repository', 'store', 'update-builder', 'items'].map(dynamodb),
+    tests: adapterTests,
   },
   {
     name: 'dynamodb-records',
@@ -84,6 +90,7 @@ export const chunks: Chunk[] = [
       'table-schema',
       'context',
     ].map(dynamodb),
+    tests: adapterTests,
   },
   {
     name: 'domain-run',
@@ -341,6 +348,11 @@ export async function runMutation(args: readonly string[]): Promise<void> {
     console.log(
       `functions/domain files in no chunk (api/ and use-cases/ aside): ${unlisted.join(' ') || 'none'}`,
     );
+    const unlistedState = readdirSync('functions/adapters/dynamodb', { encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => `functions/adapters/dynamodb/${file}`)
+      .filter((file) => !listed.has(file));
+    console.log(`functions/adapters/dynamodb files in no chunk: ${unlistedState.join(' ') || 'none'}`);
     return;
   }
   if (!args.includes('--aggregate')) for (const chunk of selected) await runChunk(chunk);
