@@ -156,6 +156,7 @@ export class SlipwayStack extends Stack {
       deadLetterQueues: [watchdog.deadLetterQueue],
       relayed: [this.gitEvents.deadLetterAlarm, this.gitEvents.unroutedAlarm],
       relay: platformAlarm,
+      encryptionKey,
     });
     const alertSenders = [
       publishAlert,

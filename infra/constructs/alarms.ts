@@ -1,11 +1,13 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { UNDELIVERED_ALARM_SECONDS } from '../../functions/domain/alert-delivery.js';
@@ -35,6 +37,8 @@ export interface PlatformAlarmsProps {
    * (functions/handlers/alerts/platform-alarm.ts), so it carries the attributes subscribers filter on.
    */
   readonly relay: lambda.IFunction;
+  /** Encrypts the relay's dead-letter queue. */
+  readonly encryptionKey: kms.IKey;
 }
 
 /**
@@ -42,10 +46,14 @@ export interface PlatformAlarmsProps {
  * cluster events routed nowhere, and alerts still undelivered past a bound. Each state change is
  * relayed to the alert topic as a `platform.alarm` / `platform.recovered` alert; the relay's own
  * errors alarm straight to the topic (a plain CloudWatch notification: the relay cannot report
- * its own failure), so no alarm is silent.
+ * its own failure), so no alarm is silent. A state change the relay still could not take after
+ * its retries waits in the relay's own dead-letter queue, whose alarm also goes straight to the
+ * topic, so it can be replayed once the relay works again.
  */
 export class PlatformAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The alarm state changes the relay could not take, kept for replay. */
+  readonly relayDeadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: PlatformAlarmsProps) {
     super(scope, id);
@@ -105,6 +113,39 @@ export class PlatformAlarms extends Construct {
       }),
     );
     for (const alarm of props.relayed ?? []) this.add(alarm);
+    this.relayDeadLetterQueue = new sqs.Queue(this, 'RelayDeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.relayDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is the relay's dead-letter queue; a DLQ of its own would only move the same messages again.",
+    });
+    // The target's DLQ covers EventBridge failing to hand the event over; a relay that throws is
+    // Lambda's async retry, then the same queue. Not relayed: its alarm must not depend on the
+    // function whose failures it reports, so it notifies the topic directly like the relay's errors.
+    props.relay.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(this.relayDeadLetterQueue),
+    });
+    const relayDeadLetters = new cloudwatch.Alarm(this, 'RelayDeadLettersAlarm', {
+      metric: this.relayDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription:
+        'platform.alarm: an alarm state change could not be relayed as a platform.* alert after every retry (see the relay dead-letter queue).',
+    });
+    relayDeadLetters.addAlarmAction(new actions.SnsAction(props.topic));
     new events.Rule(this, 'Relay', {
       description: 'Slipway: platform alarm state changes become platform.* alerts',
       eventPattern: {
@@ -113,7 +154,11 @@ export class PlatformAlarms extends Construct {
         resources: this.alarms.map((alarm) => alarm.alarmArn),
       },
       targets: [
-        new targets.LambdaFunction(props.relay, { retryAttempts: 8, maxEventAge: Duration.hours(6) }),
+        new targets.LambdaFunction(props.relay, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+          deadLetterQueue: this.relayDeadLetterQueue,
+        }),
       ],
     });
   }

@@ -22,10 +22,11 @@ describe('platform alarms', () => {
     expect(alarmsWith({ Namespace: 'AWS/Lambda', MetricName: 'Errors' }).length).toBeGreaterThanOrEqual(
       functions.length - 2,
     );
-    // The run watchdog's dead letters and the Git events' (pushes and run ends not handled).
+    // The run watchdog's dead letters, the Git events' (pushes and run ends not handled) and the
+    // alarm relay's (state changes it could not take).
     expect(
       alarmsWith({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
     for (const metric of ['Hook5xx', 'UnroutedClusterEvents']) {
       expect(
         alarmsWith({
@@ -58,7 +59,10 @@ describe('platform alarms', () => {
     const resources = (rule?.Properties.EventPattern.resources ?? []) as Array<{
       'Fn::GetAtt': [string, string];
     }>;
-    expect(resources.map((resource) => resource['Fn::GetAtt'][0]).sort()).toEqual([...alarmIds].sort());
+    // All but the relay's dead-letter alarm, which must not depend on the relay (test below).
+    expect(resources.map((resource) => resource['Fn::GetAtt'][0]).sort()).toEqual(
+      alarmIds.filter((id) => !id.includes('RelayDeadLetters')).sort(),
+    );
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -67,11 +71,42 @@ describe('platform alarms', () => {
         }),
       },
     });
-    // The relay's own errors go to the topic directly: it cannot report its own failure.
+    // The relay's own errors and its dead letters go to the topic directly: it cannot report its
+    // own failure.
     const direct = alarmsWith({
       AlarmActions: Match.arrayWith([Match.objectLike({ Ref: Match.stringLikeRegexp('AlertsTopic') })]),
     });
-    expect(direct).toHaveLength(1);
+    expect(direct).toHaveLength(2);
+  });
+
+  it('keeps an alarm state change the relay could not take in its own alarmed dead-letter queue', () => {
+    const [rule] = Object.values(
+      template.findResources('AWS::Events::Rule', {
+        Properties: { EventPattern: { 'detail-type': ['CloudWatch Alarm State Change'] } },
+      }),
+    );
+    const [target] = (rule?.Properties.Targets ?? []) as {
+      Arn: { 'Fn::GetAtt': [string, string] };
+      DeadLetterConfig?: { Arn: { 'Fn::GetAtt': [string, string] } };
+    }[];
+    const relay = target?.Arn['Fn::GetAtt'][0];
+    const queue = target?.DeadLetterConfig?.Arn['Fn::GetAtt'][0];
+    expect(queue, 'the relay target has a dead-letter queue').toMatch(/RelayDeadLetters/);
+    // A relay that throws: Lambda's async retries, then the same queue.
+    const invokeConfigs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).filter(
+      (config) => config.Properties.FunctionName?.Ref === relay,
+    );
+    expect(invokeConfigs).toHaveLength(1);
+    expect(invokeConfigs[0]?.Properties.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0]).toBe(queue);
+    // Its alarm notifies the topic itself and is not among the relayed ones.
+    const [queueAlarm] = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(
+      ([, alarm]) =>
+        alarm.Properties.Namespace === 'AWS/SQS' &&
+        JSON.stringify(alarm.Properties.Dimensions).includes(String(queue)),
+    );
+    expect(JSON.stringify(queueAlarm?.[1].Properties.AlarmActions)).toMatch(/AlertsTopic/);
+    const relayed = JSON.stringify(rule?.Properties.EventPattern.resources);
+    expect(relayed).not.toContain(`"${queueAlarm?.[0]}"`);
   });
 
   it("gives every function of the stack an errors alarm routed to the platform.* relay (the relay's own to the topic), derived from the template", () => {
