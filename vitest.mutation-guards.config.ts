@@ -15,6 +15,7 @@ export default defineConfig({
       'test/functions/adapters/verify-run-start.test.ts',
       'test/functions/adapters/start-run.test.ts',
       'test/functions/adapters/record-phase.test.ts',
+      'test/functions/adapters/run-reads.test.ts',
       'test/functions/handlers/workflow-handlers.test.ts',
       'test/functions/handlers/execution-ended.test.ts',
     ],
