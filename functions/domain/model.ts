@@ -10,6 +10,13 @@ export type PhaseName = (typeof PHASES)[number];
 export const PHASE_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED'] as const;
 export type PhaseStatus = (typeof PHASE_STATUSES)[number];
 
+/**
+ * What a view shows of a phase: its stored status, or INTERRUPTED for the phase an INTERRUPTED run
+ * left RUNNING (its execution is gone; the run item keeps the phase as it was, see run.ts).
+ */
+export const PHASE_VIEW_STATUSES = [...PHASE_STATUSES, 'INTERRUPTED'] as const;
+export type PhaseViewStatus = (typeof PHASE_VIEW_STATUSES)[number];
+
 export const ENVIRONMENT_STATUSES = [
   'PENDING',
   'PROVISIONING',

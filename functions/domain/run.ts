@@ -3,7 +3,7 @@
  * append-only history of what the workflow did (see docs/data-model.md for why the history
  * lives on the run item).
  */
-import type { PhaseName, PhaseStatus, RunStatus, RunTrigger } from './model.js';
+import type { PhaseName, PhaseStatus, PhaseViewStatus, RunStatus, RunTrigger } from './model.js';
 import type { PhasePlan } from './phase-plan.js';
 
 export interface PhaseRecord {
@@ -91,4 +91,19 @@ export function initialPhases(plan: PhasePlan, openedAt?: string): Record<PhaseN
 /** Per phase, the hash of the spec fields it consumes, as recorded on the run. */
 export function planInputs(plan: PhasePlan): Partial<Record<PhaseName, string>> {
   return Object.fromEntries(plan.order.map((phase) => [phase, plan.phases[phase].inputs]));
+}
+
+/**
+ * A phase as the run's views show it. Interrupting a run (its execution timed out, was aborted or
+ * is gone after a crash) keeps its phases as they were, so the phase it was in is still RUNNING
+ * with no end: shown, it is INTERRUPTED and ended when the run did.
+ */
+export function phaseAsShown(
+  run: Pick<RunRecord, 'status' | 'endedAt'>,
+  phase: Pick<PhaseRecord, 'status' | 'endedAt'>,
+): { readonly status: PhaseViewStatus; readonly endedAt?: string } {
+  if (run.status === 'INTERRUPTED' && phase.status === 'RUNNING') {
+    return { status: 'INTERRUPTED', endedAt: phase.endedAt ?? run.endedAt };
+  }
+  return { status: phase.status, endedAt: phase.endedAt };
 }

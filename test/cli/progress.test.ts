@@ -121,6 +121,32 @@ describe('progressFrame (TTY: redrawn in place)', () => {
     ]);
   });
 
+  it('shows the phase an INTERRUPTED run was in as INTERRUPTED, its time ended with the run', () => {
+    const running = FAILING_RUN[3];
+    if (!running?.snapshot.run) throw new Error('recording too short');
+    const { run } = running.snapshot;
+    const interrupted: Snapshot = {
+      environment: { ...running.snapshot.environment, status: 'FAILED' },
+      run: {
+        ...run,
+        status: 'INTERRUPTED',
+        endedAt: at(9),
+        phases: run.phases.map((phase) =>
+          phase.status === 'RUNNING' ? { ...phase, status: 'INTERRUPTED', endedAt: at(9) } : phase,
+        ),
+      },
+    };
+
+    const frame = progressFrame(interrupted, { colors, now: T0 + 3_600_000 });
+    const lines = progressChanges(running.snapshot, interrupted, { colors, now: T0 + 3_600_000 });
+
+    expect(frame.split('\n').slice(1, 3)).toEqual([
+      '  ✓ terraform        SUCCEEDED   5.0s    build slipway-terraform:0001',
+      '  ⊘ ansible          INTERRUPTED 3.7s    build slipway-ansible:0002',
+    ]);
+    expect(lines).toContain('  +9.0s ansible INTERRUPTED after 3.7s');
+  });
+
   it('ends with the cause, the log link and how to resume when the run failed', () => {
     const failed = FAILING_RUN.at(-1);
     if (!failed) throw new Error('empty recording');

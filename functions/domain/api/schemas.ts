@@ -10,7 +10,14 @@ import '../spec/locale.js';
 import { ALERT_KINDS, ALERT_SEVERITIES } from '../alert.js';
 import { DELIVERY_STATUSES } from '../alert-delivery.js';
 import { EnvironmentName, EnvironmentSpec, OrganizationName } from '../environment-spec.js';
-import { ENVIRONMENT_STATUSES, PHASE_STATUSES, PHASES, RUN_STATUSES, RUN_TRIGGERS, TIERS } from '../model.js';
+import {
+  ENVIRONMENT_STATUSES,
+  PHASE_VIEW_STATUSES,
+  PHASES,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+  TIERS,
+} from '../model.js';
 import { Organization } from '../organization.js';
 import { MAX_RUN_ID_LENGTH } from '../run-id.js';
 import { ERROR_CODES } from './error-codes.js';
@@ -140,7 +147,10 @@ export const OrganizationView = described(
 export const PhaseView = described(
   z.object({
     phase: z.enum(PHASES),
-    status: z.enum(PHASE_STATUSES),
+    status: described(z.enum(PHASE_VIEW_STATUSES), {
+      description:
+        'INTERRUPTED: the phase the run was in when it was interrupted (its endedAt is the interruption)',
+    }),
     startedAt: z.optional(Timestamp),
     endedAt: z.optional(Timestamp),
     durationSeconds: described(z.optional(z.number()), {

@@ -10,6 +10,7 @@ import { sharedClusterOf } from '../cluster-placement.js';
 import { environmentLogGroup, logGroupConsoleUrl, logRetentionDays, platformLogGroup } from '../logs.js';
 import type { PhasePlan } from '../phase-plan.js';
 import type { AuditEntry, OrganizationRecord } from '../records.js';
+import { phaseAsShown } from '../run.js';
 import type { EnvironmentState, PhaseState, RunState } from '../use-cases/ports.js';
 import type {
   AlertView,
@@ -68,13 +69,19 @@ function gitopsSyncView(record: PhaseState): PhaseView['gitopsSync'] {
   return defined({ commit, result, revision: revision === '' ? undefined : revision });
 }
 
-export function phaseView(phase: PhaseView['phase'], record: PhaseState): PhaseView {
+/** One phase of `run` (if given): the phase an INTERRUPTED run was in shows as INTERRUPTED, ended with it. */
+export function phaseView(
+  phase: PhaseView['phase'],
+  record: PhaseState,
+  run?: Pick<RunState, 'status' | 'endedAt'>,
+): PhaseView {
+  const { status, endedAt } = run ? phaseAsShown(run, record) : record;
   return defined({
     phase,
-    status: record.status,
+    status,
     startedAt: record.startedAt,
-    endedAt: record.endedAt,
-    durationSeconds: durationSeconds(record.startedAt, record.endedAt),
+    endedAt,
+    durationSeconds: durationSeconds(record.startedAt, endedAt),
     buildId: record.buildId,
     logLink: record.logLink,
     reason: record.reason,
@@ -96,7 +103,7 @@ export function runView(run: RunState, logs?: LogsView): RunView {
     specHash: run.specHash,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
-    phases: run.phaseOrder.map((phase) => phaseView(phase, run.phases[phase])),
+    phases: run.phaseOrder.map((phase) => phaseView(phase, run.phases[phase], run)),
     error: run.error
       ? defined({
           phase: run.error.phase,

@@ -32,6 +32,7 @@ const ICONS: Record<string, string> = {
   FAILED: '✗',
   SKIPPED: '↷',
   PENDING: '·',
+  INTERRUPTED: '⊘',
 };
 
 function paint(colors: Colors, status: string, text: string): string {
@@ -70,8 +71,8 @@ export function phaseElapsedMs(phase: PhaseView, now: number): number | undefine
 }
 
 /**
- * Where a run's clock stops: at its end once it ended (an INTERRUPTED run's phase stays RUNNING,
- * its execution gone, so its time must stop there too), at `now` while it runs.
+ * Where a run's clock stops: at its end once it ended (an API from before INTERRUPTED phases shows
+ * an INTERRUPTED run's phase still RUNNING, so its time must stop there too), at `now` while it runs.
  */
 export function runClock(run: RunView, now: number): number {
   return epoch(run.endedAt) ?? now;
@@ -124,12 +125,13 @@ export function progressFrame(snapshot: Snapshot, { colors, now }: RenderOptions
   );
   if (elapsed !== undefined) head.push(formatElapsed(elapsed));
   const width = Math.max(...run.phases.map((phase) => phase.phase.length), 5);
+  const statusWidth = Math.max(...run.phases.map((phase) => phase.status.length), 9);
   const rows = run.phases.map((phase) => {
     const took = phaseElapsedMs(phase, runClock(run, now));
     const cells = [
       paint(colors, phase.status, ICONS[phase.status] ?? '?'),
       phase.phase.padEnd(width),
-      paint(colors, phase.status, phase.status.padEnd(9)),
+      paint(colors, phase.status, phase.status.padEnd(statusWidth)),
       (took === undefined ? '' : formatElapsed(took)).padEnd(7),
       colors.dim(phaseDetail(phase)),
     ];
@@ -162,6 +164,8 @@ function phaseLine(phase: PhaseView, now: number): string {
       return `${phase.phase} SUCCEEDED${took === undefined ? '' : ` in ${formatElapsed(took)}`}`;
     case 'SKIPPED':
       return `${phase.phase} SKIPPED: ${phaseDetail(phase) || 'no reason given'}`;
+    case 'INTERRUPTED':
+      return `${phase.phase} INTERRUPTED${took === undefined ? '' : ` after ${formatElapsed(took)}`}`;
     case 'FAILED':
       return `${phase.phase} FAILED${took === undefined ? '' : ` after ${formatElapsed(took)}`}${
         phase.buildId ? ` (build ${phase.buildId})` : ''
