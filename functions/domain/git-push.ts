@@ -144,10 +144,13 @@ function strings(value: unknown): string[] {
 /** A payload field that must be there: the error names it. */
 export class PushPayloadError extends Error {
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+  /** What is wrong with the field, without its name (`is required`). */
+  readonly detail: string;
+  constructor(field: string, detail: string) {
+    super(`${field}: ${detail}`);
     this.name = 'PushPayloadError';
     this.field = field;
+    this.detail = detail;
   }
 }
 

@@ -3,6 +3,7 @@
  * API answers is `{"error":{"code","message","details"}}` with one of these codes. Clients (the
  * CLI, scripts) branch on `code`, never on `message`. Pure: no I/O.
  */
+import { issue } from '../spec/issues.js';
 
 export const ERROR_STATUS = {
   /** A path parameter, query parameter, header or body field failed its schema. */
@@ -87,7 +88,7 @@ export function validationFailed(issues: readonly FieldIssue[], what = 'the requ
   return new ApiError('validation.failed', message, issues);
 }
 
-/** Field-named issue whose message starts with its field. */
+/** Field-named issue whose message starts with its field, once (see spec/issues.ts `issue`). */
 export function fieldIssue(field: string, detail: string): FieldIssue {
-  return { field, message: `${field}: ${detail}` };
+  return issue(field, detail);
 }

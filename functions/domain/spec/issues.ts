@@ -13,9 +13,14 @@ export function fieldOf(path: readonly PropertyKey[], root = 'spec'): string {
   return path.length === 0 ? root : path.map(String).join('.');
 }
 
-/** Every message starts with its field, so a human reading only the message still knows where to look. */
+/**
+ * Every message starts with its field, so a human reading only the message still knows where to
+ * look — once: a detail that already names the field (an error's message passed on) is not
+ * prefixed again, so no refusal reads `after: after: is required`.
+ */
 export function issue(field: string, detail: string): SpecIssue {
-  return { field, message: `${field}: ${detail}` };
+  const prefix = `${field}: `;
+  return { field, message: detail.startsWith(prefix) ? detail : `${prefix}${detail}` };
 }
 
 /** Turns zod's issues into field-named ones: one per unknown key, "is required" for missing values. */

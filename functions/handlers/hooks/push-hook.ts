@@ -36,7 +36,7 @@ export function classifyOrRefuse(classify: () => PushClassification): PushClassi
     return classify();
   } catch (error) {
     if (error instanceof PushPayloadError) {
-      throw validationFailed([fieldIssue(error.field, error.message)], 'the push payload');
+      throw validationFailed([fieldIssue(error.field, error.detail)], 'the push payload');
     }
     throw error;
   }

@@ -150,7 +150,12 @@ describe('POST /v1/hooks/github', () => {
     delete (payload as { after?: string }).after;
     const result = await harness.github(githubDelivery(payload, GITHUB_SECRET));
     expect(result.statusCode).toBe(400);
-    expect(parseBody(result)).toMatchObject({ error: { details: [{ field: 'after' }] } });
+    expect(parseBody(result)).toMatchObject({
+      error: {
+        message: 'the push payload is invalid: after: is required',
+        details: [{ field: 'after', message: 'after: is required' }],
+      },
+    });
   });
 
   it('verifies the signature over the exact bytes: a re-serialized body does not pass', async () => {
