@@ -10,6 +10,7 @@ import { keys } from '../../../functions/adapters/dynamodb/keys.js';
 import { createRepository, type Repository } from '../../../functions/adapters/dynamodb/repository.js';
 import type { WriteEvent } from '../../../functions/adapters/dynamodb/store.js';
 import { TransitionRefusedError } from '../../../functions/domain/errors.js';
+import type { PhasePlan } from '../../../functions/domain/phase-plan.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { type SeededRun, seedRun } from '../../support/fixtures.js';
 
@@ -96,6 +97,45 @@ describe('verifyRunStart', () => {
       }),
     );
     await refused(() => repository.verifyRunStart(input(run)), 'the run is FAILED');
+  });
+
+  it('starts a run whose plan skips its first phase at the next one, the skipped phase counted done', async () => {
+    const run = await seedRun(repository);
+    const handedOn = { runId: 'earlier-run', outputs: { VPC_ID: 'vpc-1' } };
+    const plan: PhasePlan = {
+      direction: 'provision',
+      order: ['terraform', 'ansible', 'argocd-bootstrap'],
+      startAt: 'ansible',
+      phases: {
+        terraform: { phase: 'terraform', action: 'skip', inputs: 'i-tf', reason: 'unchanged', handedOn },
+        ansible: { phase: 'ansible', action: 'run', inputs: 'i-an', reason: 'inputs changed' },
+        'argocd-bootstrap': {
+          phase: 'argocd-bootstrap',
+          action: 'run',
+          inputs: 'i-cd',
+          reason: 'runs after ansible',
+        },
+      },
+    };
+    const successes = {
+      terraform: { ...handedOn, fingerprint: 'f'.repeat(64), at: '2026-12-01T08:00:00.000Z' },
+    };
+    await repository.startRun({ ...run, commit: 'abc123', spec: run.spec, plan, successes });
+
+    const verified = await repository.verifyRunStart({ ...input(run), skipPhases: ['terraform'] });
+    expect(verified.startAt).toBe('ansible');
+    expect(verified.run.phases.terraform).toMatchObject({ status: 'SKIPPED', outputs: handedOn.outputs });
+
+    await repository.recordPhase({
+      ...run,
+      close: { phase: 'ansible', buildId: 'an-1', outputs: {} },
+      open: { phase: 'argocd-bootstrap' },
+    });
+    const done = await repository.completeRun({
+      ...run,
+      close: { phase: 'argocd-bootstrap', buildId: 'cd-1', outputs: {} },
+    });
+    expect(done.run.status).toBe('SUCCEEDED');
   });
 
   it('refuses a plan whose skipped phases are not the run’s', async () => {

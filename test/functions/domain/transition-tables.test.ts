@@ -92,6 +92,10 @@ describe('phase-change plans', () => {
         new TransitionRefusedError(`phase terraform cannot be closed by build b1: it is ${status}`),
       );
     }
+    // Only a success by the same build is a replay: a phase that build failed stays refused.
+    expect(() => planPhaseClose('terraform', stored('FAILED', 'b1'), 'b1')).toThrow(
+      new TransitionRefusedError('phase terraform cannot be closed by build b1: it is FAILED (build b1)'),
+    );
   });
 
   it('opening: PENDING applies, RUNNING, SUCCEEDED or FAILED is a no-op, SKIPPED is refused', () => {
