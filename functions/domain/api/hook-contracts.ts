@@ -55,25 +55,43 @@ const Ignored = z.object({
   }),
 });
 
-const Accepted = z.object({
-  outcome: z.literal('accepted'),
-  push: z.object({
-    repository: described(z.string(), { description: 'Normalized: host/owner/name, lower case' }),
-    branch: z.string(),
-    before: z.string(),
-    after: described(z.string(), { description: 'The commit environments sync to' }),
-    deliveryId: z.string(),
-    changedPaths: described(z.union([z.int(), z.literal('all')]), {
-      description: 'How many paths changed, or `all` when the list cannot be trusted',
-    }),
-    everyPathChanged: z.optional(z.string()),
+const PushView = z.object({
+  repository: described(z.string(), { description: 'Normalized: host/owner/name, lower case' }),
+  branch: z.string(),
+  before: z.string(),
+  after: described(z.string(), { description: 'The commit environments sync to' }),
+  deliveryId: z.string(),
+  changedPaths: described(z.union([z.int(), z.literal('all')]), {
+    description: 'How many paths changed, or `all` when the list cannot be trusted',
   }),
+  everyPathChanged: z.optional(z.string()),
 });
 
-const PushAnswer = described(z.union([Accepted, Ignored]), {
+const Accepted = z.object({ outcome: z.literal('accepted'), push: PushView });
+
+const Duplicate = z.object({
+  outcome: z.literal('duplicate'),
+  push: PushView,
+  duplicateOf: described(
+    z.array(
+      z.object({
+        organization: z.string(),
+        environment: z.string(),
+        status: described(z.enum(['started', 'queued', 'unchanged']), {
+          description: 'What the earlier delivery decided for the environment',
+        }),
+        runId: described(z.optional(z.string()), { description: 'The run it started (status started)' }),
+        deliveryId: described(z.string(), { description: 'The delivery that made the record' }),
+      }),
+    ),
+    { description: 'The push records of the earlier delivery: one per environment the push touches' },
+  ),
+});
+
+const PushAnswer = described(z.union([Accepted, Duplicate, Ignored]), {
   id: 'PushHookAnswer',
   description:
-    'Accepted: the normalized GitPushed event is on the bus. Ignored: not a push to a branch, or no environment follows it',
+    'Accepted: the normalized GitPushed event is on the bus. Duplicate: a redelivery — an earlier delivery of the commit already decided every environment it touches, so it starts nothing new (it is still put on the bus, which restarts a run whose execution never started). Ignored: not a push to a branch, or no environment follows it',
 });
 
 const ClusterAnswer = described(
@@ -130,7 +148,11 @@ const PONG = {
 };
 
 const pushHook = (summary: string, security: HookSecurity, pong: boolean): HookContract => {
-  const accepted = { description: 'Accepted (put on the bus) or ignored, saying why', schema: PushAnswer };
+  const accepted = {
+    description:
+      'Accepted (put on the bus), a duplicate of an earlier delivery (naming its records) or ignored, saying why',
+    schema: PushAnswer,
+  };
   return {
     summary,
     tag: 'hooks',

@@ -106,16 +106,36 @@ describe('run starter: GitPushed', () => {
       repository,
       commits: [{ modified: [`tenants/${harness.organization}/dedup/deployment.yaml`] }],
     });
+    const answers: unknown[] = [];
     for (let delivery = 0; delivery < 3; delivery += 1) {
       const result = await harness.github(
         githubDelivery(payload, GITHUB_SECRET, { deliveryId: 'redelivered-1' }),
       );
       expect(result.statusCode).toBe(202);
+      answers.push(JSON.parse(result.body));
+      await harness.events.settled();
     }
-    await harness.events.settled();
     await harness.api.starter.settled();
     const pushRuns = (await runsOf('dedup')).filter((run) => run.trigger === 'git-push');
     expect(pushRuns.map((run) => [run.commit, run.status])).toEqual([[payload.after, 'SUCCEEDED']]);
+    // The first answer says it was accepted; the redeliveries say they are duplicates, naming the record.
+    expect(answers[0]).toMatchObject({ outcome: 'accepted' });
+    expect(answers[0]).not.toHaveProperty('duplicateOf');
+    for (const answer of answers.slice(1)) {
+      expect(answer).toMatchObject({
+        outcome: 'duplicate',
+        push: { after: payload.after, deliveryId: 'redelivered-1' },
+        duplicateOf: [
+          {
+            organization: harness.organization,
+            environment: 'dedup',
+            status: 'started',
+            runId: pushRuns[0]?.runId,
+            deliveryId: 'redelivered-1',
+          },
+        ],
+      });
+    }
     expect(harness.api.starter.inputs.filter((input) => input.commit === payload.after)).toHaveLength(1);
     expect(harness.events.deadLetters).toEqual([]);
   });
