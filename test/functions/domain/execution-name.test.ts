@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -84,5 +85,29 @@ describe('parseExecutionEnded with a push-started run', () => {
   it('accepts the name derived from environment and commit, and refuses the run id for it', () => {
     expect(parseExecutionEnded(event(`push_acme_prod_${sha}`))).toMatchObject({ runId: input.runId });
     expect(() => parseExecutionEnded(event(input.runId))).toThrow(/detail\.name: execution/);
+  });
+});
+
+describe('pushExecutionName at its limits', () => {
+  const sha = '9fceb02d0ae598e95dc970b74767f19372d61af8';
+
+  it('keeps a name of exactly 80 characters, and hashes one with characters an execution name may not have', () => {
+    const exact = pushExecutionName('o'.repeat(17), 'e'.repeat(16), sha);
+    expect(exact).toBe(`push_${'o'.repeat(17)}_${'e'.repeat(16)}_${sha}`);
+    expect(exact).toHaveLength(80);
+    const hash = createHash('sha256').update(`a.b/prod@${sha}`, 'utf8').digest('hex');
+    expect(pushExecutionName('a.b', 'prod', sha)).toBe(`push_a-b_prod_${hash.slice(0, 36)}`);
+  });
+
+  it('takes only whole hex commits, and accepts only whole execution names', () => {
+    for (const commit of [`g${sha}`, `${sha}g`, 'abc123']) {
+      expect(() => pushExecutionName('acme', 'prod', commit), commit).toThrow(
+        new RangeError(`commit '${commit}' is not a hex commit id`),
+      );
+    }
+    expect(EXECUTION_NAME.test('push_acme prod')).toBe(false);
+    expect(EXECUTION_NAME.test(' push_acme')).toBe(false);
+    expect(EXECUTION_NAME.test('x'.repeat(81))).toBe(false);
+    expect(EXECUTION_NAME.test('x'.repeat(80))).toBe(true);
   });
 });

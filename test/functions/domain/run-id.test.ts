@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.js';
@@ -63,5 +64,57 @@ describe('parseRunId', () => {
     const parts = { organization: 'acme', environment: 'prod', seq: 7, specHash: HASH };
     expect(runIdMatches('acme.prod.000007.1a2b3c4d', parts)).toBe(true);
     expect(runIdMatches('acme.prod.000008.1a2b3c4d', parts)).toBe(false);
+  });
+});
+
+describe('buildRunId and parseRunId at their limits', () => {
+  const digest4 = (part: string) => createHash('sha256').update(part).digest('hex').slice(0, 4);
+
+  it('keeps an id of exactly 80 characters whole, and abbreviates only the parts over 31 characters', () => {
+    const exact = buildRunId({
+      organization: 'o'.repeat(32),
+      environment: 'e'.repeat(31),
+      seq: 1,
+      specHash: HASH,
+    });
+    expect(exact).toBe(`${'o'.repeat(32)}.${'e'.repeat(31)}.000001.1a2b3c4d`);
+    expect(exact).toHaveLength(MAX_RUN_ID_LENGTH);
+    expect(
+      buildRunId({ organization: 'o'.repeat(31), environment: 'e'.repeat(63), seq: 1, specHash: HASH }),
+    ).toBe(`${'o'.repeat(31)}.${'e'.repeat(26)}_${digest4('e'.repeat(63))}.000001.1a2b3c4d`);
+    expect(parseRunId(exact)).toEqual({
+      organizationPart: 'o'.repeat(32),
+      environmentPart: 'e'.repeat(31),
+      seq: 1,
+      specHashPrefix: '1a2b3c4d',
+    });
+    expect(parseRunId(`${'o'.repeat(33)}.${'e'.repeat(31)}.000001.1a2b3c4d`)).toBeUndefined();
+  });
+
+  it('refuses names that are not DNS labels, a spec hash that is not lower-case hex, a sequence under 1, saying which', () => {
+    const parts = { organization: 'acme', environment: 'prod', seq: 1, specHash: HASH };
+    expect(() => buildRunId({ ...parts, organization: 'acme-' })).toThrow(
+      new ValidationError("organization 'acme-' is not a DNS-1123 label"),
+    );
+    expect(() => buildRunId({ ...parts, environment: '-prod' })).toThrow(
+      "environment '-prod' is not a DNS-1123 label",
+    );
+    for (const specHash of ['1A2B3C4D', '1a2b3c4', 'x1a2b3c4d', '1a2b3c4dx']) {
+      expect(() => buildRunId({ ...parts, specHash }), specHash).toThrow(
+        'specHash must be lower-case hex, at least 8 characters',
+      );
+    }
+    expect(() => buildRunId({ ...parts, seq: 0 })).toThrow('run sequence must be a positive integer, got 0');
+  });
+
+  it('reads only whole run ids', () => {
+    expect(parseRunId('-acme.prod.000001.1a2b3c4d')).toBeUndefined();
+    expect(parseRunId('acme.prod.000001.1a2b3c4dx')).toBeUndefined();
+    expect(parseRunId('acme.prod.000001.1a2b3c4d')).toEqual({
+      organizationPart: 'acme',
+      environmentPart: 'prod',
+      seq: 1,
+      specHashPrefix: '1a2b3c4d',
+    });
   });
 });

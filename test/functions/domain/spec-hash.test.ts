@@ -30,3 +30,12 @@ describe('specHash', () => {
     expect(specHash({ tier: 'dev' })).not.toBe(specHash({ tier: 'prod' }));
   });
 });
+
+describe('canonicalJson', () => {
+  it('orders the keys of every object, whatever order they come in', () => {
+    expect(canonicalJson({ c: 1, b: { z: 1, y: 2, x: 3 }, a: [{ q: 1, p: 2 }] })).toBe(
+      '{"a":[{"p":2,"q":1}],"b":{"x":3,"y":2,"z":1},"c":1}',
+    );
+    expect(canonicalJson({ e: 1, d: 2, c: 3, b: 4, a: 5 })).toBe('{"a":5,"b":4,"c":3,"d":2,"e":1}');
+  });
+});
