@@ -197,3 +197,182 @@ describe('successesOfRun', () => {
     expect(initialPhases(plan).ansible).toEqual({ status: 'PENDING' });
   });
 });
+
+describe('planRun: the details a run records', () => {
+  it('says why each phase after the first one that runs runs, and what fingerprint it starts from', () => {
+    const spec = validSpec();
+    const plan = planRun({ trigger: 'api', spec, successes: {} });
+    expect(plan.direction).toBe('provision');
+    expect(plan.phases.terraform).toEqual({
+      phase: 'terraform',
+      action: 'run',
+      inputs: phaseInputs('terraform', spec),
+      fingerprint: phaseFingerprint('terraform', phaseInputs('terraform', spec), {}),
+      reason: 'never succeeded with these inputs',
+    });
+    expect(plan.phases.ansible).toEqual({
+      phase: 'ansible',
+      action: 'run',
+      inputs: phaseInputs('ansible', spec),
+      reason: 'runs after terraform',
+    });
+    expect(plan.phases['argocd-bootstrap'].reason).toBe('runs after ansible');
+    const changed = planRun({
+      trigger: 'api',
+      spec: { ...spec, region: 'us-east-1' },
+      successes: successesAfterFullRun(spec),
+    });
+    expect(changed.phases.terraform.reason).toBe('inputs changed');
+  });
+
+  it("plans with the run's commit: a commit the successes did not have runs the ArgoCD phase", () => {
+    const spec = validSpec();
+    const successes = successesAfterFullRun(spec);
+    expect(planRun({ trigger: 'git-push', spec, successes, commit: 'abc1234' }).startAt).toBe(
+      'argocd-bootstrap',
+    );
+    expect(planRun({ trigger: 'git-push', spec, successes }).startAt).toBeUndefined();
+    expect(planRun({ trigger: 'teardown', spec, successes, commit: 'abc1234' }).phases.terraform.inputs).toBe(
+      phaseInputs('terraform', spec, 'abc1234'),
+    );
+    expect(
+      planRun({ trigger: 'teardown', spec, successes: {}, commit: 'abc1234' }).phases.ansible.inputs,
+    ).toBe(phaseInputs('ansible', spec, 'abc1234'));
+    expect(phaseInputs('argocd-bootstrap', spec)).toBe(phaseInputs('argocd-bootstrap', spec, ''));
+    expect(phaseInputs('argocd-bootstrap', spec)).not.toBe(phaseInputs('argocd-bootstrap', spec, 'abc1234'));
+  });
+
+  it('fingerprints the log retention, the default and a spelled-out 30 days alike, and an ingress only when present', () => {
+    const spec = validSpec();
+    expect(phaseInputs('terraform', { ...spec, logs: { retentionDays: 30 } })).toBe(
+      phaseInputs('terraform', spec),
+    );
+    expect(phaseInputs('terraform', { ...spec, logs: { retentionDays: 90 } })).not.toBe(
+      phaseInputs('terraform', spec),
+    );
+    expect(phaseInputs('terraform', { ...spec, logs: { retentionDays: '90' } })).toBe(
+      phaseInputs('terraform', spec),
+    );
+    expect(phaseInputs('terraform', { ...spec, logs: null })).toBe(phaseInputs('terraform', spec));
+    expect(phaseInputs('terraform', { ...spec, ingress: undefined })).toBe(phaseInputs('terraform', spec));
+    expect(phaseInputs('terraform', { ...spec, ingress: null })).not.toBe(phaseInputs('terraform', spec));
+  });
+
+  it('a teardown undoes from the first phase that exists, hands the recorded outputs on, and skips a not-applicable phase', () => {
+    const spec = validSpec();
+    const successes = successesAfterFullRun(spec);
+    const plan = planRun({
+      trigger: 'teardown',
+      spec,
+      successes: { terraform: successes.terraform as never },
+    });
+    expect(plan.direction).toBe('teardown');
+    expect(plan.startAt).toBe('terraform');
+    expect(plan.phases['argocd-bootstrap']).toEqual({
+      phase: 'argocd-bootstrap',
+      action: 'skip',
+      inputs: phaseInputs('argocd-bootstrap', spec),
+      reason: 'nothing to undo: the phase never succeeded',
+      handedOn: { runId: '', outputs: OUTPUTS.terraform },
+    });
+    expect(plan.phases.terraform).toEqual({
+      phase: 'terraform',
+      action: 'run',
+      inputs: phaseInputs('terraform', spec),
+      reason: 'undoes what the phase provisioned',
+    });
+    const tenant = planRun({
+      trigger: 'teardown',
+      spec,
+      successes,
+      notApplicable: { terraform: 'the shared cluster stays', ansible: 'the shared cluster stays' },
+    });
+    expect(tenant.startAt).toBe('argocd-bootstrap');
+    expect(tenant.phases.ansible).toMatchObject({ action: 'skip', reason: 'the shared cluster stays' });
+    expect(tenant.phases.terraform).toMatchObject({ action: 'skip', reason: 'the shared cluster stays' });
+    const onlyAnsible = planRun({
+      trigger: 'teardown',
+      spec,
+      successes: { ansible: successes.ansible as never },
+    });
+    expect(onlyAnsible.startAt).toBe('argocd-bootstrap');
+    expect(onlyAnsible.phases.ansible.action).toBe('run');
+  });
+
+  it('planEveryPhase runs every phase, in the direction of its trigger', () => {
+    const teardown = planEveryPhase('teardown', validSpec());
+    expect(teardown).toMatchObject({ direction: 'teardown', startAt: 'argocd-bootstrap' });
+    expect(teardown.phases.terraform).toEqual({
+      phase: 'terraform',
+      action: 'run',
+      inputs: phaseInputs('terraform', validSpec()),
+      reason: 'every phase runs',
+    });
+    expect(planEveryPhase('api', validSpec())).toMatchObject({
+      direction: 'provision',
+      startAt: 'terraform',
+    });
+    expect(planEveryPhase('resume', validSpec()).direction).toBe('provision');
+  });
+});
+
+describe('successesOfRun and initialPhases: what a run records', () => {
+  it("records a success's outputs and end time, nothing for a phase without recorded inputs", () => {
+    const plan = planEveryPhase('api', validSpec());
+    const result = successesOfRun({
+      runId: 'r3',
+      trigger: 'api',
+      phaseOrder: plan.order,
+      phases: {
+        terraform: { status: 'SUCCEEDED', outputs: OUTPUTS.terraform, endedAt: '2026-03-01T10:00:00Z' },
+        ansible: { status: 'SUCCEEDED' },
+        'argocd-bootstrap': { status: 'SUCCEEDED', outputs: OUTPUTS['argocd-bootstrap'] },
+      },
+      inputs: { terraform: 'i1', 'argocd-bootstrap': 'i3' },
+    });
+    expect(result).toEqual({
+      terraform: {
+        fingerprint: phaseFingerprint('terraform', 'i1', {}),
+        runId: 'r3',
+        outputs: OUTPUTS.terraform,
+        at: '2026-03-01T10:00:00Z',
+      },
+      'argocd-bootstrap': {
+        fingerprint: phaseFingerprint('argocd-bootstrap', 'i3', OUTPUTS.terraform),
+        runId: 'r3',
+        outputs: OUTPUTS['argocd-bootstrap'],
+        at: '',
+      },
+    });
+    // A run recorded before the inputs were: no fingerprint to record.
+    const succeeded = { status: 'SUCCEEDED' as const };
+    expect(
+      successesOfRun({
+        runId: 'r4',
+        trigger: 'api',
+        phaseOrder: plan.order,
+        phases: { terraform: succeeded, ansible: succeeded, 'argocd-bootstrap': succeeded },
+      }),
+    ).toEqual({});
+  });
+
+  it('opens the first phase a run executes when it is accepted, the others pending', () => {
+    const spec = validSpec();
+    const plan = planRun({
+      trigger: 'api',
+      spec: { ...spec, kubernetesVersion: '1.31' },
+      successes: successesAfterFullRun(spec),
+    });
+    const phases = initialPhases(plan, '2026-03-01T10:00:00Z');
+    expect(phases.ansible).toEqual({ status: 'RUNNING', startedAt: '2026-03-01T10:00:00Z' });
+    expect(phases['argocd-bootstrap']).toEqual({ status: 'PENDING' });
+    expect(phases.terraform.status).toBe('SKIPPED');
+    const teardown = initialPhases(planRun({ trigger: 'teardown', spec, successes: {} }), 't');
+    expect(teardown.terraform).toEqual({ status: 'RUNNING', startedAt: 't' });
+    expect(teardown.ansible).toEqual({
+      status: 'SKIPPED',
+      reason: 'nothing to undo: the phase never succeeded',
+      outputs: {},
+    });
+  });
+});
