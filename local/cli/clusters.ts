@@ -10,6 +10,7 @@ import { AlertView, pageOf, RunAccepted } from './api-shapes.js';
 import { accepted, type ChangeFlags, type PageFlags } from './commands.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { watchTimings } from './follow.js';
+import { cpuFraction, memoryFraction } from './render/quantities.js';
 import { table } from './render/table.js';
 import { alertsTable } from './render/views.js';
 import type { Session } from './session.js';
@@ -38,8 +39,9 @@ export const ClusterView = z.looseObject({
 });
 type ClusterView = z.infer<typeof ClusterView>;
 
+/** Both sides of each resource in one unit (the API gives each in its own canonical form). */
 const fraction = (granted: z.infer<typeof Resources>, limit: z.infer<typeof Resources>) =>
-  `cpu ${granted.cpu}/${limit.cpu}, memory ${granted.memory}/${limit.memory}, pods ${granted.pods}/${limit.pods}`;
+  `cpu ${cpuFraction(granted.cpu, limit.cpu)}, memory ${memoryFraction(granted.memory, limit.memory)}, pods ${granted.pods}/${limit.pods}`;
 
 function clustersTable(items: readonly ClusterView[]): string {
   if (items.length === 0) return 'no clusters';

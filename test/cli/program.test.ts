@@ -265,6 +265,32 @@ describe('slipway (in-process)', () => {
     ]);
   });
 
+  it('shows cluster capacity with both sides of each resource in one unit', async () => {
+    const resources = (cpu: string, memory: string, pods: number) => ({ cpu, memory, pods });
+    answer('GET /v1/clusters', {
+      status: 200,
+      body: {
+        items: [
+          {
+            cluster: 'shared-eu',
+            status: 'READY',
+            capacity: {
+              limit: resources('14190m', '27648Mi', 440),
+              granted: resources('12', '24Gi', 100),
+              available: resources('2190m', '3Gi', 340),
+            },
+            tenants: [],
+          },
+        ],
+      },
+    });
+
+    const shown = await cli(['clusters', 'list']);
+
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('cpu 12/14.19, memory 24Gi/27Gi, pods 100/440');
+  });
+
   it('prints only JSON on stdout with --output json', async () => {
     answer('GET /v1/orgs', { status: 200, body: { items: [{ organization: 'acme' }], cursor: 'c2' } });
 
