@@ -158,15 +158,17 @@ const QueuedPushItem = z.object({
 
 /**
  * Queues the push as the environment's next run while a run holds its lock; a push queued
- * earlier is replaced (the latest commit wins). `not-locked` when the lock is free by now: the
- * caller starts the run itself.
+ * earlier is replaced (the latest commit wins) — unless the queued push is the one that came right
+ * after this one (its `before` is this push's `after`): a delivery that arrives late, or a
+ * redelivery of an older push, never replaces the newer commit (`superseded`). `not-locked` when
+ * the lock is free by now: the caller starts the run itself.
  */
 export async function queuePush(
   ctx: RepositoryContext,
   organization: string,
   environment: string,
   push: GitPushed,
-): Promise<'queued' | 'not-locked'> {
+): Promise<'queued' | 'not-locked' | 'superseded'> {
   const queued: QueuedPush = {
     source: push.source,
     repository: push.repository,
@@ -178,9 +180,16 @@ export async function queuePush(
     queuedAt: ctx.now().toISOString(),
   };
   const update = new UpdateBuilder();
-  update.set(['queuedPush'], queued).condition(`attribute_exists(${update.path('activeRunId')})`);
-  const result = await ctx.store.update(keys.environment(organization, environment), update.build());
-  return result.ok ? 'queued' : 'not-locked';
+  const queuedBefore = update.path('queuedPush', 'before');
+  update
+    .set(['queuedPush'], queued)
+    .condition(`attribute_exists(${update.path('activeRunId')})`)
+    .condition(`attribute_not_exists(${queuedBefore}) OR ${queuedBefore} <> ${update.value(push.after)}`);
+  const key = keys.environment(organization, environment);
+  const result = await ctx.store.update(key, update.build());
+  if (result.ok) return 'queued';
+  const current = await ctx.store.get(key);
+  return current?.activeRunId === undefined ? 'not-locked' : 'superseded';
 }
 
 /** The environment's queued push, if any (consistent read). */

@@ -183,7 +183,11 @@ export interface Repository {
     outcome: { readonly status: PushStatus; readonly runId?: string; readonly reason?: string },
   ): Promise<void>;
   getPush(ref: PushRef): Promise<PushRecord | undefined>;
-  queuePush(organization: string, environment: string, push: GitPushed): Promise<'queued' | 'not-locked'>;
+  queuePush(
+    organization: string,
+    environment: string,
+    push: GitPushed,
+  ): Promise<'queued' | 'not-locked' | 'superseded'>;
   getQueuedPush(organization: string, environment: string): Promise<QueuedPush | undefined>;
   clearQueuedPush(organization: string, environment: string, commit: string): Promise<boolean>;
   recordUnrouted(input: UnroutedInput): Promise<void>;

@@ -53,7 +53,12 @@ export interface PushRepository extends ApiRepository, ClusterRepository {
     ref: { organization: string; environment: string; commit: string },
     outcome: { readonly status: PushStatusName; readonly runId?: string; readonly reason?: string },
   ): Promise<void>;
-  queuePush(organization: string, environment: string, push: GitPushed): Promise<'queued' | 'not-locked'>;
+  /** `superseded`: the push queued already is the one that followed this push. */
+  queuePush(
+    organization: string,
+    environment: string,
+    push: GitPushed,
+  ): Promise<'queued' | 'not-locked' | 'superseded'>;
   getQueuedPush(
     organization: string,
     environment: string,
@@ -277,12 +282,18 @@ export async function routePushToEnvironment(
         await deps.repository.markPush(ref, { status: 'unchanged', reason: 'environment is being deleted' });
         return result('ignored', 'environment is being deleted: pushes start no run');
       }
-      if ((await deps.repository.queuePush(organization, environment, push)) === 'queued') {
+      const queueing = await deps.repository.queuePush(organization, environment, push);
+      if (queueing === 'queued') {
         await deps.repository.markPush(ref, {
           status: 'queued',
           reason: `busy with run ${current.activeRunId}`,
         });
         return result('queued', `busy with run ${current.activeRunId}: queued as its next run`);
+      }
+      if (queueing === 'superseded') {
+        const reason = 'the push that came after this commit is already queued';
+        await deps.repository.markPush(ref, { status: 'unchanged', reason });
+        return result('unchanged', `busy with run ${current.activeRunId}: ${reason}`);
       }
       continue; // The lock was released meanwhile: start the run now.
     }

@@ -212,6 +212,24 @@ describe('run starter: GitPushed', () => {
     expect((await harness.api.repository.getQueuedPush(harness.organization, 'busy'))?.after).toBe(
       third.after,
     );
+    // A late delivery of the push the queued one followed does not replace it.
+    const late = push(repository, [path], third.before);
+    expect(await harness.runStarter(gitPushedEvent(late))).toMatchObject({
+      result: { counts: { unchanged: 1 } },
+    });
+    expect(
+      await harness.api.repository.getPush({
+        organization: harness.organization,
+        environment: 'busy',
+        commit: late.after,
+      }),
+    ).toMatchObject({
+      status: 'unchanged',
+      reason: 'the push that came after this commit is already queued',
+    });
+    expect((await harness.api.repository.getQueuedPush(harness.organization, 'busy'))?.after).toBe(
+      third.after,
+    );
 
     harness.api.starter.hold = undefined;
     release();
