@@ -11,23 +11,40 @@ import {
   sameGrant,
 } from '../../../functions/domain/quota-allocation.js';
 
-const grant = (cpuMillicores: number, memoryBytes: number, pods: number) => ({
+const grant = (
+  cpuMillicores: number,
+  memoryBytes: number,
+  pods: number,
+  storageBytes = 0,
+  persistentVolumeClaims = 0,
+) => ({
   cpuMillicores,
   memoryBytes,
   pods,
+  storageBytes,
+  persistentVolumeClaims,
 });
+/** A move of the totals (or the totals themselves); storage is zero unless given. */
+const moves = (
+  cpuMillicores: number,
+  memoryBytes: number,
+  pods: number,
+  environments: number,
+  storageBytes = 0,
+  persistentVolumeClaims = 0,
+) => ({ cpuMillicores, memoryBytes, pods, storageBytes, persistentVolumeClaims, environments });
 const ceiling = { cpuMillicores: 10_000, memoryBytes: 100, pods: 50, environments: 3 };
 
 describe('allocationOf and sameGrant', () => {
   it('sums the grants and counts the environments', () => {
     expect(NO_ALLOCATION).toEqual({
       grants: {},
-      totals: { cpuMillicores: 0, memoryBytes: 0, pods: 0, environments: 0 },
+      totals: moves(0, 0, 0, 0),
     });
     expect(allocationOf({})).toEqual(NO_ALLOCATION);
     expect(allocationOf({ prod: grant(4000, 40, 20), dev: grant(1000, 10, 5) })).toEqual({
       grants: { prod: grant(4000, 40, 20), dev: grant(1000, 10, 5) },
-      totals: { cpuMillicores: 5000, memoryBytes: 50, pods: 25, environments: 2 },
+      totals: moves(5000, 50, 25, 2),
     });
   });
 
@@ -36,6 +53,8 @@ describe('allocationOf and sameGrant', () => {
     expect(sameGrant(grant(1, 2, 3), grant(9, 2, 3))).toBe(false);
     expect(sameGrant(grant(1, 2, 3), grant(1, 9, 3))).toBe(false);
     expect(sameGrant(grant(1, 2, 3), grant(1, 2, 9))).toBe(false);
+    expect(sameGrant(grant(1, 2, 3, 4, 5), grant(1, 2, 3, 9, 5))).toBe(false);
+    expect(sameGrant(grant(1, 2, 3, 4, 5), grant(1, 2, 3, 4, 9))).toBe(false);
     expect(sameGrant(undefined, undefined)).toBe(true);
     expect(sameGrant(undefined, grant(0, 0, 0))).toBe(false);
     expect(sameGrant(grant(0, 0, 0), undefined)).toBe(false);
@@ -54,14 +73,14 @@ describe('planAllocation', () => {
           environment: 'staging',
           previous: undefined,
           grant: grant(5000, 50, 25),
-          delta: { cpuMillicores: 5000, memoryBytes: 50, pods: 25, environments: 1 },
+          delta: moves(5000, 50, 25, 1),
           limits: { cpuMillicores: 5000, memoryBytes: 50, pods: 25, environments: 2 },
         },
         undo: {
           environment: 'staging',
           previous: grant(5000, 50, 25),
           grant: undefined,
-          delta: { cpuMillicores: -5000, memoryBytes: -50, pods: -25, environments: -1 },
+          delta: moves(-5000, -50, -25, -1),
         },
       },
     });
@@ -104,7 +123,7 @@ describe('planAllocation', () => {
           environment: 'prod',
           previous: grant(4000, 40, 20),
           grant: grant(2000, 20, 10),
-          delta: { cpuMillicores: -2000, memoryBytes: -20, pods: -10, environments: 0 },
+          delta: moves(-2000, -20, -10, 0),
         },
       },
     });
@@ -119,20 +138,20 @@ describe('planAllocation', () => {
           environment: 'prod',
           previous: grant(4000, 40, 20),
           grant: grant(6000, 40, 20),
-          delta: { cpuMillicores: 2000, memoryBytes: 0, pods: 0, environments: 0 },
+          delta: moves(2000, 0, 0, 0),
           limits: { cpuMillicores: 8000, memoryBytes: 100, pods: 50, environments: 3 },
         },
         undo: {
           environment: 'prod',
           previous: grant(6000, 40, 20),
           grant: grant(4000, 40, 20),
-          delta: { cpuMillicores: -2000, memoryBytes: 0, pods: 0, environments: 0 },
+          delta: moves(-2000, 0, 0, 0),
         },
         settle: {
           environment: 'prod',
           previous: grant(6000, 40, 20),
           grant: grant(6000, 30, 20),
-          delta: { cpuMillicores: 0, memoryBytes: -10, pods: 0, environments: 0 },
+          delta: moves(0, -10, 0, 0),
         },
       },
     });
@@ -143,6 +162,37 @@ describe('planAllocation', () => {
   });
 });
 
+describe('planAllocation with a storage ceiling', () => {
+  it('limits storage and claims only when the ceiling names them, and conditions the write on them then', () => {
+    const allocation = allocationOf({ prod: grant(0, 0, 0, 60, 6) });
+    const big = grant(0, 0, 0, 50, 5);
+    const unlimited = planAllocation(ceiling, allocation, 'dev', big);
+    expect(unlimited.kind === 'change' && unlimited.steps.reserve?.limits).toEqual({
+      cpuMillicores: 10_000,
+      memoryBytes: 100,
+      pods: 50,
+      environments: 2,
+    });
+    const limited = { ...ceiling, storageBytes: 100, persistentVolumeClaims: 10 };
+    expect(planAllocation(limited, allocation, 'dev', big)).toEqual({
+      kind: 'exceeded',
+      shortfalls: [
+        { resource: 'storage', requested: 50, available: 40, used: 60, ceiling: 100 },
+        { resource: 'persistentVolumeClaims', requested: 5, available: 4, used: 6, ceiling: 10 },
+      ],
+    });
+    const fits = planAllocation(limited, allocation, 'dev', grant(0, 0, 0, 40, 4));
+    expect(fits.kind === 'change' && fits.steps.reserve?.limits).toEqual({
+      cpuMillicores: 10_000,
+      memoryBytes: 100,
+      pods: 50,
+      environments: 2,
+      storageBytes: 60,
+      persistentVolumeClaims: 6,
+    });
+  });
+});
+
 describe('planRelease', () => {
   it("frees a torn-down environment's grant, and nothing for one that holds none", () => {
     const allocation = allocationOf({ prod: grant(4000, 40, 20) });
@@ -150,7 +200,7 @@ describe('planRelease', () => {
       environment: 'prod',
       previous: grant(4000, 40, 20),
       grant: undefined,
-      delta: { cpuMillicores: -4000, memoryBytes: -40, pods: -20, environments: -1 },
+      delta: moves(-4000, -40, -20, -1),
     });
     expect(planRelease(allocation, 'dev')).toBeUndefined();
   });
