@@ -93,7 +93,7 @@ describe('claimPush and markPush', () => {
 });
 
 describe('queued pushes', () => {
-  it('queues a push only while a run holds the lock, the latest replacing the earlier, and clears only its own commit', async () => {
+  it('queues a push only while a run holds the lock, the latest replacing the earlier but never by the push the queued one followed, and clears only its own commit', async () => {
     const run = await seedRun(repository);
     const { organization, environment } = run;
     expect(await repository.queuePush(organization, environment, push('1'.repeat(40)))).toBe('not-locked');
@@ -107,6 +107,14 @@ describe('queued pushes', () => {
       ...latest,
       queuedAt: NOW.toISOString(),
     });
+
+    // The push right after the queued one, then a late delivery of the queued one's predecessor.
+    const after = { ...push('3'.repeat(40)), before: '2'.repeat(40) };
+    expect(await repository.queuePush(organization, environment, after)).toBe('queued');
+    expect(await repository.queuePush(organization, environment, push('2'.repeat(40)))).toBe('superseded');
+    expect((await repository.getQueuedPush(organization, environment))?.after).toBe('3'.repeat(40));
+    expect(await repository.queuePush(organization, environment, push('4'.repeat(40)))).toBe('queued');
+    expect(await repository.queuePush(organization, environment, push('2'.repeat(40)))).toBe('queued');
 
     expect(await repository.clearQueuedPush(organization, environment, '1'.repeat(40))).toBe(false);
     expect((await repository.getQueuedPush(organization, environment))?.after).toBe('2'.repeat(40));
