@@ -83,7 +83,9 @@ export const ClusterView = described(
     activeRunId: z.optional(z.string()),
     currentRunId: z.optional(z.string()),
     currentRun: z.optional(RunView),
-    capacity: ClusterCapacityView,
+    capacity: described(z.optional(ClusterCapacityView), {
+      description: 'Absent once the cluster is DELETED: its nodes are gone, it has nothing to grant',
+    }),
     tenants: z.array(ClusterTenantView),
     tenantRuns: described(z.array(z.string()), { description: 'Tenant runs in progress on the cluster' }),
     createdAt: z.string(),

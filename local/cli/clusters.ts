@@ -23,7 +23,7 @@ export const ClusterView = z.looseObject({
   cluster: z.string(),
   status: z.string(),
   currentRunId: z.string().optional(),
-  capacity: z.looseObject({ limit: Resources, granted: Resources, available: Resources }),
+  capacity: z.looseObject({ limit: Resources, granted: Resources, available: Resources }).optional(),
   tenants: z
     .array(
       z.looseObject({
@@ -51,7 +51,7 @@ function clustersTable(items: readonly ClusterView[]): string {
       c.cluster,
       c.status,
       String(c.tenants.length),
-      fraction(c.capacity.granted, c.capacity.limit),
+      c.capacity ? fraction(c.capacity.granted, c.capacity.limit) : '-',
       c.currentRunId ?? '-',
     ]),
   );
@@ -92,7 +92,7 @@ export async function getCluster(session: Session, name: string): Promise<ExitCo
   if (session.json) session.printJson(body);
   else {
     session.print(clustersTable([body]));
-    session.print(`available: ${fraction(body.capacity.available, body.capacity.limit)}`);
+    if (body.capacity) session.print(`available: ${fraction(body.capacity.available, body.capacity.limit)}`);
     session.print(tenantsTable(body));
     if (body.tenantRuns.length > 0) session.print(`tenant runs in progress: ${body.tenantRuns.join(', ')}`);
   }

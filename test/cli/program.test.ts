@@ -265,7 +265,7 @@ describe('slipway (in-process)', () => {
     ]);
   });
 
-  it('shows cluster capacity with both sides of each resource in one unit', async () => {
+  it('shows cluster capacity with both sides of each resource in one unit, none for a DELETED cluster', async () => {
     const resources = (cpu: string, memory: string, pods: number) => ({ cpu, memory, pods });
     answer('GET /v1/clusters', {
       status: 200,
@@ -281,6 +281,7 @@ describe('slipway (in-process)', () => {
             },
             tenants: [],
           },
+          { cluster: 'torn-down', status: 'DELETED', tenants: [] },
         ],
       },
     });
@@ -289,6 +290,8 @@ describe('slipway (in-process)', () => {
 
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('cpu 12/14.19, memory 24Gi/27Gi, pods 100/440');
+    // A DELETED cluster has no capacity: its row says so with a dash.
+    expect(shown.stdout).toMatch(/torn-down\s+DELETED\s+0\s+-\s+-/);
   });
 
   it('prints only JSON on stdout with --output json', async () => {

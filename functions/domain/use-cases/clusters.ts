@@ -46,6 +46,8 @@ async function clusterView(
   const granted = grantedTotal(tenants);
   const { allocatable, limit } = spec ? clusterLimit(spec) : { allocatable: ZERO_TOTALS, limit: ZERO_TOTALS };
   const left = (a: number, b: number) => Math.max(0, a - b);
+  // A torn-down cluster has no nodes: it is listed as DELETED, without a capacity to grant from.
+  const deleted = state.record.status === 'DELETED';
   const capacity: ClusterCapacityView = {
     allocatable: resources(allocatable),
     limit: resources(limit),
@@ -66,7 +68,7 @@ async function clusterView(
     ...(environment.activeRunId ? { activeRunId: environment.activeRunId } : {}),
     ...(environment.currentRunId ? { currentRunId: environment.currentRunId } : {}),
     ...(environment.currentRun ? { currentRun: environment.currentRun } : {}),
-    capacity,
+    ...(deleted ? {} : { capacity }),
     tenants: tenants
       .map(({ grant, tenant }) => ({
         organization: grant.organization,

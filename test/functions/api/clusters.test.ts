@@ -256,6 +256,21 @@ describe('shared clusters', () => {
     expect(teardown.status, JSON.stringify(teardown.body)).toBe(202);
     await api.starter.settled();
     expect((await api.repository.getEnvironment('cluster', cluster.name))?.status).toBe('DELETED');
+    // Listed as DELETED, with no capacity left to grant (its nodes are gone).
+    const deleted = await api.call('get-cluster', {
+      identity: PLATFORM_ADMIN,
+      path: { cluster: cluster.name },
+    });
+    expect(deleted.body.status).toBe('DELETED');
+    expect(deleted.body).not.toHaveProperty('capacity');
+    const listed = await api.call('list-clusters', {
+      identity: PLATFORM_ADMIN,
+      path: {},
+      query: { limit: '100' },
+    });
+    const entry = (listed.body.items as { cluster: string }[]).find((item) => item.cluster === cluster.name);
+    expect(entry).toMatchObject({ status: 'DELETED', tenants: [] });
+    expect(entry).not.toHaveProperty('capacity');
   });
 
   it('never overlaps a cluster run and a tenant run: the later one is refused with 409 naming the other', async () => {
