@@ -50,6 +50,17 @@ export function logGroupConsoleUrl(region: string, logGroup: string): string {
   return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${fragment}`;
 }
 
+/**
+ * Whether an environment's log group is still there once the environment is DELETED. Terraform
+ * creates a dedicated environment's workloads and platform groups and a shared cluster's platform
+ * group (gitops/terraform/modules/logs), so the teardown's `terraform destroy` deletes them with
+ * their records; a shared cluster's tenant has no Terraform of its own: its workloads group was
+ * created by the cluster's Fluent Bit and outlives the teardown until its retention expires it.
+ */
+export function logGroupOutlivesTeardown(organization: string, sharedCluster: string | undefined): boolean {
+  return organization !== CLUSTER_ORGANIZATION && sharedCluster !== undefined;
+}
+
 /** What the API shows of an environment's logs. */
 export interface EnvironmentLogs {
   readonly logGroup: string;

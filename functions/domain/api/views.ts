@@ -7,7 +7,13 @@ import type { RecordedAlert } from '../alert-delivery.js';
 import { CLUSTER_ORGANIZATION } from '../cluster.js';
 import type { ClusterStatus } from '../cluster-event-status.js';
 import { sharedClusterOf } from '../cluster-placement.js';
-import { environmentLogGroup, logGroupConsoleUrl, logRetentionDays, platformLogGroup } from '../logs.js';
+import {
+  environmentLogGroup,
+  logGroupConsoleUrl,
+  logGroupOutlivesTeardown,
+  logRetentionDays,
+  platformLogGroup,
+} from '../logs.js';
 import type { PhasePlan } from '../phase-plan.js';
 import type { AuditEntry, OrganizationRecord } from '../records.js';
 import { phaseAsShown } from '../run.js';
@@ -126,6 +132,10 @@ export function logsView(record: EnvironmentState): LogsView | undefined {
   const region = record.spec.region;
   if (typeof region !== 'string') return undefined;
   const { organization, environment } = record;
+  // Torn down: its groups went with its Terraform, unless it is a tenant (see logs.ts).
+  if (record.status === 'DELETED' && !logGroupOutlivesTeardown(organization, sharedClusterOf(record.spec))) {
+    return undefined;
+  }
   const logGroup = environmentLogGroup(organization, environment);
   // A dedicated environment's cluster is its own: its platform group is shown too. A tenant's is
   // the shared cluster's (GET /v1/orgs/cluster/environments/<name>); a cluster's logGroup is it.

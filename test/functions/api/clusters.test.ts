@@ -245,6 +245,12 @@ describe('shared clusters', () => {
       ['argocd-bootstrap', 'buildspecs/teardown/argocd-bootstrap.yml'],
     ]);
     expect((await api.repository.getEnvironment(org, 'prod'))?.status).toBe('DELETED');
+    // A tenant's workloads group is Fluent Bit's, not its Terraform's: it outlives the teardown.
+    const left = await api.call('get-environment', {
+      identity: member('viewer', org),
+      path: { org, env: 'prod' },
+    });
+    expect(left.body.logs).toMatchObject({ logGroup: `/slipway/${org}/prod/workloads` });
     const view = await api.call('get-cluster', { identity: PLATFORM_ADMIN, path: { cluster: cluster.name } });
     expect(view.body.tenants).toEqual([]);
     expect(view.body.tenantRuns).toEqual([]);

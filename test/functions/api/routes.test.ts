@@ -455,6 +455,10 @@ describe('DELETE /v1/orgs/{org}/environments/{env}', () => {
       response.body.runId,
       provisioned.body.runId,
     ]);
+    // Its log groups went with its Terraform state: no logs link any more, on it or its runs.
+    expect(shown.body).not.toHaveProperty('logs');
+    expect(shown.body.currentRun).not.toHaveProperty('logs');
+    for (const run of runs.body.items as object[]) expect(run).not.toHaveProperty('logs');
     const audit = await api.repository.listAudit(org);
     expect(audit.items[0]).toMatchObject({
       action: 'environment.teardown-requested',
