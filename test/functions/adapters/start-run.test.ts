@@ -12,6 +12,7 @@ import { createRepository, type Repository } from '../../../functions/adapters/d
 import {
   EnvironmentLockedError,
   EnvironmentNotFoundError,
+  RunNotFoundError,
   TransientStoreError,
   TransitionRefusedError,
   ValidationError,
@@ -123,6 +124,10 @@ describe('startRun', () => {
     expect(await runItem(run)).toMatchObject(expected);
     expect(Object.keys(started.inputs ?? {}).sort()).toEqual(['ansible', 'argocd-bootstrap', 'terraform']);
     expect(await repository.getRun(run.runId)).toMatchObject({ runId: run.runId, seq: 1 });
+    const stored = await dynamo.documentClient.send(
+      new GetCommand({ TableName: dynamo.tableName, Key: keys.run(run.organization, run.environment, 1) }),
+    );
+    expect(stored.Item?.entity).toBe('RUN');
   });
 
   it('refuses a run id that does not carry the sequence number, writing nothing', async () => {
@@ -141,6 +146,7 @@ describe('startRun', () => {
     const refusal = await start(rival).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(EnvironmentLockedError);
     expect(refusal).toMatchObject({ activeRunId: first.runId });
+    expect((refusal as Error).cause).toBeInstanceOf(RunNotFoundError);
     expect(String(refusal)).toContain(
       `run sequence 1 of ${first.organization}/${first.environment} was just taken by run ${first.runId}`,
     );
@@ -165,7 +171,13 @@ describe('startRun', () => {
   it('passes on a fault of the read that diagnoses a refused put, not a busy environment', async () => {
     const run = await seedRun(repository);
     await start(run);
-    const faulty = faultyRepository((command) => (isRunGet(command) ? 'throttle' : undefined));
+    // Only the first read fails: a second read would find the run and answer a busy environment.
+    let runGets = 0;
+    const faulty = faultyRepository((command) => {
+      if (!isRunGet(command)) return undefined;
+      runGets += 1;
+      return runGets === 1 ? 'throttle' : undefined;
+    });
     const failure = await faulty
       .startRun({ ...run, commit: COMMIT, spec: run.spec })
       .catch((e: unknown) => e);

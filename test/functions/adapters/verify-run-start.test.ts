@@ -146,3 +146,156 @@ describe('verifyRunStart', () => {
     );
   });
 });
+
+type Phase = 'terraform' | 'ansible' | 'argocd-bootstrap';
+const PROVISION_ORDER: Phase[] = ['terraform', 'ansible', 'argocd-bootstrap'];
+
+/** A plan that skips `skip` (handed on from `from`, when given) and runs the rest. */
+function planSkipping(skip: Phase[], options: { teardown?: boolean; from?: string } = {}): PhasePlan {
+  const order = options.teardown ? [...PROVISION_ORDER].reverse() : PROVISION_ORDER;
+  const handedOn = options.from ? { handedOn: { runId: options.from, outputs: { OUT: options.from } } } : {};
+  const phases = Object.fromEntries(
+    order.map((phase) => [
+      phase,
+      skip.includes(phase)
+        ? { phase, action: 'skip' as const, inputs: `i-${phase}`, reason: 'unchanged', ...handedOn }
+        : { phase, action: 'run' as const, inputs: `i-${phase}`, reason: 'inputs changed' },
+    ]),
+  ) as PhasePlan['phases'];
+  return {
+    direction: options.teardown ? 'teardown' : 'provision',
+    order,
+    startAt: order.find((phase) => !skip.includes(phase)),
+    phases,
+  };
+}
+
+/** Successes recorded for `phases` by run `runId`. */
+const successesOf = (phases: Phase[], runId: string) =>
+  Object.fromEntries(
+    phases.map((phase) => [
+      phase,
+      { runId, fingerprint: 'f'.repeat(64), outputs: {}, at: '2026-12-01T08:00:00.000Z' },
+    ]),
+  );
+
+async function startedWith(
+  plan: PhasePlan,
+  successes: Record<string, unknown> = {},
+  trigger: 'api' | 'teardown' = 'api',
+): Promise<SeededRun> {
+  const run = await seedRun(repository, { trigger });
+  await repository.startRun({ ...run, commit: 'abc123', spec: run.spec, plan, successes });
+  return run;
+}
+
+describe('verifyRunStart, the run item and plan checked', () => {
+  it('refuses an environment that does not exist, and one whose lock no run holds', async () => {
+    const run = await seedRun(repository);
+    await expect(repository.verifyRunStart(input(run))).rejects.toThrow(
+      `environment ${run.organization}/${run.environment} does not exist`,
+    );
+    const held = await started();
+    await repository.abandonRun({ ...held, cause: 'no execution' });
+    await refused(
+      () => repository.verifyRunStart(input(held)),
+      `run ${held.runId} refused: it does not hold the lock of ${held.organization}/${held.environment}`,
+    );
+  });
+
+  it('names the first 12 characters of a spec hash that is not the recorded one', async () => {
+    const run = await started();
+    const other = `0123456789ab${'c'.repeat(52)}`;
+    await refused(
+      () => repository.verifyRunStart({ ...input(run), specHash: other }),
+      `run ${run.runId} refused: spec hash 0123456789ab is not the recorded desired spec of ${run.organization}/${run.environment}`,
+    );
+  });
+
+  it('refuses a run item whose spec hash is not the one its lock recorded', async () => {
+    const run = await started();
+    await dynamo.documentClient.send(
+      new UpdateCommand({
+        TableName: dynamo.tableName,
+        Key: keys.run(run.organization, run.environment, run.seq),
+        UpdateExpression: 'SET specHash = :other',
+        ExpressionAttributeValues: { ':other': 'e'.repeat(64) },
+      }),
+    );
+    await refused(
+      () => repository.verifyRunStart(input(run)),
+      'its spec hash or trigger differs from the run the API started',
+    );
+  });
+
+  it('compares two skipped phases in order, naming both lists in a refusal', async () => {
+    const run = await startedWith(
+      planSkipping(['terraform', 'ansible'], { from: 'earlier' }),
+      successesOf(['terraform', 'ansible'], 'earlier'),
+    );
+    const verified = await repository.verifyRunStart({ ...input(run), skipPhases: ['terraform', 'ansible'] });
+    expect(verified.startAt).toBe('argocd-bootstrap');
+    await refused(
+      () => repository.verifyRunStart({ ...input(run), skipPhases: ['terraform'] }),
+      `its plan skips [terraform], the run's skips [terraform, ansible]`,
+    );
+    const plain = await started();
+    await refused(
+      () => repository.verifyRunStart({ ...input(plain), skipPhases: ['terraform', 'ansible'] }),
+      `its plan skips [terraform, ansible], the run's skips []`,
+    );
+  });
+
+  it('refuses a skipped phase with no earlier success, or a success of another run than the one handed on', async () => {
+    const none = await startedWith(planSkipping(['terraform'], { from: 'earlier' }));
+    await refused(
+      () => repository.verifyRunStart({ ...input(none), skipPhases: ['terraform'] }),
+      `run ${none.runId} refused: it skips terraform, which has no earlier success to hand on`,
+    );
+    const other = await startedWith(
+      planSkipping(['terraform'], { from: 'earlier' }),
+      successesOf(['terraform'], 'another'),
+    );
+    await refused(
+      () => repository.verifyRunStart({ ...input(other), skipPhases: ['terraform'] }),
+      'it skips terraform, which has no earlier success to hand on',
+    );
+  });
+
+  it('accepts a teardown’s skipped phases without earlier successes (nothing is handed on when undoing)', async () => {
+    const run = await startedWith(planSkipping(['ansible', 'terraform'], { teardown: true }), {}, 'teardown');
+    const verified = await repository.verifyRunStart({ ...input(run), skipPhases: ['ansible', 'terraform'] });
+    expect(verified.startAt).toBe('argocd-bootstrap');
+  });
+
+  it('refuses a run with no phase to run', async () => {
+    const run = await startedWith(
+      planSkipping(PROVISION_ORDER, { from: 'earlier' }),
+      successesOf(PROVISION_ORDER, 'earlier'),
+    );
+    const item = await repository.getRunBySeq(run.organization, run.environment, run.seq);
+    expect(item?.history.map((entry) => entry.event)).toEqual(['run.started']);
+    await refused(
+      () => repository.verifyRunStart({ ...input(run), skipPhases: PROVISION_ORDER }),
+      `run ${run.runId} refused: it has no phase to run`,
+    );
+  });
+
+  it('opens the first phase of a run item that has it still PENDING, in one write', async () => {
+    const run = await started();
+    await dynamo.documentClient.send(
+      new UpdateCommand({
+        TableName: dynamo.tableName,
+        Key: keys.run(run.organization, run.environment, run.seq),
+        UpdateExpression: 'SET phases.terraform = :pending',
+        ExpressionAttributeValues: { ':pending': { status: 'PENDING' } },
+      }),
+    );
+    const before = writes.length;
+    const verified = await repository.verifyRunStart(input(run));
+    expect(writes.length).toBe(before + 1);
+    expect(verified.startAt).toBe('terraform');
+    expect(verified.run.phases.terraform.status).toBe('RUNNING');
+    expect(verified.environment.activeRunId).toBe(run.runId);
+  });
+});
