@@ -43,6 +43,40 @@ const ALLOWED: Readonly<Record<Role, readonly Action[]>> = {
 /** Actions that only the platform (every organization at once) may take. */
 const PLATFORM_ONLY: readonly Action[] = ['organization.write', 'cluster.read', 'cluster.write'];
 
+/** Each action in words, for a refusal (`role viewer may not provision or change environments`). */
+const ACTION_WORDS: Readonly<Record<Action, string>> = {
+  'organization.list': 'list organizations',
+  'organization.read': 'read organizations',
+  'organization.write': 'create or change organizations',
+  'environment.read': 'read environments',
+  'environment.provision': 'provision or change environments',
+  'environment.teardown': 'tear environments down',
+  'run.read': 'read runs',
+  'run.resume': 'resume runs',
+  'alert.read': 'read alerts',
+  'audit.read': 'read the audit trail',
+  'cluster.read': 'read shared clusters',
+  'cluster.write': 'register, change or tear down shared clusters',
+};
+
+/** The roles that may take an action, highest first. */
+export function rolesAllowing(action: Action): Role[] {
+  return ROLES.filter(
+    (role) => roleAllows(role, action) && (!PLATFORM_ONLY.includes(action) || role === 'platform-admin'),
+  );
+}
+
+/**
+ * The 403 message: which role was refused which action (its name, as in the API docs), where,
+ * and which roles may take it — `role developer may not provision or change environments
+ * (environment.provision) in organization acme: it needs org-admin or platform-admin`.
+ */
+export function forbiddenMessage(role: Role, action: Action, organization?: string): string {
+  const where = organization === undefined ? '' : ` in organization ${organization}`;
+  const allowed = rolesAllowing(action);
+  return `role ${role} may not ${ACTION_WORDS[action]} (${action})${where}: it needs ${allowed.join(' or ')}`;
+}
+
 export interface Caller {
   /** The JWT subject, recorded as the actor of every change. */
   readonly subject: string;
@@ -82,7 +116,7 @@ export function authorize(caller: Caller, action: Action, organization?: string)
     return {
       allowed: false,
       reason: 'forbidden',
-      message: `role ${caller.role} may not ${action.replace('.', ' ')}`,
+      message: forbiddenMessage(caller.role, action, organization),
     };
   }
   return { allowed: true };

@@ -48,6 +48,31 @@ describe('authorize', () => {
     }
   }
 
+  it('says plainly which role was refused which action, where, and which roles may take it', () => {
+    expect(authorize(caller('developer'), 'environment.provision', 'acme')).toEqual({
+      allowed: false,
+      reason: 'forbidden',
+      message:
+        'role developer may not provision or change environments (environment.provision) in organization acme: it needs platform-admin or org-admin',
+    });
+    expect(authorize(caller('org-admin'), 'cluster.write')).toMatchObject({
+      message:
+        'role org-admin may not register, change or tear down shared clusters (cluster.write): it needs platform-admin',
+    });
+    // Every refusal names the role, the action and only roles that are allowed it.
+    for (const role of ROLES) {
+      for (const action of ACTIONS) {
+        const decision = authorize(caller(role), action, 'acme');
+        if (decision.allowed) continue;
+        expect(decision.message).toContain(`role ${role} may not `);
+        expect(decision.message).toContain(`(${action})`);
+        const needs = decision.message.split(': it needs ')[1]?.split(' or ') ?? [];
+        expect(needs.length).toBeGreaterThan(0);
+        for (const allowed of needs) expect(EXPECTED[allowed as Role]).toContain(action);
+      }
+    }
+  });
+
   it("answers not-found (never forbidden) for another organization's resources, whatever the role", () => {
     for (const role of ROLES.filter((r) => r !== 'platform-admin')) {
       for (const action of ACTIONS) {
