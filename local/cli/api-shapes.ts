@@ -83,6 +83,15 @@ export const AlertView = z.looseObject({
   summary: z.string(),
   links: z.array(z.looseObject({ label: z.string(), url: z.string() })).default([]),
   occurredAt: z.string(),
+  /** Publication to the alert topic (pending, publishing, delivered); absent from older servers. */
+  delivery: z
+    .looseObject({
+      status: z.string(),
+      attempts: z.number().default(0),
+      lastError: optionalText,
+      nextAttemptAt: optionalText,
+    })
+    .optional(),
 });
 
 export const AuditView = z.looseObject({

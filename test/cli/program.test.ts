@@ -192,6 +192,21 @@ describe('slipway (in-process)', () => {
             summary: 'Phase ansible failed for acme/prod',
             links: [{ label: 'build log', url: 'https://logs.example/b-2' }],
             occurredAt: '2026-12-01T20:00:07.000Z',
+            delivery: {
+              status: 'pending',
+              attempts: 2,
+              lastError: 'ThrottlingException: Rate exceeded',
+              nextAttemptAt: '2026-12-01T20:01:07.000Z',
+            },
+          },
+          {
+            kind: 'run.interrupted',
+            severity: 'warning',
+            environment: 'dev',
+            summary: 'Run interrupted for acme/dev',
+            links: [],
+            occurredAt: '2026-12-01T19:00:00.000Z',
+            delivery: { status: 'delivered', attempts: 1, deliveredAt: '2026-12-01T19:00:01.000Z' },
           },
         ],
         cursor: 'next-1',
@@ -216,9 +231,11 @@ describe('slipway (in-process)', () => {
     const audit = await cli(['audit', 'acme', '--limit', '5']);
 
     expect(alerts.stdout.split('\n')).toEqual([
-      'OCCURRED                  SEVERITY  KIND          ENVIRONMENT  SUMMARY',
-      '2026-12-01T20:00:07.000Z  critical  phase.failed  prod         Phase ansible failed for acme/prod',
+      'OCCURRED                  SEVERITY  KIND             ENVIRONMENT  DELIVERY            SUMMARY',
+      '2026-12-01T20:00:07.000Z  critical  phase.failed     prod         pending (2 failed)  Phase ansible failed for acme/prod',
+      '2026-12-01T19:00:00.000Z  warning   run.interrupted  dev          delivered           Run interrupted for acme/dev',
       '  2026-12-01T20:00:07.000Z build log: https://logs.example/b-2',
+      '  2026-12-01T20:00:07.000Z delivery failed: ThrottlingException: Rate exceeded; next attempt 2026-12-01T20:01:07.000Z',
       'more: add --cursor next-1',
       '',
     ]);
@@ -251,7 +268,7 @@ describe('slipway (in-process)', () => {
 
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain(
-      'critical  phase.failed  shared-eu    Phase ansible failed for cluster/shared-eu',
+      'critical  phase.failed  shared-eu    -         Phase ansible failed for cluster/shared-eu',
     );
     expect(shown.stdout).toContain('more: add --cursor next-2');
     expect(json.code).toBe(0);

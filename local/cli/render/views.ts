@@ -55,22 +55,44 @@ export function runsTable(items: readonly RunView[], now: number): string {
   );
 }
 
+/** The DELIVERY cell: delivered, publishing, pending — with how many attempts failed so far. */
+function deliveryCell(delivery: AlertView['delivery']): string {
+  if (!delivery) return '-';
+  if (delivery.status === 'pending' && delivery.attempts > 0) {
+    return `pending (${delivery.attempts} failed)`;
+  }
+  return delivery.status;
+}
+
 export function alertsTable(items: readonly AlertView[], colors: Colors): string {
   if (items.length === 0) return 'no alerts';
   const rows = table(
-    ['OCCURRED', 'SEVERITY', 'KIND', 'ENVIRONMENT', 'SUMMARY'],
+    ['OCCURRED', 'SEVERITY', 'KIND', 'ENVIRONMENT', 'DELIVERY', 'SUMMARY'],
     items.map((alert) => [
       alert.occurredAt,
       alert.severity,
       alert.kind,
       dash(alert.environment),
+      deliveryCell(alert.delivery),
       alert.summary,
     ]),
   );
-  const links = items.flatMap((alert) =>
-    alert.links.map((link) => colors.dim(`  ${alert.occurredAt} ${link.label}: ${link.url}`)),
-  );
-  return links.length > 0 ? `${rows}\n${links.join('\n')}` : rows;
+  const notes = items.flatMap((alert) => {
+    const { delivery } = alert;
+    const failed =
+      delivery?.status === 'pending' && delivery.lastError
+        ? [
+            colors.dim(
+              `  ${alert.occurredAt} delivery failed: ${delivery.lastError}${delivery.nextAttemptAt ? `; next attempt ${delivery.nextAttemptAt}` : ''}`,
+            ),
+          ]
+        : [];
+    return [
+      ...alert.links.map((link) => colors.dim(`  ${alert.occurredAt} ${link.label}: ${link.url}`)),
+      ...failed,
+    ];
+  });
+  return notes.length > 0 ? `${rows}\n${notes.join('\n')}` : rows;
 }
 
 export function auditTable(items: readonly AuditView[]): string {
