@@ -86,6 +86,12 @@ describe('WorkflowInput', () => {
     expect(parseInput(WorkflowInput, { ...workflowInput, organization: 'a' }, 'input').organization).toBe(
       'a',
     );
+    expect(
+      issuesOf(() => parseInput(WorkflowInput, { ...workflowInput, environment: 'Prod' }, 'input')),
+    ).toEqual(['environment: must be a DNS-1123 label']);
+    expect(issuesOf(() => parseInput(WorkflowInput, { ...workflowInput, specHash: 'abc' }, 'input'))).toEqual(
+      ['specHash: must be a sha256 hex digest'],
+    );
   });
 
   it('adds the execution name for AcquireLock, 1 to 80 characters', () => {
