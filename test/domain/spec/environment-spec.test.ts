@@ -299,3 +299,125 @@ describe('validateEnvironmentSpec', () => {
     });
   });
 });
+
+describe('validateEnvironmentSpec: the message of each rule', () => {
+  const messagesOf = (mutate: Mutation) => issuesOf(mutate).map((found) => found.message);
+
+  it('names the network rules: a malformed block, the prefix range, a public range, with the edges of each private range', () => {
+    expect(messagesOf((spec) => void (spec.network.vpcCidr = '10.20.0.1/16'))).toEqual([
+      "network.vpcCidr: '10.20.0.1/16' has host bits set: the network address is 10.20.0.0/16",
+    ]);
+    expect(messagesOf((spec) => void (spec.network.vpcCidr = '10.20.0.0/15'))).toEqual([
+      "network.vpcCidr: the VPC CIDR '10.20.0.0/15' must have a prefix length between /16 and /24",
+    ]);
+    expect(messagesOf((spec) => void (spec.network.vpcCidr = '11.0.0.0/16'))).toEqual([
+      "network.vpcCidr: the VPC CIDR '11.0.0.0/16' must be a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)",
+    ]);
+    // Just past the end of 172.16.0.0/12, and just before 100.64.0.0/10.
+    expect(messagesOf((spec) => void (spec.network.vpcCidr = '172.32.0.0/16'))[0]).toMatch(
+      /must be a private range/,
+    );
+    expect(messagesOf((spec) => void (spec.network.vpcCidr = '100.63.0.0/16'))[0]).toMatch(
+      /must be a private range/,
+    );
+    for (const vpcCidr of ['172.31.0.0/16', '100.127.0.0/16', '192.168.0.0/16', '10.255.0.0/16']) {
+      expect(
+        validateEnvironmentSpec({ ...validSpec(), network: { ...validSpec().network, vpcCidr } }).ok,
+        vpcCidr,
+      ).toBe(true);
+    }
+  });
+
+  it('asks for 1, 3 or 5 control-plane nodes, and 3 or 5 in prod', () => {
+    expect(
+      issuesOf((spec) => {
+        spec.tier = 'dev';
+        spec.cluster.controlPlane.count = 2;
+      }),
+    ).toEqual([
+      {
+        field: 'cluster.controlPlane.count',
+        message: 'cluster.controlPlane.count: must be 1, 3 or 5 (an odd number, for an etcd quorum)',
+      },
+    ]);
+    expect(issuesOf((spec) => void (spec.cluster.controlPlane.count = 1))).toEqual([
+      {
+        field: 'cluster.controlPlane.count',
+        message:
+          'cluster.controlPlane.count: a prod environment needs a highly available control plane: 3 or 5 nodes',
+      },
+    ]);
+    const dev = {
+      ...validSpec('dev'),
+      cluster: { ...validSpec().cluster, controlPlane: { count: 1, instanceType: 'm6i.large' } },
+    };
+    expect(validateEnvironmentSpec(dev).ok).toBe(true);
+    const five = {
+      ...validSpec(),
+      cluster: { ...validSpec().cluster, controlPlane: { count: 5, instanceType: 'm6i.large' } },
+    };
+    expect(validateEnvironmentSpec(five).ok).toBe(true);
+  });
+
+  it('says how many node ranges a pod CIDR holds, and takes one that holds exactly the nodes', () => {
+    expect(
+      messagesOf((spec) => {
+        spec.network.podCidr = '10.244.0.0/22';
+        spec.cluster.workers.count = 2;
+      }),
+    ).toEqual([
+      'network.podCidr: 10.244.0.0/22 holds 4 node ranges of /24, fewer than the 5 nodes of the cluster',
+    ]);
+    const exact = { ...validSpec(), network: { ...validSpec().network, podCidr: '10.244.0.0/22' } };
+    exact.cluster = { ...exact.cluster, workers: { count: 1, instanceType: 'm6i.xlarge' } };
+    expect(validateEnvironmentSpec(exact).ok).toBe(true);
+    // A pod CIDR under /24 gives each node less than Cilium's /24: not this rule's business.
+    const small = validateEnvironmentSpec({
+      ...validSpec(),
+      network: { ...validSpec().network, podCidr: '10.244.0.0/25' },
+    });
+    const messages = small.ok ? [] : small.issues.map((found) => found.message);
+    expect(messages.filter((message) => /node ranges/.test(message))).toEqual([]);
+  });
+
+  it('refuses credentials in the GitOps repository URL', () => {
+    for (const repository of [
+      'https://token@github.com/acme/gitops.git',
+      'https://:secret@github.com/acme/gitops.git',
+    ]) {
+      expect(
+        messagesOf((spec) => void (spec.gitops.repository = repository)),
+        repository,
+      ).toEqual(['gitops.repository: must not contain credentials (user or password)']);
+    }
+  });
+
+  it('names the Cilium releases a Kubernetes version is tested with', () => {
+    const [cilium, kubernetes] =
+      Object.entries(SUPPORTED_COMBINATIONS).find(
+        ([, versions]) => versions.length < KUBERNETES_VERSIONS.length,
+      ) ?? [];
+    const other = KUBERNETES_VERSIONS.find(
+      (version) =>
+        !SUPPORTED_COMBINATIONS[cilium as keyof typeof SUPPORTED_COMBINATIONS].includes(version as never),
+    );
+    if (!cilium || !kubernetes || !other)
+      throw new Error('every Cilium release supports every Kubernetes version');
+    expect(
+      messagesOf((spec) => {
+        spec.ciliumVersion = cilium as never;
+        spec.kubernetesVersion = other as never;
+      }),
+    ).toEqual([
+      `ciliumVersion: Cilium ${cilium} is not supported with kubernetesVersion ${other} (Cilium ${cilium} supports Kubernetes ${kubernetes.join(', ')})`,
+    ]);
+  });
+
+  it('takes a full namespace name of exactly 63 characters', () => {
+    const spec = {
+      ...validSpec(),
+      namespaces: [{ name: 'n'.repeat(63 - 'acme-prod-'.length), quota: validSpec().namespaces[0]?.quota }],
+    };
+    expect(validateEnvironmentSpec(spec, { organization: 'acme', environment: 'prod' }).ok).toBe(true);
+  });
+});

@@ -78,3 +78,37 @@ describe('checkOrganizationQuota', () => {
     if (!result.ok) expect(result.issues.map((issue) => issue.field)).toEqual(['maxEnvironments']);
   });
 });
+
+describe('checkOrganizationQuota: the messages of a refusal', () => {
+  it('names what the environments request and the ceiling of each exceeded resource, pods included', () => {
+    const result = checkOrganizationQuota(acme, [specWith({ cpu: '33', memory: '65Gi', pods: 301 })]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual([
+      {
+        field: 'quota.cpu',
+        message:
+          "quota.cpu: the namespaces of Acme's environments request 33 CPU, above the organization's ceiling of 32",
+      },
+      {
+        field: 'quota.memory',
+        message:
+          "quota.memory: the namespaces of Acme's environments request 65Gi memory, above the organization's ceiling of 64Gi",
+      },
+      {
+        field: 'quota.pods',
+        message:
+          "quota.pods: the namespaces of Acme's environments request 301 pods, above the organization's ceiling of 300",
+      },
+    ]);
+  });
+
+  it('takes exactly its maximum of environments, and names the count past it', () => {
+    const one = () => specWith({ cpu: '1', memory: '1Gi', pods: 1 });
+    expect(checkOrganizationQuota(acme, [one(), one(), one()]).ok).toBe(true);
+    const four = checkOrganizationQuota(acme, [one(), one(), one(), one()]);
+    expect(four.ok ? [] : four.issues.map((found) => found.message)).toEqual([
+      expect.stringMatching(/^maxEnvironments: Acme would have 4 environments, above its maximum of 3/),
+    ]);
+  });
+});
