@@ -302,24 +302,25 @@ describe('validateEnvironmentSpec', () => {
 
 describe('validateEnvironmentSpec: the message of each rule', () => {
   const messagesOf = (mutate: Mutation) => issuesOf(mutate).map((found) => found.message);
+  const withVpc =
+    (vpcCidr: string): Mutation =>
+    (spec) => {
+      spec.network.vpcCidr = vpcCidr;
+    };
 
   it('names the network rules: a malformed block, the prefix range, a public range, with the edges of each private range', () => {
-    expect(messagesOf((spec) => void (spec.network.vpcCidr = '10.20.0.1/16'))).toEqual([
+    expect(messagesOf(withVpc('10.20.0.1/16'))).toEqual([
       "network.vpcCidr: '10.20.0.1/16' has host bits set: the network address is 10.20.0.0/16",
     ]);
-    expect(messagesOf((spec) => void (spec.network.vpcCidr = '10.20.0.0/15'))).toEqual([
+    expect(messagesOf(withVpc('10.20.0.0/15'))).toEqual([
       "network.vpcCidr: the VPC CIDR '10.20.0.0/15' must have a prefix length between /16 and /24",
     ]);
-    expect(messagesOf((spec) => void (spec.network.vpcCidr = '11.0.0.0/16'))).toEqual([
+    expect(messagesOf(withVpc('11.0.0.0/16'))).toEqual([
       "network.vpcCidr: the VPC CIDR '11.0.0.0/16' must be a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10)",
     ]);
     // Just past the end of 172.16.0.0/12, and just before 100.64.0.0/10.
-    expect(messagesOf((spec) => void (spec.network.vpcCidr = '172.32.0.0/16'))[0]).toMatch(
-      /must be a private range/,
-    );
-    expect(messagesOf((spec) => void (spec.network.vpcCidr = '100.63.0.0/16'))[0]).toMatch(
-      /must be a private range/,
-    );
+    expect(messagesOf(withVpc('172.32.0.0/16'))[0]).toMatch(/must be a private range/);
+    expect(messagesOf(withVpc('100.63.0.0/16'))[0]).toMatch(/must be a private range/);
     for (const vpcCidr of ['172.31.0.0/16', '100.127.0.0/16', '192.168.0.0/16', '10.255.0.0/16']) {
       expect(
         validateEnvironmentSpec({ ...validSpec(), network: { ...validSpec().network, vpcCidr } }).ok,
@@ -340,7 +341,11 @@ describe('validateEnvironmentSpec: the message of each rule', () => {
         message: 'cluster.controlPlane.count: must be 1, 3 or 5 (an odd number, for an etcd quorum)',
       },
     ]);
-    expect(issuesOf((spec) => void (spec.cluster.controlPlane.count = 1))).toEqual([
+    expect(
+      issuesOf((spec) => {
+        spec.cluster.controlPlane.count = 1;
+      }),
+    ).toEqual([
       {
         field: 'cluster.controlPlane.count',
         message:
@@ -386,7 +391,9 @@ describe('validateEnvironmentSpec: the message of each rule', () => {
       'https://:secret@github.com/acme/gitops.git',
     ]) {
       expect(
-        messagesOf((spec) => void (spec.gitops.repository = repository)),
+        messagesOf((spec) => {
+          spec.gitops.repository = repository;
+        }),
         repository,
       ).toEqual(['gitops.repository: must not contain credentials (user or password)']);
     }
