@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../../support/tools.js';
 import { ENVIRONMENT_ROOT, TERRAFORM_ROOT } from './terraform-config.js';
+import { TERRAFORM_GC_ENV } from './terraform-env.js';
 
 /**
  * `terraform validate` and `terraform test` (mock_provider "aws", environment/tests/) of the one
@@ -47,6 +48,7 @@ function tfEnv(): NodeJS.ProcessEnv {
     TF_INPUT: '0',
     // No user CLI configuration: nothing may point Terraform at a registry or another mirror.
     TF_CLI_CONFIG_FILE: '/dev/null',
+    ...TERRAFORM_GC_ENV,
   };
 }
 
