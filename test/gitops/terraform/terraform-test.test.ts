@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +14,15 @@ import { TERRAFORM_GC_ENV } from './terraform-env.js';
  * and say so; they never fall back to the registry.
  *
  * Terraform loads the 700 MB provider for every command and every run block, so each command
- * runs once: one init of one copy; validate and test side by side; and ONE `terraform test` that
+ * runs once: one init of one copy and ONE `terraform test` that
  * runs the committed tests/graph.tftest.hcl over the real modules next to a mutant test file whose
  * only run block is graph.tftest.hcl's own "compute" block (copied from the file, not retyped),
  * pointed at a copy of modules/compute that stops requiring IMDSv2. The committed file must pass
  * as a whole, and the mutant must fail on exactly that assertion.
+ *
+ * `terraform validate` of this root (8 CPU-s: the provider once per module) runs for real in
+ * test/local/builds/terraform-phase.test.ts, the terraform phase's own validate step, which
+ * asserts its "Success! The configuration is valid."; it is not run a second time here.
  */
 const PROVIDER_PATH = 'registry.terraform.io/hashicorp/aws';
 const MIRROR = process.env.SLIPWAY_TF_PLUGIN_DIR ?? '/opt/tf-plugins';
@@ -36,7 +40,6 @@ interface Result {
 let terraform = '';
 let workdir = '';
 let root = '';
-let validate: Result;
 let test: Result;
 
 function tfEnv(): NodeJS.ProcessEnv {
@@ -55,22 +58,6 @@ function tfEnv(): NodeJS.ProcessEnv {
 function tf(args: readonly string[], cwd = root): Result {
   const result = spawnSync(terraform, args, { cwd, encoding: 'utf8', env: tfEnv() });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
-}
-
-/** The same as tf(), without blocking: validate and test share the one initialised copy. */
-function tfAsync(args: readonly string[], cwd = root): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(terraform, args, { cwd, env: tfEnv() });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, output }));
-  });
 }
 
 /** The text of one top-level `run "<name>" { ... }` block of a .tftest.hcl file. */
@@ -119,7 +106,7 @@ function fileSection(output: string, file: string): { runs: string[]; verdict: s
   return { runs, verdict };
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   terraform = requireTool('terraform', 'terraform >= 1.11 from releases.hashicorp.com');
   if (!existsSync(join(MIRROR, PROVIDER_PATH))) {
     throw new Error(
@@ -137,8 +124,7 @@ beforeAll(async () => {
   writeMutant(join(workdir, 'terraform'));
   const init = tf(['init', '-backend=false', `-plugin-dir=${MIRROR}`, '-lockfile=readonly', '-no-color']);
   expect(init.status, init.output).toBe(0);
-  // validate reads the root only, so the mutant test file does not change what it checks.
-  [validate, test] = await Promise.all([tfAsync(['validate', '-no-color']), tfAsync(['test', '-no-color'])]);
+  test = tf(['test', '-no-color']);
 }, 600_000);
 
 afterAll(() => {
@@ -150,11 +136,6 @@ describe('the environment root with the offline provider', () => {
     expect(readFileSync(join(root, '.terraform.lock.hcl'), 'utf8')).toBe(
       readFileSync(join(TERRAFORM_ROOT, ENVIRONMENT_ROOT, '.terraform.lock.hcl'), 'utf8'),
     );
-  });
-
-  it('passes terraform validate', () => {
-    expect(validate.status, validate.output).toBe(0);
-    expect(validate.output).toContain('The configuration is valid');
   });
 
   it('passes terraform test over the planned graph (no port 22, IMDSv2, tags, private subnets, internal NLB, boundary)', () => {
