@@ -9,6 +9,7 @@ import { prepareBuildSource, REPO_ROOT } from '../../../local/builds/build-sourc
 import { LOCAL_BUCKETS, localProjectVariables } from '../../../local/builds/project-variables.js';
 import { LocalBuildRunner } from '../../../local/builds/runner.js';
 import { findTerraformProviderMirror } from '../../../local/builds/tools.js';
+import { TERRAFORM_GC_ENV } from '../../gitops/terraform/terraform-env.js';
 import { requireTool } from '../../support/tools.js';
 import { logOf, plain } from './harness.js';
 
@@ -18,7 +19,9 @@ import { logOf, plain } from './harness.js';
  * whole root against mock_provider "aws" (`terraform test`) run on the real terraform; the state
  * and the ids only AWS assigns are simulated. Checks the phase contract's exports
  * (docs/phase-contract.md) over two runs of one environment: the first with the real tools, the
- * second fully simulated (SLIPWAY_LOCAL_REAL_TOOLS=none).
+ * second fully simulated (SLIPWAY_LOCAL_REAL_TOOLS=none). The first run's validate is the suite's
+ * one real `terraform validate` of the environment root (test/gitops/terraform/terraform-test.test.ts
+ * relies on it and does not run its own).
  */
 const SPEC = {
   tier: 'prod',
@@ -56,6 +59,8 @@ beforeAll(async () => {
     sourceDir: await prepareBuildSource(dataDir, { bundleRenderer: false }),
     projectVariables: localProjectVariables({ dataDir }),
     terraformProviderMirror: mirror,
+    // The machine image's setting for the Go tools (see terraform-env.ts): less CPU, same plan.
+    imageVariables: TERRAFORM_GC_ENV,
   };
   // Two runs of one environment: the second finds the state the first left and backs it up. The
   // first runs fmt/init/validate and the mock-provider plan+apply on the real terraform; the
