@@ -247,6 +247,10 @@ export function skippedPhases(plan: PhasePlan): PhaseName[] {
  * The successes a finished run leaves behind, from its phase records: every phase it ran to
  * SUCCEEDED gets its fingerprint (inputs + the outputs of the phases before it in this run, handed
  * on ones included). A teardown undoes: the phases it ran to SUCCEEDED are forgotten (`null`).
+ * A phase that started and did not succeed (FAILED, or still RUNNING when the run was interrupted)
+ * is forgotten too, whatever the trigger: a half-applied `terraform apply`, a node reset stopped
+ * part-way or a failed `terraform destroy` leaves the infrastructure matching no earlier success,
+ * so a later plan must run that phase again rather than skip it as unchanged.
  */
 export function successesOfRun(run: {
   readonly runId: string;
@@ -260,7 +264,9 @@ export function successesOfRun(run: {
   for (const phase of run.phaseOrder) {
     const record = run.phases[phase];
     const inputs = run.inputs?.[phase];
-    if (record.status === 'SUCCEEDED') {
+    if (record.status === 'FAILED' || record.status === 'RUNNING') {
+      result[phase] = null;
+    } else if (record.status === 'SUCCEEDED') {
       if (run.trigger === 'teardown') {
         result[phase] = null;
       } else if (inputs !== undefined) {

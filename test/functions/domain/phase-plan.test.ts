@@ -168,7 +168,7 @@ describe('successesOfRun', () => {
     );
   });
 
-  it('forgets the phases a teardown undid and records nothing for failed phases', () => {
+  it('forgets the phases a teardown undid and the phase it failed in, keeping the one it never reached', () => {
     const plan = planEveryPhase('teardown', validSpec());
     const result = successesOfRun({
       runId: 'r2',
@@ -181,7 +181,62 @@ describe('successesOfRun', () => {
       },
       inputs: planInputs(plan),
     });
-    expect(result).toEqual({ 'argocd-bootstrap': null });
+    expect(result).toEqual({ 'argocd-bootstrap': null, ansible: null });
+  });
+
+  it('forgets the success of a phase that failed or was interrupted part-way, whatever the trigger', () => {
+    const plan = planEveryPhase('api', validSpec());
+    const result = successesOfRun({
+      runId: 'r2',
+      trigger: 'api',
+      phaseOrder: plan.order,
+      phases: {
+        terraform: { status: 'SUCCEEDED', outputs: OUTPUTS.terraform },
+        ansible: { status: 'FAILED' },
+        'argocd-bootstrap': { status: 'PENDING' },
+      },
+      inputs: planInputs(plan),
+    });
+    expect(result.ansible).toBeNull();
+    expect(result.terraform?.runId).toBe('r2');
+    expect('argocd-bootstrap' in result).toBe(false);
+    const interrupted = successesOfRun({
+      runId: 'r3',
+      trigger: 'git-push',
+      phaseOrder: plan.order,
+      phases: {
+        terraform: { status: 'RUNNING' },
+        ansible: { status: 'PENDING' },
+        'argocd-bootstrap': { status: 'PENDING' },
+      },
+      inputs: planInputs(plan),
+    });
+    expect(interrupted).toEqual({ terraform: null });
+  });
+
+  it('runs again, from DELETE_FAILED, the phase a teardown failed in, and skips only what it never reached', () => {
+    const spec = validSpec();
+    const provisioned = successesAfterFullRun(spec);
+    const teardown = planRun({ trigger: 'teardown', spec, successes: provisioned });
+    const left = successesOfRun({
+      runId: 'r2',
+      trigger: 'teardown',
+      phaseOrder: teardown.order,
+      phases: {
+        'argocd-bootstrap': { status: 'SUCCEEDED' },
+        ansible: { status: 'FAILED' },
+        terraform: { status: 'PENDING' },
+      },
+      inputs: planInputs(teardown),
+    });
+    const remaining = Object.fromEntries(
+      Object.entries({ ...provisioned, ...left }).filter(([, success]) => success !== null),
+    );
+    const again = planRun({ trigger: 'api', spec, successes: remaining });
+    expect(again.startAt).toBe('ansible');
+    expect(again.phases.terraform.action).toBe('skip');
+    expect(again.phases.ansible.action).toBe('run');
+    expect(again.phases['argocd-bootstrap'].action).toBe('run');
   });
 
   it('hands on the outputs of skipped phases in the run records', () => {
