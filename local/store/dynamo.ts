@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../functions/adapters/dynamodb/table-schema.js';
 import { idempotencyTableInput } from '../../functions/shared/http/idempotency.js';
+import { installExpressionCache } from './expression-cache.js';
 
 // dynalite ships no type declarations: describe the part used here.
 type Dynalite = (options: { createTableMs?: number; path?: string }) => Server;
@@ -40,6 +41,8 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
 }
 
 export async function startLocalDynamo(dataDir: string): Promise<LocalDynamo> {
+  // Each distinct condition or update expression is parsed once, not once per request.
+  installExpressionCache();
   const path = join(dataDir, 'dynamodb');
   mkdirSync(path, { recursive: true });
   const server = dynalite({ createTableMs: 0, path });

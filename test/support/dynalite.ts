@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTableInput } from '../../functions/adapters/dynamodb/table-schema.js';
+import { installExpressionCache } from '../../local/store/expression-cache.js';
 import { closeServer, listenOnLoopback } from './loopback.js';
 
 // dynalite ships no type declarations: describe the part used here.
@@ -32,6 +33,9 @@ export interface LocalDynamo {
 }
 
 export async function startDynalite(tableName = 'slipway-test'): Promise<LocalDynamo> {
+  // As in local mode (local/store/dynamo.ts): each distinct expression is parsed once, not once per
+  // request (test/local/store/expression-cache.test.ts shows the cached parse equals dynalite's).
+  installExpressionCache();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const endpoint = await listenOnLoopback(server);
   const newClient = () =>
