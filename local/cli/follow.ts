@@ -1,7 +1,8 @@
 /**
  * `--watch`: shows a run's progress until it ends and turns the end into the exit code. On a
- * terminal the frame is redrawn in place (log-update); anywhere else (CI, a pipe, a file) each
- * change is printed once, on its own line. With `--output json` progress lines go to stderr and
+ * terminal the frame is redrawn in place (log-update); anywhere else (CI, a pipe, a file, or a
+ * terminal that reports no size, such as `script` or some CI ptys) each change is printed once,
+ * on its own line. With `--output json` progress lines go to stderr and
  * stdout gets one JSON document at the end: `{ environment, run, exitCode }`.
  */
 import { createLogUpdate } from 'log-update';
@@ -9,7 +10,7 @@ import pc from 'picocolors';
 import { parseDurationMs } from './duration.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { progressChanges, progressFrame, type Snapshot } from './render/progress.js';
-import type { Session } from './session.js';
+import type { OutputStream, Session } from './session.js';
 import type { EnvironmentTarget } from './target.js';
 import { exitCodeOf, watchRun } from './watch.js';
 
@@ -39,6 +40,16 @@ export function watchTimings(flags: WatchFlags): { intervalMs: number; deadlineM
   };
 }
 
+/**
+ * A frame is redrawn only on a terminal that reports its size: log-update clips a frame to
+ * `rows` and writes nothing at all when a pty says 0 rows (a `script` session, some CI runners),
+ * so such a terminal gets one line per change instead.
+ */
+export function canRedraw(stream: OutputStream): boolean {
+  const positive = (value: number | undefined) => typeof value === 'number' && value > 0;
+  return stream.isTTY === true && positive(stream.rows) && positive(stream.columns);
+}
+
 export async function follow(
   session: Session,
   target: EnvironmentTarget,
@@ -46,7 +57,7 @@ export async function follow(
   timings: { intervalMs: number; deadlineMs: number },
 ): Promise<ExitCode> {
   const { io, json } = session;
-  const redraw = !json && io.stdout.isTTY === true;
+  const redraw = !json && canRedraw(io.stdout);
   const lines = json ? io.stderr : io.stdout;
   const lineColors = json ? pc.createColors(false) : session.colors;
   const frame = redraw ? createLogUpdate(io.stdout) : undefined;

@@ -11,7 +11,7 @@ import type { Clock } from './watch.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
 
-export type OutputStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+export type OutputStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
 
 /** The process around the CLI, injectable so tests can drive it in-process. */
 export interface CliIo {

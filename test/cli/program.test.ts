@@ -20,11 +20,18 @@ interface Recorded {
 
 class Capture extends Writable {
   text = '';
-  constructor(readonly isTTY: boolean) {
+  constructor(
+    readonly isTTY: boolean,
+    readonly size: { columns?: number; rows?: number } = { columns: 120, rows: 40 },
+  ) {
     super();
   }
-  readonly columns = 120;
-  readonly rows = 40;
+  get columns() {
+    return this.size.columns;
+  }
+  get rows() {
+    return this.size.rows;
+  }
   override _write(chunk: Buffer, _: BufferEncoding, done: () => void): void {
     this.text += chunk.toString();
     done();
@@ -70,8 +77,11 @@ describe('slipway (in-process)', () => {
 
   const answer = (key: string, ...replies: { status: number; body: unknown }[]) => answers.set(key, replies);
 
-  async function cli(args: string[], options: { tty?: boolean; env?: Record<string, string> } = {}) {
-    const stdout = new Capture(options.tty ?? false);
+  async function cli(
+    args: string[],
+    options: { tty?: boolean; size?: { columns?: number; rows?: number }; env?: Record<string, string> } = {},
+  ) {
+    const stdout = new Capture(options.tty ?? false, options.size);
     const stderr = new Capture(false);
     let now = T0;
     const io: CliIo = {
@@ -122,6 +132,23 @@ describe('slipway (in-process)', () => {
     // log-update erases the previous frame (cursor up + erase line) before drawing the next.
     expect(stdout).toContain('\u001b[2K');
     expect(stdout).toContain('ansible failed: ansible-playbook site.yml: exit status 2');
+  });
+
+  it('prints one line per change on a terminal that reports no size (0 rows, or none), where a redraw shows nothing', async () => {
+    for (const size of [{ columns: 0, rows: 0 }, {}]) {
+      answer('GET /v1/orgs/acme/environments/prod', ...environmentAnswers());
+
+      const { code, stdout } = await cli(['status', 'acme/prod', '--watch', '--interval', '10ms'], {
+        tty: true,
+        size,
+      });
+
+      expect(code).toBe(1);
+      expect(stdout).not.toContain('\u001b[2K');
+      const lines = stdout.trimEnd().split('\n');
+      expect(lines.filter((line) => line.includes('terraform RUNNING'))).toHaveLength(2);
+      expect(stdout).toContain('ansible failed: ansible-playbook site.yml: exit status 2');
+    }
   });
 
   it('exits 0 when the watched run ends READY, and 4 when the deadline comes first', async () => {
