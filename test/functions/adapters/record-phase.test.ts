@@ -92,11 +92,10 @@ describe('recordPhase', () => {
     expect(result.changed).toBe(true);
     expect(result.run.phases.terraform).toMatchObject({ status: 'SUCCEEDED', endedAt: T1.toISOString() });
     expect(result.run.phases.ansible).toEqual({ status: 'RUNNING', startedAt: T2.toISOString() });
-    expect(result.run.history.map((entry) => [entry.event, entry.at])).toEqual([
-      ['run.started', T0.toISOString()],
-      ['phase.started', T0.toISOString()],
-      ['phase.succeeded', T1.toISOString()],
-      ['phase.started', T2.toISOString()],
+    expect(result.run.history.slice(1)).toEqual([
+      { at: T0.toISOString(), event: 'phase.started', detail: { phase: 'terraform' } },
+      { at: T1.toISOString(), event: 'phase.succeeded', detail: { phase: 'terraform', buildId: 'tf-1' } },
+      { at: T2.toISOString(), event: 'phase.started', detail: { phase: 'ansible' } },
     ]);
     expect(result.run.updatedAt).toBe(T2.toISOString());
   });
