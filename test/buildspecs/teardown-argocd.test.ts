@@ -465,6 +465,16 @@ describe('buildspecs/teardown/argocd-bootstrap.yml', () => {
       expect(secretNames(w.secrets)).toEqual(OTHER_SECRETS);
     });
 
+    it("logs each deletion date as the CLI's stdout gave it, with what it said on stderr kept out of the line", () => {
+      for (const secret of ENVIRONMENT_SECRETS) {
+        expect(run.stdout).toContain(
+          `INFO - secret ${secret} is scheduled for deletion on 2026-12-08T20:00:00+00:00 (restorable until then)\n`,
+        );
+        expect(run.output).toContain(`[stub] aws secretsmanager delete-secret ${secret}\n`);
+      }
+      expect(run.stdout).not.toMatch(/scheduled for deletion on \[stub\]/);
+    });
+
     it('never puts the push credential or the kubeconfig in a log, an argument or a stub environment', () => {
       expectNoSecretLeak(run);
       expectNoSecretLeak(again);

@@ -34,12 +34,21 @@ list_environment_secrets() {
   jq -r --arg prefix "${prefix}" '(. // [])[] | select(startswith($prefix))' <<<"${listing}"
 }
 
-# A secret deleted or scheduled between the listing and this call is already what we want.
+# A secret deleted or scheduled between the listing and this call is already what we want. The
+# deletion date is the command's stdout alone: its stderr (a CLI warning, local mode's
+# "[simulated]" line) is passed on to the build log as it is, and read only to tell why a call failed.
 delete_secret() {
-  local secret_id="$1" output
-  if output="$(aws secretsmanager delete-secret --secret-id "${secret_id}" \
-    --recovery-window-in-days "${RECOVERY_DAYS}" --query DeletionDate --output text 2>&1)"; then
-    info "secret ${secret_id} is scheduled for deletion on ${output} (restorable until then)"
+  local secret_id="$1" deletion_date output errors status=0
+  errors="$(mktemp)"
+  deletion_date="$(aws secretsmanager delete-secret --secret-id "${secret_id}" \
+    --recovery-window-in-days "${RECOVERY_DAYS}" --query DeletionDate --output text 2>"${errors}")" || status=$?
+  output="$(<"${errors}")"
+  rm -f "${errors}"
+  if ((status == 0)); then
+    if [[ -n "${output}" ]]; then
+      printf '%s\n' "${output}" >&2
+    fi
+    info "secret ${secret_id} is scheduled for deletion on ${deletion_date} (restorable until then)"
     return 0
   fi
   if [[ "${output}" == *ResourceNotFoundException* || "${output}" == *"marked for deletion"* ]]; then
