@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { definitionFromTemplate } from '../../local/workflow/definition.js';
-import { slipwayTemplateJson } from '../support/synth.js';
+import { slipwayTemplateJson } from '../support/shared-template.js';
 
 // asl-validator ships CommonJS without type declarations: describe the one function used here.
 type AslValidator = (

@@ -29,7 +29,9 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readOrSynthesize(dir: string, name: string, synthesize: () => string): Promise<string> {
+type Synthesize = () => string | Promise<string>;
+
+async function readOrSynthesize(dir: string, name: string, synthesize: Synthesize): Promise<string> {
   const file = join(dir, `${name}.template.json`);
   const failure = join(dir, `${name}.error.txt`);
   const lock = join(dir, `${name}.lock`);
@@ -59,7 +61,7 @@ async function readOrSynthesize(dir: string, name: string, synthesize: () => str
     writeFileSync(fd, String(process.pid));
     closeSync(fd);
     try {
-      const text = synthesize();
+      const text = await synthesize();
       writeFileSync(`${file}.${process.pid}`, text);
       renameSync(`${file}.${process.pid}`, file);
       return text;
@@ -87,7 +89,7 @@ function runSynthDir(): string | undefined {
  * The text `synthesize()` returns, computed once per run under `name`. Outside a run with the
  * global setup (no folder provided), it is computed once per file.
  */
-export function sharedTemplateJson(name: string, synthesize: () => string): Promise<string> {
+export function sharedTemplateJson(name: string, synthesize: Synthesize): Promise<string> {
   let text = memo.get(name);
   if (!text) {
     const dir = runSynthDir();

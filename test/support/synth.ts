@@ -1,8 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SlipwayStack, type SlipwayStackProps } from '../../infra/slipway-stack.js';
-import type { CfnTemplate } from '../../local/workflow/definition.js';
-import { sharedTemplateJson } from './shared-synth.js';
 
 export interface SynthOptions {
   /** Run esbuild for the Lambda bundles and the GitOps source asset. @default false (template-only tests) */
@@ -19,7 +17,8 @@ export interface SynthOptions {
  * only prints warnings, and it is three quarters of a synth's time. It is proven once, strictly
  * (as `cdk synth` runs it with cdk.json), by test/infra/cloudformation-validation.test.ts.
  *
- * For the stack with default props, use {@link slipwayTemplate}: one synth shared by the run.
+ * For the stack with default props, use `slipwayTemplate()` (shared-template.ts): one synth shared
+ * by the run.
  * This one is for tests that need the construct tree (`app`, `stack`) or other props.
  */
 export function synthSlipway(options: SynthOptions = {}) {
@@ -34,13 +33,5 @@ export function synthSlipway(options: SynthOptions = {}) {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-/** The template of `synthSlipway()` (default props, no bundling), synthesized once per `npm test`. */
-export async function slipwayTemplate(): Promise<Template> {
-  return Template.fromJSON(await slipwayTemplateJson());
-}
-
-/** The JSON of {@link slipwayTemplate}: a fresh copy each call, so a caller may change it. */
-export async function slipwayTemplateJson(): Promise<CfnTemplate & Record<string, unknown>> {
-  const text = await sharedTemplateJson('slipway', () => JSON.stringify(synthSlipway().template.toJSON()));
-  return JSON.parse(text) as CfnTemplate & Record<string, unknown>;
-}
+// The shared template, for the tests that import this module anyway (shared-template.ts imports no CDK).
+export { slipwayTemplate, slipwayTemplateJson } from './shared-template.js';

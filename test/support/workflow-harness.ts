@@ -17,7 +17,7 @@ import { inProcessHandlers } from '../../local/workflow/in-process-handlers.js';
 import { type LocalDynamo, startDynalite } from './dynalite.js';
 import type { FakeBuilds } from './fake-builds.js';
 import { type FakeSns, startFakeSns } from './fake-sns.js';
-import { slipwayTemplateJson } from './synth.js';
+import { slipwayTemplateJson } from './shared-template.js';
 
 export const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:slipway-alerts';
 
