@@ -4,11 +4,11 @@
  * and abandonRun's remaining paths, against dynalite. Mutation testing found these reached only
  * in passing.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../../functions/adapters/dynamodb/keys.js';
 import { createRepository, type Repository } from '../../../functions/adapters/dynamodb/repository.js';
-import { RunNotFoundError } from '../../../functions/domain/errors.js';
+import { RunNotFoundError, ValidationError } from '../../../functions/domain/errors.js';
 import { buildRunId } from '../../../functions/domain/run-id.js';
 import { type LocalDynamo, startDynalite } from '../../support/dynalite.js';
 import { COMMIT, freshNames, nextRun, type SeededRun, seedRun } from '../../support/fixtures.js';
@@ -191,5 +191,115 @@ describe('abandonRun', () => {
     const environment = await repository.getEnvironment(unknown.organization, unknown.environment);
     expect(environment).toMatchObject({ status: 'DELETE_FAILED' });
     expect(environment?.activeRunId).toBeUndefined();
+  });
+});
+
+describe('run reads, what they refuse or skip', () => {
+  it('refuses a cursor of another environment’s run list', async () => {
+    const [first] = await threeRuns();
+    const page = await repository.listRuns(first?.organization ?? '', first?.environment ?? '', { limit: 1 });
+    const other = await seedRun(repository);
+    await expect(
+      repository.listRuns(other.organization, other.environment, { limit: 1, cursor: page.cursor }),
+    ).rejects.toThrow(ValidationError);
+  });
+
+  it('lists only the locked-environment index entries that name an organization, an environment and a run', async () => {
+    const partial = [
+      { activeRunId: 'r-1' },
+      { organization: 'o-1', activeRunId: 'r-2' },
+      { environment: 'e-1', activeRunId: 'r-3' },
+      { organization: 'o-2', environment: 'e-2' },
+    ];
+    for (const [index, fields] of partial.entries()) {
+      await dynamo.documentClient.send(
+        new PutCommand({
+          TableName: dynamo.tableName,
+          Item: {
+            pk: `BROKEN#${index}`,
+            sk: 'X',
+            gsi1pk: keys.activeRunsPartition,
+            gsi1sk: `0#${index}`,
+            ...fields,
+          },
+        }),
+      );
+    }
+    const listed = await repository.listLockedEnvironments({ limit: 1000 });
+    expect(listed.length).toBeGreaterThan(0);
+    for (const entry of listed) {
+      expect(entry).toEqual({
+        organization: expect.any(String),
+        environment: expect.any(String),
+        runId: expect.any(String),
+      });
+    }
+    for (const runId of ['r-1', 'r-2', 'r-3']) {
+      expect(listed.some((entry) => entry.runId === runId)).toBe(false);
+    }
+    expect(listed.some((entry) => entry.organization === 'o-2')).toBe(false);
+  });
+});
+
+describe('abandonRun, what it leaves alone', () => {
+  it('writes nothing for a run that has finished and whose lock is free', async () => {
+    const events: string[] = [];
+    const counted = createRepository({
+      client: dynamo.client,
+      tableName: dynamo.tableName,
+      onWrite: (event) => events.push(`${event.operation} ${event.outcome}`),
+    });
+    const run = await seedRun(repository);
+    await start(run);
+    await counted.abandonRun({ ...run, cause: 'first' });
+    const before = events.length;
+    await counted.abandonRun({ ...run, cause: 'second' });
+    expect(events.slice(before)).toEqual([]);
+  });
+
+  it('never fails a run that finished between its read and its write', async () => {
+    const run = await seedRun(repository);
+    await start(run);
+    const client = DynamoDBDocumentClient.from(dynamo.newClient(), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    Object.assign(client, {
+      send: async (command: unknown) => {
+        if (command instanceof UpdateCommand && String(command.input.Key?.sk).startsWith('RUN#')) {
+          // The run succeeds just before the abandon's write reaches the table.
+          await dynamo.documentClient.send(
+            new UpdateCommand({
+              TableName: dynamo.tableName,
+              Key: keys.run(run.organization, run.environment, run.seq),
+              UpdateExpression: 'SET #status = :succeeded',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':succeeded': 'SUCCEEDED' },
+            }),
+          );
+        }
+        return send(command);
+      },
+    });
+    await createRepository({ client, tableName: dynamo.tableName }).abandonRun({ ...run, cause: 'late' });
+    const after = await repository.getRunBySeq(run.organization, run.environment, run.seq);
+    expect(after?.status).toBe('SUCCEEDED');
+    expect(after?.error).toBeUndefined();
+  });
+
+  it('fails the run of an environment whose item is gone, releasing nothing', async () => {
+    const run = await seedRun(repository);
+    await start(run);
+    await dynamo.documentClient.send(
+      new DeleteCommand({
+        TableName: dynamo.tableName,
+        Key: keys.environment(run.organization, run.environment),
+      }),
+    );
+    await repository.abandonRun({ ...run, cause: 'no execution' });
+    expect(await repository.getRunBySeq(run.organization, run.environment, run.seq)).toMatchObject({
+      status: 'FAILED',
+    });
+    expect(await repository.getEnvironment(run.organization, run.environment)).toBeUndefined();
   });
 });
