@@ -9,7 +9,7 @@ import {
   RunAccepted,
   RunView,
 } from './api-shapes.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { follow, type WatchFlags, watchTimings } from './follow.js';
 import { planLines, progressFrame } from './render/progress.js';
 import { alertsTable, auditTable, environmentsTable, organizationsTable, runsTable } from './render/views.js';
@@ -145,6 +145,11 @@ export async function status(
 ): Promise<ExitCode> {
   if (!targetText.includes('/')) {
     const org = parseOrganization(targetText);
+    if (flags.watch) {
+      throw new UsageError(
+        `--watch follows one environment's run: give <org>/<env> (slipway status ${org}/<env> --watch)`,
+      );
+    }
     const { body } = await session.client.read(
       pageOf(EnvironmentView),
       'GET',
@@ -161,6 +166,11 @@ export async function status(
     return EXIT.ok;
   }
   const target = parseEnvironmentTarget(targetText);
+  if (flags.limit !== undefined || flags.cursor !== undefined) {
+    throw new UsageError(
+      `--limit and --cursor page a list: status ${targetLabel(target)} shows one environment (slipway status ${target.organization} lists them)`,
+    );
+  }
   const timings = watchTimings(flags);
   if (flags.watch) return follow(session, target, undefined, timings);
   const { body } = await session.client.read(EnvironmentView, 'GET', envPath(target));
@@ -181,6 +191,11 @@ export async function runs(
   const target = parseEnvironmentTarget(targetText);
   const now = session.io.clock.now();
   if (runId !== undefined) {
+    if (flags.limit !== undefined || flags.cursor !== undefined) {
+      throw new UsageError(
+        `--limit and --cursor page a list: runs ${targetLabel(target)} ${runId} shows one run (slipway runs ${targetLabel(target)} lists them)`,
+      );
+    }
     const { body } = await session.client.read(
       RunView,
       'GET',

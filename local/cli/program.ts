@@ -3,8 +3,10 @@
  * mapping of every way a command can end to a documented exit code (see exit-codes.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
+import { z } from 'zod';
 import { ApiConnectionError, ApiRequestError } from './api-client.js';
 import { addClusterCommands } from './clusters.js';
 import * as commands from './commands.js';
@@ -12,6 +14,12 @@ import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { DEFAULT_DEADLINE, DEFAULT_INTERVAL } from './follow.js';
 import { errorText } from './render/errors.js';
 import { type CliIo, createSession, DEFAULT_ENDPOINT, type GlobalOptions, type Session } from './session.js';
+
+/** The `version` of the package.json this CLI ships in: what `slipway --version` prints. */
+export function cliVersion(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return z.object({ version: z.string() }).parse(manifest).version;
+}
 
 export function processIo(): CliIo {
   return {
@@ -66,7 +74,7 @@ const pageOptions = (command: Command) =>
 const idempotencyOption = (command: Command) =>
   command.option(
     '--idempotency-key <key>',
-    'retry-safe key sent as Idempotency-Key (default: a random UUID)',
+    "retry-safe key sent as Idempotency-Key (default: a random UUID, reused by the CLI's own retries)",
   );
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
@@ -81,6 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       writeErr: (text) => io.stderr.write(text),
     })
     .exitOverride()
+    .version(cliVersion(), '-V, --version', 'print the CLI version')
     .showHelpAfterError('(add --help for usage)')
     .option('--endpoint <url>', `API endpoint (env SLIPWAY_ENDPOINT, default ${DEFAULT_ENDPOINT})`)
     .option(

@@ -11,6 +11,13 @@ import type { Clock } from './watch.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
 
+/**
+ * A request that failed on the connection or with 502/503/504 is sent up to 3 times in all,
+ * 0.5 s then 1 s apart, with the same Idempotency-Key (docs/cli.md, "Retrying safely").
+ */
+export const REQUEST_ATTEMPTS = 3;
+export const RETRY_BACKOFF_MS = 500;
+
 export type OutputStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
 
 /** The process around the CLI, injectable so tests can drive it in-process. */
@@ -68,7 +75,12 @@ export function createSession(io: CliIo, options: GlobalOptions): Session {
   const colored = options.color && !json && io.stdout.isTTY === true && io.env.NO_COLOR === undefined;
   return {
     io,
-    client: createApiClient({ endpoint, token, ...(io.fetch ? { fetch: io.fetch } : {}) }),
+    client: createApiClient({
+      endpoint,
+      token,
+      ...(io.fetch ? { fetch: io.fetch } : {}),
+      retry: { attempts: REQUEST_ATTEMPTS, backoffMs: RETRY_BACKOFF_MS, sleep: (ms) => io.clock.sleep(ms) },
+    }),
     json,
     colors: pc.createColors(colored),
     print: (text) => {

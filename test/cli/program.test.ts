@@ -3,6 +3,7 @@
  * HTTP server on 127.0.0.1 that answers recorded API responses. (The CLI against the real
  * handlers, as a child process, is cli-e2e.test.ts.)
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -62,6 +63,11 @@ describe('slipway (in-process)', () => {
         });
         const queue = answers.get(key) ?? [];
         const answer = queue.length > 1 ? queue.shift() : queue[0];
+        // Status 0: the connection is dropped without an answer, as a reset or a crashed proxy would.
+        if (answer?.status === 0) {
+          request.socket.destroy();
+          return;
+        }
         response.writeHead(answer?.status ?? 404, { 'content-type': 'application/json' });
         response.end(JSON.stringify(answer?.body ?? { message: 'Not Found' }));
       });
@@ -389,6 +395,85 @@ describe('slipway (in-process)', () => {
     expect(results[2]?.stderr).toContain('--interval: "soon" is not a duration');
     expect(results[5]?.stderr).toContain('no token: set SLIPWAY_TOKEN');
     expect(requests).toHaveLength(0);
+  });
+
+  it('refuses --watch on an organization and --limit/--cursor on one environment or one run, sending nothing', async () => {
+    const results = await Promise.all([
+      cli(['status', 'acme', '--watch']),
+      cli(['status', 'acme/prod', '--limit', '5']),
+      cli(['status', 'acme/prod', '--cursor', 'c']),
+      cli(['runs', 'acme/prod', 'acme.prod.000001.1a2b3c4d', '--limit', '5']),
+    ]);
+
+    expect(results.map((result) => result.code)).toEqual([2, 2, 2, 2]);
+    expect(results[0]?.stderr).toContain(
+      "error: --watch follows one environment's run: give <org>/<env> (slipway status acme/<env> --watch)",
+    );
+    expect(results[1]?.stderr).toContain(
+      'error: --limit and --cursor page a list: status acme/prod shows one',
+    );
+    expect(results[2]?.stderr).toContain('error: --limit and --cursor page a list');
+    expect(results[3]?.stderr).toContain('shows one run');
+    expect(requests).toHaveLength(0);
+  });
+
+  it("prints the package's version with --version", async () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+
+    const { code, stdout } = await cli(['--version']);
+
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(manifest.version);
+    expect(requests).toHaveLength(0);
+  });
+
+  const ACCEPTED = {
+    status: 202,
+    body: {
+      runId: 'acme.prod.000002.1a2b3c4d',
+      environment: { organization: 'acme', environment: 'prod', status: 'PROVISIONING' },
+    },
+  };
+  const UNAVAILABLE = { status: 503, body: { message: 'Service Unavailable' } };
+
+  it('sends a provision again with the same Idempotency-Key after a 503 or a dropped connection', async () => {
+    const file = new URL('./fixtures/spec.yaml', import.meta.url).pathname;
+    for (const failure of [
+      UNAVAILABLE,
+      { status: 502, body: { message: 'Bad Gateway' } },
+      { status: 0, body: null },
+    ]) {
+      requests.length = 0;
+      answer('PUT /v1/orgs/acme/environments/prod', failure, ACCEPTED);
+
+      const { code, stdout } = await cli(['provision', 'acme/prod', '-f', file]);
+
+      expect(code, `after ${failure.status}`).toBe(0);
+      expect(stdout).toContain('run acme.prod.000002.1a2b3c4d accepted');
+      expect(requests.map((request) => request.method)).toEqual(['PUT', 'PUT']);
+      const keys = requests.map((request) => request.headers['idempotency-key']);
+      expect(keys[0]).toBe('00000000-0000-4000-8000-000000000001');
+      expect(keys[1]).toBe(keys[0]);
+      expect(requests[1]?.body).toBe(requests[0]?.body);
+    }
+  });
+
+  it('gives up after three attempts in all, and never repeats a refusal', async () => {
+    answer('DELETE /v1/orgs/acme/environments/prod', UNAVAILABLE);
+    const down = await cli(['teardown', 'acme/prod']);
+    const attempts = requests.length;
+    requests.length = 0;
+    answer('POST /v1/orgs/acme/environments/prod/runs', {
+      status: 409,
+      body: { error: { code: 'environment.busy', message: 'busy', details: {} } },
+    });
+    const busy = await cli(['resume', 'acme/prod']);
+
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain('Service Unavailable');
+    expect(attempts).toBe(3);
+    expect(busy.code).toBe(3);
+    expect(requests).toHaveLength(1);
   });
 
   it('says when the API cannot be reached, exit 3', async () => {
