@@ -182,7 +182,9 @@ function world(name: string, options: { dirty?: boolean } = {}): World {
     JSON.stringify({
       ansible_connection: 'local',
       ansible_become: false,
-      ansible_python_interpreter: requireTool('python3', 'install python3'),
+      // The Python ansible-core runs on: `python3` on PATH may be a version manager's shim (pyenv
+      // here), which costs a chain of shell scripts on every module run.
+      ansible_python_interpreter: '{{ ansible_playbook_python }}',
       cluster_reset_kubeadm: `${root}/usr/bin/kubeadm`,
       cluster_reset_kubernetes_dir: `${root}/etc/kubernetes`,
       cluster_reset_etcd_dir: `${root}/var/lib/etcd`,
