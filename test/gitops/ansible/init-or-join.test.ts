@@ -75,7 +75,9 @@ async function discover(name: string, initialised: readonly Host[], port: number
       all: {
         vars: {
           ansible_connection: 'local',
-          ansible_python_interpreter: 'python3',
+          // The Python ansible-core runs on: `python3` on PATH may be a version manager's shim,
+          // which costs a shell script chain on every module run.
+          ansible_python_interpreter: '{{ ansible_playbook_python }}',
           k8s_control_plane_endpoint: '127.0.0.1',
           k8s_control_plane_endpoint_port: port,
           k8s_control_plane_discovery_attempts: 1,
