@@ -66,6 +66,25 @@ export function runStatusesAllowing(to: RunStatus): RunStatus[] {
   return statusesAllowing(RUN_TRANSITIONS, to);
 }
 
+/** The status a run is created in. */
+export const RUN_START_STATUS: RunStatus = 'RUNNING';
+
+/** Run statuses in which a run may still change (a phase recorded, an ending): those with a way out. */
+export function runStatusesStillOpen(): RunStatus[] {
+  return (Object.keys(RUN_TRANSITIONS) as RunStatus[]).filter((from) => RUN_TRANSITIONS[from].length > 0);
+}
+
+/**
+ * The locked statuses from which an environment may go back to `before` when the run that took
+ * its lock is abandoned before any phase ran (its execution never started): only those a run
+ * start from `before` can have entered. Going back is not a transition of the table — it undoes
+ * one — so it is derived from the table's forward entries rather than listed beside them.
+ */
+export function lockedStatusesReturningTo(before: EnvironmentStatus): EnvironmentStatus[] {
+  const locked = [lockedStatusFor('api'), lockedStatusFor('teardown')];
+  return locked.filter((status) => canEnvironmentTransition(before, status));
+}
+
 /**
  * Environment statuses in which a new desired spec may be recorded without starting a run: not
  * while a teardown is in progress or after it (a deleted environment comes back through a run).

@@ -12,7 +12,12 @@ import { sharedClusterOf } from '../../domain/cluster-placement.js';
 import type { EnvironmentStatus, PhaseName, RunTrigger } from '../../domain/model.js';
 import type { PhaseSuccess, PhaseSuccesses } from '../../domain/phase-plan.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
-import { lockedStatusFor, statusesAllowingRun } from '../../domain/transitions.js';
+import {
+  environmentStatusesAllowing,
+  lockedStatusesReturningTo,
+  lockedStatusFor,
+  statusesAllowingRun,
+} from '../../domain/transitions.js';
 import { leaveCluster } from './clusters.js';
 import type { RepositoryContext } from './context.js';
 import { getEnvironment, recordSpecFields } from './environments.js';
@@ -134,6 +139,11 @@ export interface ReleaseRequest {
    * `null` for a phase a teardown undid; `'reset'` forgets every phase (a finished teardown).
    */
   readonly successes?: Partial<Record<PhaseName, PhaseSuccess | null>> | 'reset';
+  /**
+   * The run is abandoned before any phase ran: `status` is the one the environment had before it
+   * (going back), not the run's outcome (going forward). Each is checked against the transition table.
+   */
+  readonly abandoned?: boolean;
 }
 
 export type ReleaseOutcome =
@@ -144,6 +154,16 @@ export type ReleaseOutcome =
 
 /** Releases the lock if `runId` holds it, setting the outcome status and the phases' successes. */
 export async function releaseLock(ctx: RepositoryContext, request: ReleaseRequest): Promise<ReleaseOutcome> {
+  const from = request.abandoned
+    ? lockedStatusesReturningTo(request.status)
+    : environmentStatusesAllowing(request.status);
+  // No status leads there (an abandoned run going back to a locked status): nothing to write.
+  if (from.length === 0) {
+    return {
+      kind: 'not-held',
+      environment: await getEnvironment(ctx, request.organization, request.environment),
+    };
+  }
   const update = new UpdateBuilder();
   update
     .set(['status'], request.status)
@@ -154,7 +174,8 @@ export async function releaseLock(ctx: RepositoryContext, request: ReleaseReques
     .remove(['gsi1pk'])
     .remove(['gsi1sk'])
     .increment(['version'])
-    .condition(`${update.path('activeRunId')} = ${update.value(request.runId)}`);
+    .condition(`${update.path('activeRunId')} = ${update.value(request.runId)}`)
+    .condition(update.oneOf(['status'], from));
   if (request.successes === 'reset') {
     update.set(['successes'], {});
   } else {

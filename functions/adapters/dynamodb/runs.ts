@@ -14,7 +14,7 @@ import {
   TransitionRefusedError,
   ValidationError,
 } from '../../domain/errors.js';
-import { PHASES, type PhaseName, type RunTrigger } from '../../domain/model.js';
+import { PHASES, type PhaseName, type RunStatus, type RunTrigger } from '../../domain/model.js';
 import { type PhasePlan, planEveryPhase, successesOfRun } from '../../domain/phase-plan.js';
 import type { EnvironmentRecord } from '../../domain/records.js';
 import { type HistoryEntry, initialPhases, planInputs, type RunRecord } from '../../domain/run.js';
@@ -27,7 +27,9 @@ import {
   planPhaseClose,
   planPhaseFail,
   planPhaseOpen,
+  RUN_START_STATUS,
   runStatusesAllowing,
+  runStatusesStillOpen,
   succeededStatusFor,
 } from '../../domain/transitions.js';
 import { DEFAULT_LIST_LIMIT, type RepositoryContext } from './context.js';
@@ -196,7 +198,7 @@ export async function startRun(ctx: RepositoryContext, input: StartRunInput): Pr
     trigger: input.trigger,
     commit: input.commit,
     specHash: input.specHash,
-    status: 'RUNNING',
+    status: RUN_START_STATUS,
     startedAt: at,
     phaseOrder: plan.order,
     phases: initialPhases(plan, at),
@@ -301,7 +303,7 @@ async function discardUnlockedRun(ctx: RepositoryContext, key: ItemKey): Promise
   // As started: run.started, and phase.started of the phase it opened with.
   await ctx.store.delete(key, '#status = :running AND size(#history) <= :started', {
     names: { '#status': 'status', '#history': 'history' },
-    values: { ':running': runStatusesAllowing('SUCCEEDED')[0], ':started': 2 },
+    values: { ':running': RUN_START_STATUS, ':started': 2 },
   });
 }
 
@@ -353,7 +355,7 @@ export async function verifyRunStart(
   if (run.specHash !== input.specHash || run.trigger !== input.trigger) {
     throw refuse('its spec hash or trigger differs from the run the API started');
   }
-  if (!runStatusesAllowing('SUCCEEDED').includes(run.status)) throw refuse(`the run is ${run.status}`);
+  if (!runStatusesStillOpen().includes(run.status)) throw refuse(`the run is ${run.status}`);
   const skipped = run.phaseOrder.filter((phase) => run.phases[phase].status === 'SKIPPED');
   if (skipped.join(',') !== [...input.skipPhases].join(',')) {
     throw refuse(`its plan skips [${input.skipPhases.join(', ')}], the run's skips [${skipped.join(', ')}]`);
@@ -407,10 +409,14 @@ function applyClose(update: UpdateBuilder, close: ClosePhase, at: string, histor
   history.push({ at, event: 'phase.succeeded', detail: { phase: close.phase, buildId: close.buildId } });
 }
 
-/** The run is this one and may still change: it is in a status from which it can finish. */
-function requireRunning(update: UpdateBuilder, runId: string): void {
+/**
+ * The run is this one and may still change: in a status from which it may reach `to` (its
+ * ending), or, without `to`, any status that still has a way out (a phase being recorded).
+ */
+function requireRunning(update: UpdateBuilder, runId: string, to?: RunStatus): void {
+  const statuses = to === undefined ? runStatusesStillOpen() : runStatusesAllowing(to);
   update.condition(
-    `${update.path('runId')} = ${update.value(runId)} AND ${update.oneOf(['status'], runStatusesAllowing('SUCCEEDED'))}`,
+    `${update.path('runId')} = ${update.value(runId)} AND ${update.oneOf(['status'], statuses)}`,
   );
 }
 
@@ -496,7 +502,7 @@ export async function completeRun(ctx: RepositoryContext, input: CompleteRunInpu
   const key = await runKey(ctx, input);
   const update = new UpdateBuilder();
   const history: HistoryEntry[] = [];
-  requireRunning(update, input.runId);
+  requireRunning(update, input.runId, 'SUCCEEDED');
   applyClose(update, input.close, at, history);
   for (const phase of PHASES.filter((name) => name !== input.close.phase)) {
     update.condition(update.oneOf(['phases', phase, 'status'], PHASE_DONE_STATUSES));
@@ -595,7 +601,7 @@ export async function failRun(ctx: RepositoryContext, input: FailRunInput): Prom
   };
   const update = new UpdateBuilder();
   const phase = ['phases', input.phase];
-  requireRunning(update, input.runId);
+  requireRunning(update, input.runId, 'FAILED');
   update
     .set([...phase, 'status'], 'FAILED')
     .set([...phase, 'endedAt'], at)
@@ -720,7 +726,7 @@ export async function abandonRun(ctx: RepositoryContext, input: AbandonRunInput)
   const environment = await getEnvironment(ctx, input.organization, input.environment);
   if (phase && runStatusesAllowing('FAILED').includes(run.status)) {
     const update = new UpdateBuilder();
-    requireRunning(update, input.runId);
+    requireRunning(update, input.runId, 'FAILED');
     update
       .set(['status'], 'FAILED')
       .set(['endedAt'], at)
@@ -729,14 +735,20 @@ export async function abandonRun(ctx: RepositoryContext, input: AbandonRunInput)
       .append(['history'], [{ at, event: 'run.failed', detail: { phase, reason: 'execution not started' } }]);
     // The phase startRun opened never started a build: it fails with the run.
     if (unfinished) {
-      update.set(['phases', unfinished, 'status'], 'FAILED').set(['phases', unfinished, 'endedAt'], at);
+      update
+        .set(['phases', unfinished, 'status'], 'FAILED')
+        .set(['phases', unfinished, 'endedAt'], at)
+        .condition(update.oneOf(['phases', unfinished, 'status'], phaseStatusesAllowing('FAILED')));
     }
-    await ctx.store.update(key, update.build());
+    // Refused: the run moved on after all (its execution did start): it keeps its lock.
+    if (!(await ctx.store.update(key, update.build())).ok) return;
   }
   if (environment?.activeRunId === input.runId) {
+    const before = environment.statusBeforeRun;
     await releaseLock(ctx, {
       ...input,
-      status: environment.statusBeforeRun ?? failedStatusFor(run.trigger),
+      status: before ?? failedStatusFor(run.trigger),
+      abandoned: before !== undefined,
       at,
     });
   }

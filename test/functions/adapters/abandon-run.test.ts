@@ -53,4 +53,35 @@ describe('abandonRun', () => {
     await repository.abandonRun({ ...run, cause: 'second' });
     expect(await repository.getRun(run.runId)).toEqual(first);
   });
+
+  it('keeps the lock of a run that moved on after all (its execution did start), changing nothing', async () => {
+    const run = await seedRun(repository);
+    await repository.startRun({ ...run, commit: COMMIT, spec: run.spec });
+    // The execution started despite the failed answer: its first build succeeds between the
+    // abandon's read and its write (another client, so both are real dynalite writes).
+    const client = dynamo.newClient();
+    const abandoning = createRepository({ client, tableName: dynamo.tableName });
+    let interleaved = false;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        if (!interleaved && JSON.stringify(args.input).includes('execution not started')) {
+          interleaved = true;
+          await repository.recordPhase({
+            ...run,
+            close: { phase: 'terraform', buildId: 'tf:1', outputs: {} },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'interleaveBuild' },
+    );
+    await abandoning.abandonRun({ ...run, cause: 'StartExecution timed out' });
+    expect(interleaved).toBe(true);
+    const after = await repository.getRun(run.runId);
+    expect(after?.status).toBe('RUNNING');
+    expect(after?.phases.terraform.status).toBe('SUCCEEDED');
+    expect(after?.error).toBeUndefined();
+    const environment = await repository.getEnvironment(run.organization, run.environment);
+    expect(environment).toMatchObject({ status: 'PROVISIONING', activeRunId: run.runId });
+  });
 });

@@ -76,7 +76,7 @@ describe('takeLock records what the run brings', () => {
 describe('releaseLock', () => {
   it('forgets every phase’s success when a teardown asks for a reset', async () => {
     const names = freshNames();
-    await takeLock(ctx, request(names, 1, { successes: { terraform: SUCCESS } }));
+    await takeLock(ctx, request(names, 1, { trigger: 'teardown', successes: { terraform: SUCCESS } }));
     const released = await releaseLock(ctx, {
       ...names,
       runId: request(names, 1).runId,
@@ -143,5 +143,37 @@ describe('releaseLock', () => {
     expect(
       await releaseLock(ctx, { ...names, runId: request(names, 1).runId, status: 'READY', at: AT }),
     ).toEqual({ kind: 'not-held', environment: undefined });
+  });
+});
+
+describe('releaseLock moves the status only as the transition table allows', () => {
+  it('refuses, writing nothing, an outcome status the locked status cannot reach', async () => {
+    const names = freshNames();
+    await takeLock(ctx, request(names, 1));
+    const runId = request(names, 1).runId;
+    const writesBefore = counting.writes();
+    // PROVISIONING → DELETED is no transition of the table (only a teardown's DELETING reaches it).
+    expect((await releaseLock(ctx, { ...names, runId, status: 'DELETED', at: AT })).kind).toBe('not-held');
+    expect(counting.writes()).toBe(writesBefore);
+    expect(await getEnvironment(ctx, names.organization, names.environment)).toMatchObject({
+      status: 'PROVISIONING',
+      activeRunId: runId,
+    });
+    expect((await releaseLock(ctx, { ...names, runId, status: 'FAILED', at: AT })).kind).toBe('released');
+  });
+
+  it('goes back, for an abandoned run, only to a status a run start could have left', async () => {
+    const names = freshNames();
+    await takeLock(ctx, request(names, 1));
+    const runId = request(names, 1).runId;
+    const writesBefore = counting.writes();
+    // A provisioning run never starts from DELETING, so an abandon cannot go back there.
+    const refused = await releaseLock(ctx, { ...names, runId, status: 'DELETING', abandoned: true, at: AT });
+    expect(refused.kind).toBe('not-held');
+    expect(counting.writes()).toBe(writesBefore);
+    // PENDING is where this run started from (and as an outcome PROVISIONING → PENDING is refused).
+    expect((await releaseLock(ctx, { ...names, runId, status: 'PENDING', at: AT })).kind).toBe('not-held');
+    const back = await releaseLock(ctx, { ...names, runId, status: 'PENDING', abandoned: true, at: AT });
+    expect(back).toMatchObject({ kind: 'released', environment: { status: 'PENDING' } });
   });
 });

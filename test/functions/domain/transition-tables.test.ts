@@ -15,9 +15,12 @@ import {
   canEnvironmentTransition,
   canPhaseTransition,
   canRunTransition,
+  lockedStatusesReturningTo,
   planPhaseClose,
   planPhaseFail,
   planPhaseOpen,
+  RUN_START_STATUS,
+  runStatusesStillOpen,
   statusesAllowingRun,
   statusesAllowingSpecChange,
 } from '../../../functions/domain/transitions.js';
@@ -117,5 +120,26 @@ describe('phase-change plans', () => {
         new TransitionRefusedError(`phase ansible cannot fail: it is ${status}`),
       );
     }
+  });
+});
+
+describe('the statuses derived for the run start, open runs and an abandoned run', () => {
+  it('creates a run RUNNING, the one status a run may still change from', () => {
+    expect(RUN_START_STATUS).toBe('RUNNING');
+    expect(runStatusesStillOpen()).toEqual(['RUNNING']);
+  });
+
+  it('lets an abandoned run take its environment back only to a status its start could have left', () => {
+    expect(
+      Object.fromEntries(ENVIRONMENT_STATUSES.map((status) => [status, lockedStatusesReturningTo(status)])),
+    ).toEqual({
+      PENDING: ['PROVISIONING', 'DELETING'],
+      PROVISIONING: [],
+      READY: ['PROVISIONING', 'DELETING'],
+      FAILED: ['PROVISIONING', 'DELETING'],
+      DELETING: [],
+      DELETE_FAILED: ['PROVISIONING', 'DELETING'],
+      DELETED: ['PROVISIONING'],
+    });
   });
 });
