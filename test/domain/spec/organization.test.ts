@@ -33,6 +33,32 @@ describe('validateOrganization', () => {
     const fields = result.issues.map((issue) => issue.field).sort();
     expect(fields).toEqual(['displayName', 'maxEnvironments', 'quota.cpu', 'quota.pods']);
     for (const issue of result.issues) expect(issue.message.startsWith(`${issue.field}: `)).toBe(true);
+    expect(result.issues.find((issue) => issue.field === 'displayName')?.message).toBe(
+      'displayName: must not be empty',
+    );
+    expect(result.issues.find((issue) => issue.field === 'maxEnvironments')?.message).toBe(
+      'maxEnvironments: must be at least 1',
+    );
+  });
+
+  it('names each field rule in its message', () => {
+    const messages = (input: Record<string, unknown>) => {
+      const result = validateOrganization({ ...acme, ...input });
+      return result.ok ? [] : result.issues.map((issue) => issue.message);
+    };
+    expect(messages({ displayName: 7 })).toEqual(['displayName: must be a string']);
+    expect(messages({ displayName: 'a'.repeat(101) })).toEqual([
+      'displayName: must be at most 100 characters',
+    ]);
+    expect(messages({ maxEnvironments: 1.5 })).toEqual(['maxEnvironments: must be an integer']);
+    expect(messages({ maxEnvironments: 101 })).toEqual(['maxEnvironments: must be at most 100']);
+    expect(messages({ extra: 1 })).toEqual(['extra: is not a known field']);
+    const notAnObject = validateOrganization('acme');
+    expect(notAnObject.ok ? [] : notAnObject.issues.map((issue) => issue.field)).toEqual(['organization']);
+    expect(validateOrganization({ ...acme, displayName: '  Acme  ' })).toEqual({
+      ok: true,
+      spec: { ...acme, displayName: 'Acme' },
+    });
   });
 });
 

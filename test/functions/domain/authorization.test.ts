@@ -92,3 +92,15 @@ describe('authorize', () => {
     expect(visibleOrganizations(caller('viewer', ['acme', 'initech']))).toEqual(['acme', 'initech']);
   });
 });
+
+describe('authorize without an organization', () => {
+  it('decides an action on no organization by the role alone, for a caller of no organization too', () => {
+    const lone = { subject: 'user-1', role: 'viewer' as const, organizations: [] };
+    expect(authorize(lone, 'organization.list')).toEqual({ allowed: true });
+    expect(authorize(lone, 'organization.list', 'acme')).toMatchObject({
+      allowed: false,
+      reason: 'not-found',
+      message: 'organization acme does not exist',
+    });
+  });
+});

@@ -131,5 +131,12 @@ describe('hook tokens', () => {
       presentedToken({ authorization: `x${basic('u:pw')}` }, 'x-slipway-token-or-basic'),
     ).toBeUndefined();
     expect(presentedToken({}, 'x-slipway-token-or-basic')).toBeUndefined();
+    expect(
+      presentedToken({ authorization: basic('u:pw').replace(' ', '   ') }, 'x-slipway-token-or-basic'),
+    ).toBe('pw');
+    expect(
+      presentedToken({ authorization: `${basic('u:pw')} extra` }, 'x-slipway-token-or-basic'),
+    ).toBeUndefined();
+    expect(presentedToken({ authorization: 'xBearer abc' }, 'bearer')).toBeUndefined();
   });
 });

@@ -110,3 +110,21 @@ describe('hook secrets', () => {
     expect(await staticHookSecrets({ argocd: ['a', 'b'] }).accepted('argocd')).toEqual(['a', 'b']);
   });
 });
+
+describe('hubSignatureMatches and presented tokens at their edges', () => {
+  const body = Buffer.from('{"ref":"refs/heads/main"}');
+
+  it('takes a signature header with blanks around it, in any case, and nothing around or after it', () => {
+    const signature = hubSignature('secret', body);
+    expect(
+      hubSignatureMatches(`  ${signature.toUpperCase().replace('SHA256', 'sha256')}\n`, body, ['secret']),
+    ).toBe(true);
+    expect(hubSignatureMatches(`x${signature}`, body, ['secret'])).toBe(false);
+    expect(hubSignatureMatches(`${signature}0`, body, ['secret'])).toBe(false);
+  });
+
+  it('never accepts a body signed with an empty secret, even when an empty secret is configured', () => {
+    expect(hubSignatureMatches(hubSignature('', body), body, ['', 'secret'])).toBe(false);
+    expect(tokenMatches('', [''])).toBe(false);
+  });
+});
