@@ -94,6 +94,10 @@ describe('applyArgoEvent', () => {
       'Fix the manifests in the GitOps repository (or the cause Argo CD names); Argo CD retries on the next change.',
     ]);
     expect(status).toEqual({ message: `${'x'.repeat(1000)}…`, updatedAt: NOW, failing: { sync: 'unknown' } });
+    const silent = applyArgoEvent(undefined, event({ event: 'sync.failed' }), context);
+    expect(silent.alerts[0]?.detail).toBe(
+      'Operation failed; sync status unknown, health unknown.\nFix the manifests in the GitOps repository (or the cause Argo CD names); Argo CD retries on the next change.',
+    );
     const exact = applyArgoEvent(
       undefined,
       event({ event: 'sync.failed', message: 'y'.repeat(1000) }),
