@@ -119,6 +119,23 @@ export async function loadDefinition(
     }
   }
   const definition = await (options.synthesize ?? synthesize)();
-  writeFileSync(file, JSON.stringify({ key, definition }));
+  writeDefinition(file, key, definition);
   return { definition, cached: false };
+}
+
+function writeDefinition(file: string, key: string, definition: StateMachineDefinition): void {
+  writeFileSync(file, JSON.stringify({ key, definition }));
+}
+
+/**
+ * Stores `definition` as the data folder's cached one for the checkout at `sourceRoot`, as a start
+ * that synthesized it would: the next start in that folder loads it instead of synthesizing. For a
+ * caller that already holds the synthesized template (the tests share one synth per run).
+ */
+export function storeDefinition(
+  dataDir: string,
+  definition: StateMachineDefinition,
+  sourceRoot = REPO_ROOT,
+): void {
+  writeDefinition(join(dataDir, CACHE_FILE), definitionSourceHash(sourceRoot), definition);
 }

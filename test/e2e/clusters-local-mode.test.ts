@@ -17,6 +17,7 @@ import {
   type Api,
   api,
   type LocalProcess,
+  seedDefinition,
   startLocalProcess,
   token,
   waitForEnvironment,
@@ -72,7 +73,10 @@ function gitopsFiles(path: string): string[] {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'slipway-e2e-clusters-'));
+  // The run's shared synth, not one more in the child (local-mode.test.ts starts unseeded).
+  await seedDefinition(dataDir);
   local = await startLocalProcess(dataDir);
+  expect(local.output()).toContain('cached synthesized definition');
   admin = api(local.url, await token('platform-admin', []));
 }, 300_000);
 

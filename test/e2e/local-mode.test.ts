@@ -6,7 +6,7 @@
  * buildspecs with every tool simulated (SLIPWAY_LOCAL_REAL_TOOLS=none): the subject here is the
  * control plane; the real tools in the builds are covered by test/local/builds and `npm run demo`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import {
   type Api,
   api,
   type LocalProcess,
+  sharedDefinition,
   startLocalProcess,
   token,
   waitForEnvironment,
@@ -80,6 +81,15 @@ afterAll(async () => {
 describe('local mode end to end (npm start as a child process, HTTP on 127.0.0.1)', {
   timeout: 300_000,
 }, () => {
+  it('synthesizes the state machine at its first start and stores the definition the shared synth gives', async () => {
+    expect(local?.output()).toContain('synthesized from the CDK app');
+    const stored = JSON.parse(readFileSync(join(dataDir, 'state-machine.json'), 'utf8')) as {
+      definition: unknown;
+    };
+    // What the other local-mode files seed their data folder with (local-process.ts).
+    expect(stored.definition).toEqual(await sharedDefinition());
+  });
+
   it('provisions acme/prod to READY through the API, every phase SUCCEEDED', async () => {
     expect((await admin('PUT', '/v1/orgs/acme', ORG)).status).toBeLessThan(300);
     const put = await owner('PUT', '/v1/orgs/acme/environments/prod', demoSpec('prod', '4'));
@@ -187,6 +197,7 @@ describe('local mode end to end (npm start as a child process, HTTP on 127.0.0.1
     await stop('SIGKILL');
 
     await start();
+    expect(local?.output()).toContain('cached synthesized definition');
     expect(local?.output()).toContain(`interrupted     acme/dev run ${String(put.body.runId)}`);
     const dev = await owner('GET', '/v1/orgs/acme/environments/dev');
     expect(dev.body).toMatchObject({ status: 'FAILED', currentRunId: put.body.runId });

@@ -7,6 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Role } from '../../functions/domain/authorization.js';
 import { signLocalToken } from '../../local/auth/index.js';
+import { storeDefinition } from '../../local/workflow/cached-definition.js';
+import { definitionFromTemplate } from '../../local/workflow/definition.js';
+import { slipwayTemplateJson } from '../support/shared-template.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const DEV_SECRET = 'e2e-secret-0123456789abcdef0123456789abcdef';
@@ -64,6 +67,25 @@ export async function startLocalProcess(
   }
   child.kill('SIGKILL');
   throw new Error(`local mode did not start within ${readyWithinMs} ms:\n${output}`);
+}
+
+/**
+ * The state machine definition local mode runs, from the run's shared synth of the stack
+ * (test/support/synth.ts) instead of a synth of its own in the child process. local-mode.test.ts
+ * starts without it, so there local mode synthesizes for real, and shows that what it stored is
+ * this definition.
+ */
+export async function sharedDefinition() {
+  return definitionFromTemplate(await slipwayTemplateJson());
+}
+
+/**
+ * Stores {@link sharedDefinition} as `dataDir`'s cached definition, as a first start would have
+ * left it, so the next start there loads it (test/local/workflow/cached-definition.test.ts proves
+ * the cache key; local-mode.test.ts the synthesis).
+ */
+export async function seedDefinition(dataDir: string): Promise<void> {
+  storeDefinition(dataDir, await sharedDefinition());
 }
 
 export function token(role: Role, organizations: string[], subject = `e2e-${role}`): Promise<string> {

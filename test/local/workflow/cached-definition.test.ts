@@ -4,13 +4,17 @@ import { dirname, join } from 'node:path';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../local/builds/build-source.js';
-import { definitionSources, loadDefinition } from '../../../local/workflow/cached-definition.js';
+import {
+  definitionSources,
+  loadDefinition,
+  storeDefinition,
+} from '../../../local/workflow/cached-definition.js';
 
 /**
  * The cached state machine definition is reused while nothing that shapes it changed, and
  * synthesized again when the CDK app or a file it imports changes. A small source tree stands in
  * for the checkout and a counting function for the synthesis (the subject is the cache key; the
- * real synthesis is exercised by every local-mode start in test/e2e).
+ * real synthesis is exercised by the first start in test/e2e/local-mode.test.ts).
  */
 let root = '';
 let dataDir = '';
@@ -105,6 +109,15 @@ describe('the cached state machine definition', () => {
     write('docs/new.md', '# new\n');
     expect((await load()).cached).toBe(true);
     expect(syntheses).toBe(1);
+  });
+
+  it('is loaded, not synthesized, from a definition stored for the checkout', async () => {
+    const stored = { StartAt: 'Seeded', States: { Seeded: { Type: 'Succeed' } } } as StateMachineDefinition;
+    storeDefinition(dataDir, stored, root);
+    expect(await load()).toEqual({ cached: true, definition: stored });
+    expect(syntheses).toBe(0);
+    appendFileSync(join(root, 'infra/slipway-stack.ts'), '// x\n');
+    expect((await load()).cached).toBe(false);
   });
 
   it('is synthesized again when the cache file is unreadable', async () => {
