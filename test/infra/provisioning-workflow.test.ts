@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,27 @@ describe('ProvisioningWorkflow', () => {
       'RunSucceeded',
     ]);
     expect(states[route.Default]?.Type).toBe('Fail');
+  });
+
+  it("README's workflow diagram names exactly the synthesized states, and RouteRun's routes", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const diagram = /subgraph sfn\[[^\n]*\n([\s\S]*?)\n {2}end\n/.exec(readme)?.[1] ?? '';
+    // A node's label starts with its state name: `id["Name<br/>…"]` or `id{"Name…"}`.
+    const drawn = new Set([...diagram.matchAll(/[[{]"([A-Za-z]+)/g)].map((match) => match[1]));
+    const failed = Object.keys(states).filter((name) => /^Failed[A-Z]/.test(name));
+    const named = Object.keys(states).filter((name) => !failed.includes(name));
+    // The three Failed<Phase> passes are drawn as one node, with RecordFailure → … → RunFailed.
+    expect(diagram).toContain(
+      'Failed&lt;Phase&gt; → RecordFailure<br/>→ RunAlreadySucceeded? → PublishPhaseFailedAlert → RunFailed',
+    );
+    expect(failed).toHaveLength(3);
+    const inFailureNode = ['RecordFailure', 'RunAlreadySucceeded', 'PublishPhaseFailedAlert', 'RunFailed'];
+    expect([...drawn].sort()).toEqual(
+      [...named.filter((name) => !inFailureNode.includes(name)), 'Failed'].sort(),
+    );
+    const routes = [...diagram.matchAll(/route -- "([a-z-]+:[a-z-]+)/g)].map((match) => match[1]);
+    const choices = (states.RouteRun as unknown as { Choices: Array<{ StringEquals: string }> }).Choices;
+    expect(routes).toEqual(choices.map((choice) => choice.StringEquals));
   });
 
   it('provisions terraform → ansible → argocd-bootstrap → complete, recording after each build', () => {

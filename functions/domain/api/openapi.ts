@@ -9,13 +9,25 @@ import { API_ROUTES, CLUSTER_HOOK_ROUTES, HOOK_ROUTES } from '../../handlers/api
 import { contractOf } from './contracts.js';
 import { ERROR_STATUS, type ErrorCode } from './error-codes.js';
 import { HOOK_SECURITY_SCHEMES, hookContractOf } from './hook-contracts.js';
-import { ErrorBody, IdempotencyKey, ListQuery } from './schemas.js';
+import { ErrorBody, GatewayMessage, IdempotencyKey, ListQuery } from './schemas.js';
 
 const IdempotencyHeaders = z.object({ 'Idempotency-Key': z.optional(IdempotencyKey) });
 
 /** Refusals every route can answer; bodies add the ones of body parsing. */
 const COMMON: readonly ErrorCode[] = ['validation.failed', 'unauthorized', 'forbidden', 'internal'];
 const WITH_BODY: readonly ErrorCode[] = ['payload.too-large', 'unsupported-media-type'];
+
+/**
+ * Every route, the webhooks included, is throttled by API Gateway (a rate and a burst per route);
+ * over it, API Gateway answers 429 itself, with its own body rather than the error shape.
+ */
+const THROTTLED = {
+  '429': {
+    description:
+      'Throttled by API Gateway: the route\'s rate or burst was exceeded (docs/api.md, "Throttling"). The body is API Gateway\'s `{"message":"Too Many Requests"}`, not the error shape; nothing was done, so the request can be sent again after a short backoff.',
+    content: { 'application/json': { schema: GatewayMessage } },
+  },
+} as const;
 
 function errorResponses(codes: readonly ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -66,7 +78,7 @@ function operation(routeId: string, idempotent: boolean): ZodOpenApiOperationObj
     ...(hasBody && contract.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: contract.body } } } }
       : {}),
-    responses: { ...success, ...errorResponses(codes) },
+    responses: { ...success, ...errorResponses(codes), ...THROTTLED },
   };
 }
 
@@ -99,6 +111,7 @@ function hookOperation(routeId: string): ZodOpenApiOperationObject {
           response(description, ErrorBody),
         ]),
       ),
+      ...THROTTLED,
     },
   };
 }

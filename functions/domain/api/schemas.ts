@@ -391,6 +391,18 @@ export const ErrorBody = described(
   { id: 'Error' },
 );
 
+/**
+ * What API Gateway itself answers when it refuses a request before any handler runs — a 429 when
+ * the route's throttle is exceeded (rate and burst per route, functions/handlers/api/routes.ts).
+ * Not the error shape above: there is no `error.code`, only a message.
+ */
+export const GatewayMessage = described(
+  z.object({
+    message: described(z.string(), { description: "API Gateway's text, `Too Many Requests` for a 429" }),
+  }),
+  { id: 'GatewayMessage' },
+);
+
 export type OrganizationView = z.infer<typeof OrganizationView>;
 export type PhaseView = z.infer<typeof PhaseView>;
 export type RunView = z.infer<typeof RunView>;

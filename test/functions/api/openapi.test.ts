@@ -95,6 +95,22 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it("answers 429 on every route and webhook with API Gateway's own {message} body, not the error shape", () => {
+    const document = buildOpenApiDocument() as unknown as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    };
+    for (const route of [...API_ROUTES, ...WEBHOOKS]) {
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()];
+      expect(operation?.responses['429'], route.id).toMatchObject({
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/GatewayMessage' } } },
+      });
+    }
+    const gateway = document.components.schemas.GatewayMessage;
+    expect(Object.keys(gateway?.properties ?? {})).toEqual(['message']);
+    expect(gateway?.required).toEqual(['message']);
+  });
+
   it('has a contract for every route and a route for every contract', () => {
     expect(Object.keys(ROUTE_CONTRACTS).sort()).toEqual(API_ROUTES.map((r) => r.id).sort());
   });
