@@ -311,6 +311,11 @@ function runPhase(name: string, options: Options): Run {
 const PUSHED_COMMIT = createHmac('sha256', 'pushed').update(RUN_ID).digest('hex').slice(0, 40);
 const EARLIER_COMMIT = createHmac('sha256', 'earlier').update(RUN_ID).digest('hex').slice(0, 40);
 const TENANT_APPS = ['acme-prod-payments', 'acme-prod-ledger'];
+/**
+ * An API server that fails its first two /readyz calls. ARGOCD_READYZ_DELAY takes fractions (the
+ * pause is a timed `read`): 0.4 s here, not 5 s.
+ */
+const READYZ_LATE = { ARGOCD_READYZ_DELAY: '0.4', STUB_READYZ_FAILURES: '2' } as const;
 
 const head = (run: Run) => git(['--git-dir', run.bare, 'rev-parse', BRANCH]);
 const filesAt = (run: Run, revision: string, path: string) =>
@@ -334,6 +339,7 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     let run: Run;
     beforeAll(() => {
       // A push-started run: the tenant Applications sit at the commit before the push until refreshed.
+      // Its API server also answers /readyz only on the third attempt (one run for both claims).
       run = runPhase('converges', {
         scenario: 'converges',
         overrides: {
@@ -341,8 +347,17 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
           SLIPWAY_TRIGGER: 'git-push',
           STUB_TENANT_REVISION: EARLIER_COMMIT,
           STUB_TENANT_HEAD: PUSHED_COMMIT,
+          ...READYZ_LATE,
         },
       });
+    });
+
+    it('retries /readyz with a bounded delay between attempts until the API server answers', () => {
+      expect(run.status, run.output).toBe(0);
+      expect(run.output).toMatch(/^INFO - API server ready through the SSM tunnel \(attempt 3\)$/m);
+      expect(run.output.match(/next attempt in 0\.4s$/gm)).toHaveLength(2);
+      expect(run.calls.filter((call) => call.includes('get --raw /readyz'))).toHaveLength(3);
+      expect(run.seconds).toBeGreaterThanOrEqual(0.8);
     });
 
     it("refreshes each Application of the environment's repository, waits for it at the pushed commit, and records the sync", () => {
@@ -763,46 +778,84 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     expect(head(run)).toBe(run.baseRevision);
   });
 
-  it("gives Argo CD the organization's read credential for its private repository, scoped to its AppProject", () => {
+  describe('with a private tenant repository, a superseded short commit and single sign-on', () => {
     const tenantToken = `tenant-read-${randomBytes(8).toString('hex')}`;
-    const run = runPhase('private-repo', {
-      scenario: 'converges',
-      // Also: a short commit id, deployed and since superseded by a later push (in the history).
-      overrides: {
-        SLIPWAY_COMMIT: EARLIER_COMMIT.slice(0, 7),
-        STUB_TENANT_REVISION: PUSHED_COMMIT,
-        STUB_TENANT_HISTORY: `${EARLIER_COMMIT} ${PUSHED_COMMIT}`,
-      },
-      secrets: {
-        'slipway/acme/gitops-read-credentials': JSON.stringify({
-          username: 'acme-reader',
-          password: tenantToken,
-        }),
-      },
+    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example';
+    let run: Run;
+    beforeAll(() => {
+      run = runPhase('private-repo', {
+        scenario: 'converges',
+        // A short commit id, deployed and since superseded by a later push (in the history); and
+        // the OIDC issuer kube-apiserver trusts (one run for the three claims).
+        overrides: {
+          SLIPWAY_COMMIT: EARLIER_COMMIT.slice(0, 7),
+          STUB_TENANT_REVISION: PUSHED_COMMIT,
+          STUB_TENANT_HISTORY: `${EARLIER_COMMIT} ${PUSHED_COMMIT}`,
+          SLIPWAY_OIDC_ISSUER_URL: issuer,
+          SLIPWAY_OIDC_CLIENT_ID: 'argocd-client',
+        },
+        secrets: {
+          'slipway/acme/gitops-read-credentials': JSON.stringify({
+            username: 'acme-reader',
+            password: tenantToken,
+          }),
+        },
+      });
     });
-    expect(run.status, run.output).toBe(0);
-    const repository = run.applied.find((object) => object.metadata.name === 'tenant-repository-acme') as
-      | { metadata: { labels: Record<string, string> }; stringData: Record<string, string> }
-      | undefined;
-    expect(repository?.metadata.labels).toMatchObject({ 'argocd.argoproj.io/secret-type': 'repository' });
-    expect(repository?.stringData).toEqual({
-      type: 'git',
-      url: 'https://github.com/acme/platform-gitops.git',
-      project: 'acme',
-      username: 'acme-reader',
-      password: tenantToken,
+
+    it("gives Argo CD the organization's read credential for its private repository, scoped to its AppProject", () => {
+      expect(run.status, run.output).toBe(0);
+      const repository = run.applied.find((object) => object.metadata.name === 'tenant-repository-acme') as
+        | { metadata: { labels: Record<string, string> }; stringData: Record<string, string> }
+        | undefined;
+      expect(repository?.metadata.labels).toMatchObject({ 'argocd.argoproj.io/secret-type': 'repository' });
+      expect(repository?.stringData).toEqual({
+        type: 'git',
+        url: 'https://github.com/acme/platform-gitops.git',
+        project: 'acme',
+        username: 'acme-reader',
+        password: tenantToken,
+      });
+      expect(run.output.includes(tenantToken)).toBe(false);
+      expect(run.calls.join('\n').includes(tenantToken)).toBe(false);
+      expect(existsSync(join(run.phaseDir, 'tenant-repository-credentials.json'))).toBe(false);
+      expect(run.exports).toMatchObject({
+        GITOPS_COMMIT: EARLIER_COMMIT.slice(0, 7),
+        GITOPS_SYNC_RESULT: 'Superseded',
+        GITOPS_SYNCED_REVISION: PUSHED_COMMIT,
+      });
+      expect(run.output).toContain(
+        `INFO - acme-prod-ledger: deployed ${EARLIER_COMMIT.slice(0, 7)}, since superseded by ${PUSHED_COMMIT}`,
+      );
     });
-    expect(run.output.includes(tenantToken)).toBe(false);
-    expect(run.calls.join('\n').includes(tenantToken)).toBe(false);
-    expect(existsSync(join(run.phaseDir, 'tenant-repository-credentials.json'))).toBe(false);
-    expect(run.exports).toMatchObject({
-      GITOPS_COMMIT: EARLIER_COMMIT.slice(0, 7),
-      GITOPS_SYNC_RESULT: 'Superseded',
-      GITOPS_SYNCED_REVISION: PUSHED_COMMIT,
+
+    it('configures Argo CD single sign-on from the OIDC issuer kube-apiserver trusts', () => {
+      expect(run.status, run.output).toBe(0);
+      const built = execFileSync(
+        realKubectl,
+        ['kustomize', join(run.phaseDir, 'kubernetes/argocd/offline')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      const configMaps = built
+        .split(/^---$/m)
+        .map(
+          (document) => parseYaml(document) as { metadata: { name: string }; data?: Record<string, string> },
+        );
+      const cm = configMaps.find((object) => object.metadata.name === 'argocd-cm')?.data ?? {};
+      expect(parseYaml(cm['oidc.config'] ?? '')).toEqual({
+        name: 'Slipway',
+        issuer,
+        clientID: 'argocd-client',
+        enablePKCEAuthentication: true,
+        requestedScopes: ['openid', 'profile', 'email'],
+      });
+      expect(cm.url).toBe('https://localhost:8080');
+      expect(configMaps.find((object) => object.metadata.name === 'argocd-rbac-cm')?.data?.scopes).toBe(
+        '[cognito:groups]',
+      );
     });
-    expect(run.output).toContain(
-      `INFO - acme-prod-ledger: deployed ${EARLIER_COMMIT.slice(0, 7)}, since superseded by ${PUSHED_COMMIT}`,
-    );
   });
 
   it('refuses a SLIPWAY_COMMIT that is not a 7-40 hex commit id in pre_build, before any session or command uses it', () => {
@@ -856,20 +909,15 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     expect(buildspec.env.variables).not.toHaveProperty('ARGOCD_READYZ_DELAY');
   });
 
-  it('retries /readyz with a bounded delay between attempts, and gives up after the last', () => {
-    // ARGOCD_READYZ_DELAY takes fractions (the pause is a timed `read`): 0.4 s here, not 5 s.
-    const delay = { ARGOCD_READYZ_DELAY: '0.4' };
-    const late = runPhase('readyz-late', {
-      scenario: 'converges',
-      overrides: { ...delay, STUB_READYZ_FAILURES: '2' },
-    });
-    expect(late.status, late.output).toBe(0);
-    expect(late.output).toMatch(/^INFO - API server ready through the SSM tunnel \(attempt 3\)$/m);
-    expect(late.output.match(/next attempt in 0\.4s$/gm)).toHaveLength(2);
-    expect(late.seconds).toBeGreaterThanOrEqual(0.8);
+  it('gives up on /readyz after the last attempt, applying nothing', () => {
+    // The retries that end in an answer: the converging run above (READYZ_LATE).
     const never = runPhase('readyz-never', {
       scenario: 'converges',
-      overrides: { ...delay, STUB_READYZ_FAILURES: '100', ARGOCD_READYZ_ATTEMPTS: '3' },
+      overrides: {
+        ARGOCD_READYZ_DELAY: READYZ_LATE.ARGOCD_READYZ_DELAY,
+        STUB_READYZ_FAILURES: '100',
+        ARGOCD_READYZ_ATTEMPTS: '3',
+      },
     });
     expect(never.status).not.toBe(0);
     expect(never.calls.filter((call) => call.includes('get --raw /readyz'))).toHaveLength(3);
@@ -879,33 +927,7 @@ describe('buildspecs/argocd-bootstrap.yml', () => {
     expect(kubectlApplies(never)).toEqual([]);
   });
 
-  it('configures Argo CD single sign-on from the OIDC issuer kube-apiserver trusts, and refuses a bad issuer in pre_build', () => {
-    const issuer = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example';
-    const run = runPhase('oidc', {
-      scenario: 'converges',
-      overrides: { SLIPWAY_OIDC_ISSUER_URL: issuer, SLIPWAY_OIDC_CLIENT_ID: 'argocd-client' },
-    });
-    expect(run.status, run.output).toBe(0);
-    const built = execFileSync(realKubectl, ['kustomize', join(run.phaseDir, 'kubernetes/argocd/offline')], {
-      encoding: 'utf8',
-    });
-    const configMaps = built
-      .split(/^---$/m)
-      .map(
-        (document) => parseYaml(document) as { metadata: { name: string }; data?: Record<string, string> },
-      );
-    const cm = configMaps.find((object) => object.metadata.name === 'argocd-cm')?.data ?? {};
-    expect(parseYaml(cm['oidc.config'] ?? '')).toEqual({
-      name: 'Slipway',
-      issuer,
-      clientID: 'argocd-client',
-      enablePKCEAuthentication: true,
-      requestedScopes: ['openid', 'profile', 'email'],
-    });
-    expect(cm.url).toBe('https://localhost:8080');
-    expect(configMaps.find((object) => object.metadata.name === 'argocd-rbac-cm')?.data?.scopes).toBe(
-      '[cognito:groups]',
-    );
+  it('refuses an OIDC issuer that is not https in pre_build', () => {
     const bad = runPhase('oidc-bad', {
       scenario: 'converges',
       overrides: {
