@@ -9,7 +9,6 @@ import { resolveDevSecret } from '../../../local/auth/dev-secret.js';
 import { localTokenVerifier } from '../../../local/auth/tokens.js';
 
 const run = promisify(execFile);
-const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
 const SECRET = 's'.repeat(48);
 
 describe('npm run token', () => {
@@ -21,7 +20,9 @@ describe('npm run token', () => {
 
   // Only what the script needs: never the test process's whole environment.
   const token = (args: string[], extra: Record<string, string> = {}) =>
-    run(TSX, ['local/auth/token-script.ts', ...args], {
+    // `npm run token` is `tsx local/auth/token-script.ts`; tsx's CLI only starts a second Node with
+    // its loader, so the script runs here in one Node with that loader (as `npm start` runs main.ts).
+    run(process.execPath, ['--import', 'tsx', 'local/auth/token-script.ts', ...args], {
       env: { PATH: process.env.PATH ?? '', SLIPWAY_DATA_DIR: dataDir, ...extra },
     });
 
