@@ -43,6 +43,11 @@ export interface EnterClusterInput {
     readonly key: string;
     readonly grant: TenantGrant;
     readonly stale: readonly string[];
+    /**
+     * No grant was recorded when the cluster was read: the state layer writes the grant as the
+     * whole map first (one write for a cluster's first tenant instead of a refused one and a retry).
+     */
+    readonly firstGrant?: boolean;
   };
 }
 

@@ -91,7 +91,10 @@ export async function enterCluster(
   input: EnterClusterInput,
 ): Promise<EnterClusterOutcome> {
   const key = keys.environment(CLUSTER_ORGANIZATION, input.cluster);
-  for (const mapExists of [true, false]) {
+  // Whether the grants map exists decides the write (one entry of it, or the whole map): the
+  // caller's read says which to try first, the other is the retry when that read was wrong.
+  const attempts = input.placement?.firstGrant ? [false, true] : [true, false];
+  for (const mapExists of attempts) {
     const update = new UpdateBuilder();
     let mapCondition = '';
     if (input.placement) {
@@ -101,8 +104,10 @@ export async function enterCluster(
         for (const gone of stale) update.remove(['tenants', gone]);
         mapCondition = ` AND attribute_exists(${update.path('tenants')})`;
       } else {
+        // No map, or an empty one (every tenant left): nothing of another tenant is overwritten.
         update.set(['tenants'], { [tenant]: grant });
-        mapCondition = ` AND attribute_not_exists(${update.path('tenants')})`;
+        const tenants = update.path('tenants');
+        mapCondition = ` AND (attribute_not_exists(${tenants}) OR size(${tenants}) = ${update.value(0)})`;
       }
     }
     update
@@ -121,13 +126,12 @@ export async function enterCluster(
     const now = toClusterState(item);
     if (now.record.activeRunId) return { kind: 'busy', activeRunId: now.record.activeRunId };
     if (!input.statuses.includes(now.record.status)) return { kind: 'status', status: now.record.status };
-    // Same version, no map yet: the cluster's first grant, written as the whole map.
-    const firstGrant =
-      mapExists &&
+    // Same version: only the guess about the map was wrong, so the other write is tried.
+    const wrongGuess =
       input.placement !== undefined &&
       now.record.version === input.expectedVersion &&
-      !('tenants' in item);
-    if (!firstGrant) return { kind: 'changed' };
+      (mapExists ? !('tenants' in item) : 'tenants' in item);
+    if (!wrongGuess) return { kind: 'changed' };
   }
   return { kind: 'changed' };
 }

@@ -27,7 +27,7 @@ import {
   tenantKey,
   tenantSuccesses,
 } from '../cluster-placement.js';
-import type { ClusterState, TenantGrant } from '../cluster-records.js';
+import type { ClusterState, EnterClusterInput, TenantGrant } from '../cluster-records.js';
 import type { EnvironmentStatus, RunTrigger } from '../model.js';
 import { planRun } from '../phase-plan.js';
 import { buildRunId, parseRunId, runIdMatches } from '../run-id.js';
@@ -225,7 +225,7 @@ async function launchTenantRun(
         },
       };
     }
-    let placement: { key: string; grant: TenantGrant; stale: string[] } | undefined;
+    let placement: EnterClusterInput['placement'];
     if (launch.request) {
       const live = await liveTenants(deps, state);
       const others = live.filter((entry) => entry.key !== key);
@@ -243,7 +243,12 @@ async function launchTenantRun(
       };
       // Only this tenant's entry is written (and entries of tenants that no longer count removed):
       // the compare-and-set on the version guards the capacity check, never another tenant's grant.
-      placement = { key, grant, stale: staleTenantKeys(state, live).filter((stale) => stale !== key) };
+      placement = {
+        key,
+        grant,
+        stale: staleTenantKeys(state, live).filter((stale) => stale !== key),
+        firstGrant: Object.keys(state.tenants).length === 0,
+      };
     }
     const entered = await deps.repository.enterCluster({
       cluster: launch.cluster,

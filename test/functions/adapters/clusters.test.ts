@@ -64,6 +64,58 @@ async function readyCluster(
 }
 
 describe('enterCluster', () => {
+  /** A repository over a client that counts the UpdateItem calls sent (refused ones included). */
+  function countingUpdates() {
+    const client = dynamo.newClient();
+    let updates = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        if (JSON.stringify(args.input).includes('UpdateExpression')) updates += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countUpdates' },
+    );
+    return { repository: createRepository({ client, tableName: dynamo.tableName }), updates: () => updates };
+  }
+
+  it('writes a first grant read as such in one write, into an absent or an emptied map', async () => {
+    for (const set of ['', ', tenants = :empty']) {
+      const cluster = await readyCluster(set, set ? { ':empty': {} } : {});
+      const counted = countingUpdates();
+      const entered = await counted.repository.enterCluster({
+        cluster: cluster.name,
+        runId: 'run-a',
+        expectedVersion: cluster.version,
+        statuses: READY,
+        placement: { key: 'acme/prod', grant: grantOf('acme', 1000), stale: [], firstGrant: true },
+      });
+      expect(entered).toMatchObject({
+        kind: 'entered',
+        state: { tenants: { 'acme/prod': grantOf('acme', 1000) } },
+      });
+      expect(counted.updates(), set || 'no map').toBe(1);
+    }
+  });
+
+  it('keeps the other tenants when a first grant was read wrongly: the entry is written beside them', async () => {
+    const cluster = await readyCluster(', tenants = :tenants', {
+      ':tenants': { 'beta/prod': grantOf('beta', 500) },
+    });
+    const counted = countingUpdates();
+    const entered = await counted.repository.enterCluster({
+      cluster: cluster.name,
+      runId: 'run-a',
+      expectedVersion: cluster.version,
+      statuses: READY,
+      placement: { key: 'acme/prod', grant: grantOf('acme', 1000), stale: [], firstGrant: true },
+    });
+    expect(entered).toMatchObject({
+      kind: 'entered',
+      state: { tenants: { 'acme/prod': grantOf('acme', 1000), 'beta/prod': grantOf('beta', 500) } },
+    });
+    expect(counted.updates()).toBe(2);
+  });
+
   it('records the first tenant’s grant as the map, then a second tenant’s entry beside it, each run in tenantRuns', async () => {
     const cluster = await readyCluster();
     const first = await repository.enterCluster({
