@@ -72,6 +72,26 @@ async function requireUnchangedSince(
   throw busy(request.organization, request.environment, now?.activeRunId ?? now?.lastRunId ?? 'unknown');
 }
 
+/**
+ * The reservation gives up (conflict.busy naming no run) when concurrent PUTs of this environment
+ * keep changing its entry. When one of them has started a run meanwhile, that is the answer, as
+ * the lock would have given it: busy with that run's id.
+ */
+async function reserveOrBusy(deps: UseCaseDeps, request: LaunchRequest, reservation: QuotaReservation) {
+  try {
+    return await reserveQuota(deps, reservation);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'conflict.busy') {
+      const now = await deps.repository.getEnvironment(request.organization, request.environment);
+      const runId = now?.activeRunId ?? now?.lastRunId;
+      if ((now?.runSeq ?? 0) !== (request.current?.runSeq ?? 0) && runId) {
+        throw busy(request.organization, request.environment, runId);
+      }
+    }
+    throw error;
+  }
+}
+
 export async function launchRun(deps: UseCaseDeps, request: LaunchRequest): Promise<RunAccepted> {
   const { organization, environment } = request;
   const seq = (request.current?.runSeq ?? 0) + 1;
@@ -80,7 +100,7 @@ export async function launchRun(deps: UseCaseDeps, request: LaunchRequest): Prom
   // The grant is raised on the organization first, conditional on its ceiling (a refusal writes
   // nothing); taken back if the run cannot take the environment; lowered to the new grant once
   // it has (a shrink frees only then, so the ceiling holds at every moment).
-  const quota = request.quota ? await reserveQuota(deps, request.quota) : {};
+  const quota = request.quota ? await reserveOrBusy(deps, request, request.quota) : {};
   if (request.quota) await requireUnchangedSince(deps, request, quota);
   const started = await deps.repository
     .startRun({

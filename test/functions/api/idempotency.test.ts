@@ -184,6 +184,7 @@ describe('concurrent PUTs without a key', () => {
     for (const response of responses.filter((r) => r.status !== 202)) {
       expect(response.status).toBe(409);
       expect(response.body.error?.code).toBe('conflict.busy');
+      expect(response.body.error?.details).toMatchObject({ activeRunId: runId });
     }
     expect(await runsOf(env)).toHaveLength(1);
     expect(api.starter.inputs.filter((input) => input.runId === runId)).toHaveLength(1);
@@ -210,9 +211,13 @@ describe('concurrent PUTs without a key', () => {
     const accepted = responses.filter((r) => r.status === 202);
     expect(accepted).toHaveLength(1);
     const refused = responses.filter((r) => r.status !== 202);
+    expect(refused).toHaveLength(19);
     for (const response of refused) {
       expect(response.status).toBe(409);
       expect(response.body.error?.code).toBe('conflict.busy');
+      expect(response.body.error?.details, response.body.error?.message).toMatchObject({
+        activeRunId: accepted[0]?.body.runId,
+      });
     }
     expect(await runsOf(env)).toHaveLength(1);
     await api.starter.settled();
