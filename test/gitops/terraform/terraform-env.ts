@@ -4,8 +4,8 @@
  * hashicorp/aws provider once per module and run block (about 350 times in one `terraform test` of
  * the environment root), and each start builds and hands over the provider's schema: at Go's
  * default GOGC=100 a third of their CPU went to collecting that garbage. At 400 the heap may grow
- * to five times the live data before a collection (a few hundred MB more per process here), which
- * cut the CPU of terraform-test.test.ts from about 67 to about 40 s on this project's 2-core
- * machine. What terraform computes is the same: only when Go frees memory changes.
+ * to five times the live data before a collection (a few hundred MB more per process here): one
+ * `terraform test` of the environment root took 38-43 CPU-s at 100 and 27-31 at 400 on this
+ * project's 2-core machine. What terraform computes is the same: only when Go frees memory changes.
  */
 export const TERRAFORM_GC_ENV = { GOGC: '400' } as const;

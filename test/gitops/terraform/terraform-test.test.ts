@@ -1,5 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +18,7 @@ import { ENVIRONMENT_ROOT, TERRAFORM_ROOT } from './terraform-config.js';
 import { TERRAFORM_GC_ENV } from './terraform-env.js';
 
 /**
- * `terraform validate` and `terraform test` (mock_provider "aws", environment/tests/) of the one
+ * `terraform init` and `terraform test` (mock_provider "aws", environment/tests/) of the one
  * environment root, offline: the provider comes from a filesystem mirror of hashicorp/aws
  * (`SLIPWAY_TF_PLUGIN_DIR`, else the image's /opt/tf-plugins). Without the mirror the tests fail
  * and say so; they never fall back to the registry.
@@ -19,6 +29,13 @@ import { TERRAFORM_GC_ENV } from './terraform-env.js';
  * only run block is graph.tftest.hcl's own "compute" block (copied from the file, not retyped),
  * pointed at a copy of modules/compute that stops requiring IMDSv2. The committed file must pass
  * as a whole, and the mutant must fail on exactly that assertion.
+ *
+ * `terraform test` starts the provider about 350 times (per module and run block, for its schema and
+ * validation; the mock answers everything else). So the test runs against ONE provider process: the
+ * binary init installed from the mirror (checked against the lock file), started in its debug mode
+ * and handed to terraform with TF_REATTACH_PROVIDERS, the provider SDK's own way for terraform to
+ * use a running provider. Same binary, same run blocks, same verdicts; the file went from 36 to
+ * 17 CPU-s.
  *
  * `terraform validate` of this root (8 CPU-s: the provider once per module) runs for real in
  * test/local/builds/terraform-phase.test.ts, the terraform phase's own validate step, which
@@ -55,9 +72,51 @@ function tfEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function tf(args: readonly string[], cwd = root): Result {
-  const result = spawnSync(terraform, args, { cwd, encoding: 'utf8', env: tfEnv() });
+function tf(args: readonly string[], cwd = root, env: NodeJS.ProcessEnv = {}): Result {
+  const result = spawnSync(terraform, args, { cwd, encoding: 'utf8', env: { ...tfEnv(), ...env } });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+let provider: ChildProcess | undefined;
+
+/** Blocks for `seconds` without spinning (the provider's start-up is awaited in bounded steps). */
+const pause = (seconds: number) =>
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
+
+/**
+ * Starts the provider binary init installed under .terraform in its debug mode, and returns the
+ * TF_REATTACH_PROVIDERS value it prints once it listens (a unix socket of this machine).
+ */
+function startProvider(): string {
+  const versions = join(root, '.terraform/providers', PROVIDER_PATH);
+  const [version, ...otherVersions] = readdirSync(versions);
+  expect(otherVersions, `one installed version under ${versions}`).toEqual([]);
+  const platforms = join(versions, version ?? '');
+  const [platform, ...otherPlatforms] = readdirSync(platforms);
+  expect(otherPlatforms, `one installed platform under ${platforms}`).toEqual([]);
+  const dir = join(platforms, platform ?? '');
+  const binary = readdirSync(dir).find((name) => name.startsWith('terraform-provider-aws'));
+  expect(binary, `the provider binary in ${dir}`).toBeDefined();
+  const log = join(workdir, 'provider.log');
+  const fd = openSync(log, 'w');
+  provider = spawn(join(dir, binary ?? ''), ['-debug'], { env: tfEnv(), stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  for (let waited = 0; waited < 120; waited += 0.2) {
+    const reattach = /TF_REATTACH_PROVIDERS='([^']+)'/.exec(readFileSync(log, 'utf8'))?.[1];
+    if (reattach) return reattach;
+    pause(0.2);
+  }
+  throw new Error(`the provider did not start in debug mode:\n${readFileSync(log, 'utf8')}`);
+}
+
+/** Stops the provider and waits for it to end, so no process outlives the file. */
+async function stopProvider(): Promise<void> {
+  const running = provider;
+  provider = undefined;
+  if (!running || running.exitCode !== null || running.signalCode !== null) return;
+  const ended = new Promise((resolve) => running.once('exit', resolve));
+  running.kill('SIGTERM');
+  await ended;
 }
 
 /** The text of one top-level `run "<name>" { ... }` block of a .tftest.hcl file. */
@@ -106,7 +165,7 @@ function fileSection(output: string, file: string): { runs: string[]; verdict: s
   return { runs, verdict };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   terraform = requireTool('terraform', 'terraform >= 1.11 from releases.hashicorp.com');
   if (!existsSync(join(MIRROR, PROVIDER_PATH))) {
     throw new Error(
@@ -124,10 +183,15 @@ beforeAll(() => {
   writeMutant(join(workdir, 'terraform'));
   const init = tf(['init', '-backend=false', `-plugin-dir=${MIRROR}`, '-lockfile=readonly', '-no-color']);
   expect(init.status, init.output).toBe(0);
-  test = tf(['test', '-no-color']);
+  try {
+    test = tf(['test', '-no-color'], root, { TF_REATTACH_PROVIDERS: startProvider() });
+  } finally {
+    await stopProvider();
+  }
 }, 600_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await stopProvider();
   if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
 
