@@ -165,3 +165,49 @@ describe('interruptRun', () => {
     );
   });
 });
+
+describe('the endings’ refusals, named exactly', () => {
+  it('names only the unfinished phases other than the one being closed, and none when there are none', async () => {
+    const run = await seedRun(repository);
+    await start(run);
+    // terraform SUCCEEDED, ansible RUNNING, argocd-bootstrap PENDING: completing argocd-bootstrap.
+    await repository.recordPhase({ ...run, close: close('terraform', 'tf-1'), open: { phase: 'ansible' } });
+    await expect(
+      repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') }),
+    ).rejects.toThrow(
+      new TransitionRefusedError(
+        `run ${run.runId} cannot complete: phase argocd-bootstrap is PENDING, unfinished phases: ansible`,
+      ),
+    );
+    // ansible SUCCEEDED too: only the closed phase is not done, and no list follows.
+    await repository.recordPhase({ ...run, close: close('ansible', 'an-1') });
+    await expect(
+      repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') }),
+    ).rejects.toThrow(
+      new TransitionRefusedError(`run ${run.runId} cannot complete: phase argocd-bootstrap is PENDING`),
+    );
+  });
+
+  it('refuses to complete a run that failed, naming its status', async () => {
+    const run = await seedRun(repository);
+    await start(run);
+    await repository.failRun({ ...run, phase: 'terraform', cause: 'exit 1', retryable: false });
+    await expect(repository.completeRun({ ...run, close: close('terraform', 'tf-1') })).rejects.toThrow(
+      new TransitionRefusedError(`run ${run.runId} is FAILED: it cannot complete`),
+    );
+  });
+
+  it('answers a failure of the phase an interrupted run was in as already finished, not a replay', async () => {
+    const run = await seedRun(repository);
+    await start(run);
+    await repository.interruptRun({ ...run, reason: 'execution aborted' });
+    const result = await repository.failRun({
+      ...run,
+      phase: 'terraform',
+      cause: 'exit 1',
+      retryable: false,
+    });
+    expect(result.outcome).toBe('already-finished');
+    expect(result.run.status).toBe('INTERRUPTED');
+  });
+});
