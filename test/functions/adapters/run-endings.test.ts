@@ -211,3 +211,24 @@ describe('the endings’ refusals, named exactly', () => {
     expect(result.run.status).toBe('INTERRUPTED');
   });
 });
+
+describe('completeRun of a teardown', () => {
+  it('forgets every phase’s success, so the next provisioning runs every phase', async () => {
+    const run = await seedRun(repository);
+    await toLastPhase(run, FORWARD);
+    await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') });
+    const provisioned = await repository.getEnvironment(run.organization, run.environment);
+    expect(Object.keys(provisioned?.successes ?? {}).sort()).toEqual([
+      'ansible',
+      'argocd-bootstrap',
+      'terraform',
+    ]);
+
+    const teardown = await nextRun(repository, run, { trigger: 'teardown' });
+    await toLastPhase(teardown, [...FORWARD].reverse());
+    await repository.completeRun({ ...teardown, close: close('terraform', 'tf-down') });
+    const deleted = await repository.getEnvironment(run.organization, run.environment);
+    expect(deleted?.status).toBe('DELETED');
+    expect(deleted?.successes).toEqual({});
+  });
+});
