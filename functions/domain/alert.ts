@@ -182,6 +182,29 @@ export interface SnsAlertMessage {
 }
 
 /** The SNS Publish fields of an alert (the topic is the publisher's business). */
+/**
+ * The alert's own fields, and nothing else: what publishers hand over is often the recorded alert,
+ * whose delivery state (status, attempts, last error, claim) is the state layer's bookkeeping, stale
+ * by the time anyone reads the message, and no subscriber's business.
+ */
+export function alertMessageBody(alert: Alert): Alert {
+  const { id, kind, severity, organization, environment, run, summary, detail, links, occurredAt, dedupKey } =
+    alert;
+  return {
+    id,
+    kind,
+    severity,
+    organization,
+    ...(environment === undefined ? {} : { environment }),
+    ...(run === undefined ? {} : { run }),
+    summary,
+    detail,
+    links: links.map(({ label, url }) => ({ label, url })),
+    occurredAt,
+    dedupKey,
+  };
+}
+
 export function toSnsMessage(alert: Alert): SnsAlertMessage {
   const attributes: Record<string, SnsStringAttribute> = {
     kind: { DataType: 'String', StringValue: alert.kind },
@@ -190,5 +213,5 @@ export function toSnsMessage(alert: Alert): SnsAlertMessage {
   };
   // SNS rejects empty attribute values, so an organization-wide alert carries no environment.
   if (alert.environment) attributes.environment = { DataType: 'String', StringValue: alert.environment };
-  return { Message: JSON.stringify(alert), MessageAttributes: attributes };
+  return { Message: JSON.stringify(alertMessageBody(alert)), MessageAttributes: attributes };
 }

@@ -122,6 +122,28 @@ describe('toSnsMessage', () => {
     });
   });
 
+  it('publishes the alert’s own fields only, never the delivery state recorded beside them', () => {
+    const alert = buildPhaseFailedAlert({
+      organization: 'acme',
+      environment: 'prod',
+      runId: 'acme.prod.000001.1a2b3c4d',
+      failure,
+      occurredAt: '2025-01-01T00:00:00.000Z',
+    });
+    const recorded = {
+      ...alert,
+      delivery: {
+        status: 'publishing',
+        attempts: 3,
+        lastError: 'TransientPublishError: SNS down',
+        claim: 'c1',
+      },
+    };
+    const body = JSON.parse(toSnsMessage(recorded).Message);
+    expect(body).toEqual(alert);
+    expect(body).not.toHaveProperty('delivery');
+  });
+
   it('leaves out the environment attribute of an organization-wide alert (SNS rejects empty values)', () => {
     const { environment: _environment, ...orgWide } = buildPhaseFailedAlert({
       organization: 'acme',
