@@ -1,7 +1,8 @@
 /**
  * PUT of an environment: record the desired spec and run the phases whose inputs changed.
- * In order: the spec and names are valid → the organization exists → its ceiling holds with this
- * environment's namespaces → no run holds the lock → the phase plan decides. A READY environment
+ * In order: the organization is not the reserved `cluster` (400: use /v1/clusters) → the spec
+ * and names are valid → the organization exists → its ceiling holds with this environment's
+ * namespaces → no run holds the lock → the phase plan decides. A READY environment
  * with nothing to run answers 200 without a run (recording the spec only when its hash changed,
  * e.g. keys reordered never writes); anything else starts a run (202). Every refusal happens
  * before the first write.
@@ -15,7 +16,7 @@ import { validateEnvironmentSpec } from '../environment-spec.js';
 import { sameGitSource } from '../git-push.js';
 import { planRun } from '../phase-plan.js';
 import { specHash } from '../spec-hash.js';
-import { requireAllowed, requireOrganization } from './access.js';
+import { requireAllowed, requireNotCluster, requireOrganization } from './access.js';
 import { placeOnCluster } from './cluster-tenants.js';
 import { launchRun, requireIdle } from './launch-run.js';
 import type { UseCaseDeps } from './ports.js';
@@ -32,6 +33,8 @@ export async function provisionEnvironment(
 ): Promise<ProvisionResult> {
   const { organization, environment } = request;
   requireAllowed(caller, 'environment.provision', organization);
+  // Before the body: a cluster's spec on `cluster/<name>` is refused for the route, not the shape.
+  requireNotCluster(organization);
   // A spec naming a shared cluster is a tenant placement (use-cases/cluster-tenants.ts).
   if (isSharedPlacement(request.body)) return placeOnCluster(deps, caller, request);
   const validation = validateEnvironmentSpec(request.body, { organization, environment });

@@ -508,4 +508,43 @@ describe('shared clusters', () => {
     });
     expect(forbidden.status).toBe(403);
   });
+
+  it('refuses PUT, DELETE and resume on cluster/<name> with 400 use /v1/clusters, before reading the body, writing nothing', async () => {
+    const cluster = await registerCluster();
+    const before = await api.scan();
+    const writes = api.apiWrites.length;
+    const path = { org: 'cluster', env: cluster.name };
+    const { namespaces: _n, gitops: _g, ...dedicated } = validSpec('prod');
+    // A cluster-shaped body (what `slipway provision cluster/<name> -f cluster.yaml` sends), an
+    // environment's, a tenant placement's and garbage: the route answers, whatever the body.
+    for (const body of [
+      clusterSpec(),
+      validSpec('prod'),
+      tenantSpec(cluster.name, 'acme'),
+      dedicated,
+      { tier: 1 },
+    ]) {
+      const put = await api.call('put-environment', { identity: PLATFORM_ADMIN, path, body });
+      expect(put.status, JSON.stringify(put.body)).toBe(400);
+      expect(put.body.error?.code).toBe('validation.failed');
+      expect(put.body.error?.details).toEqual([
+        { field: 'org', message: expect.stringContaining('/v1/clusters/{cluster}') },
+      ]);
+    }
+    const removed = await api.call('delete-environment', { identity: PLATFORM_ADMIN, path });
+    expect(removed.status).toBe(400);
+    expect(removed.body.error?.details).toEqual([expect.objectContaining({ field: 'org' })]);
+    const resumed = await api.call('post-run', {
+      identity: PLATFORM_ADMIN,
+      path,
+      body: { action: 'resume' },
+    });
+    expect(resumed.status).toBe(400);
+    expect(resumed.body.error?.details).toEqual([expect.objectContaining({ field: 'org' })]);
+    expect(api.apiWrites.length).toBe(writes);
+    expect(await api.scan()).toEqual(before);
+    // Reads stay open: the cluster is an environment of `cluster` on GET.
+    const shown = await api.call('get-environment', { identity: PLATFORM_ADMIN, path });
+    expect(shown.status).toBe(200);
+  });
 });
