@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   alertIdFor,
@@ -6,6 +7,7 @@ import {
   executionConsoleLink,
   toSnsMessage,
 } from '../../../functions/domain/alert.js';
+import { buildPlatformAlarmAlert } from '../../../functions/domain/alert-platform.js';
 
 const failure = {
   phase: 'ansible' as const,
@@ -157,5 +159,68 @@ describe('toSnsMessage', () => {
       'severity',
       'organization',
     ]);
+  });
+});
+
+describe('the text of an alert', () => {
+  const run = {
+    organization: 'acme',
+    environment: 'prod',
+    runId: 'acme.prod.000004.1a2b3c4d',
+    occurredAt: 't',
+  };
+
+  it('derives the id as the first 24 hex of sha256(dedupKey)', () => {
+    expect(alertIdFor('phase.failed:r:ansible')).toBe(
+      createHash('sha256').update('phase.failed:r:ansible').digest('hex').slice(0, 24),
+    );
+  });
+
+  it('says what failed, the build, and what to do next, by whether the failure looks transient', () => {
+    const alert = buildPhaseFailedAlert({ ...run, failure });
+    expect(alert.summary).toBe('Phase ansible failed for acme/prod (run acme.prod.000004.1a2b3c4d)');
+    expect(alert.detail).toBe(
+      `${failure.cause}\nBuild: slipway-ansible:0f1e.\nFix the cause, then resume the run from this phase.`,
+    );
+    const transient = buildPhaseFailedAlert({
+      ...run,
+      failure: { phase: 'terraform', cause: 'timed out', retryable: true },
+    });
+    expect(transient.detail).toBe(
+      'timed out\nThe failure looks transient: resume the run to retry the phase.',
+    );
+    expect(transient.links).toEqual([]);
+  });
+
+  it("tells an interrupted run's phase, what Step Functions reported (bounded), and what was kept", () => {
+    const kept =
+      'The run is marked INTERRUPTED and the environment lock released; everything the run recorded is kept. Resume the run once the cause is understood.';
+    const alert = buildRunInterruptedAlert({
+      ...run,
+      executionStatus: 'FAILED',
+      phase: 'ansible',
+      error: 'States.Runtime',
+      cause: 'x'.repeat(1000),
+    });
+    expect(alert.detail).toBe(
+      `Phase ansible was in progress.\nStep Functions reports ${`States.Runtime: ${'x'.repeat(1000)}`.slice(0, 1000)}…\n${kept}`,
+    );
+    expect(buildRunInterruptedAlert({ ...run, executionStatus: 'ABORTED' }).detail).toBe(kept);
+    expect(buildRunInterruptedAlert({ ...run, executionStatus: 'ABORTED' }).links).toEqual([]);
+    const exact = buildRunInterruptedAlert({ ...run, executionStatus: 'TIMED_OUT', cause: 'c'.repeat(1000) });
+    expect(exact.detail).toBe(`Step Functions reports ${'c'.repeat(1000)}\n${kept}`);
+    expect(buildRunInterruptedAlert({ ...run, executionStatus: 'TIMED_OUT', error: 'E' }).detail).toBe(
+      `Step Functions reports E\n${kept}`,
+    );
+  });
+
+  it('raises no platform alert for an alarm leaving ALARM for anything but OK', () => {
+    expect(
+      buildPlatformAlarmAlert({
+        alarmName: 'a',
+        state: { value: 'INSUFFICIENT_DATA', timestamp: 't' },
+        previousState: { value: 'ALARM' },
+      }),
+    ).toBeUndefined();
   });
 });
