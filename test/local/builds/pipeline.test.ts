@@ -162,6 +162,17 @@ describe('the three phase buildspecs on the local simulators', () => {
         (teardowns[phase]?.Build.ExportedEnvironmentVariables ?? []).map((v) => [v.Name, v.Value]),
       );
     expect(status('argocd-bootstrap')).toMatchObject({ TEARDOWN_STATUS: 'DONE', SECRETS_DELETED: '2' });
+    // The simulator's "[simulated]" label is a line of the log, never inside the deletion date.
+    const secretsTeardown = teardowns['argocd-bootstrap'];
+    if (!secretsTeardown) throw new Error('no argocd-bootstrap teardown build');
+    const secretsLog = logOf(secretsTeardown.Build);
+    expect(secretsLog).toMatch(
+      /\/acme\/dev\/kubeconfig is scheduled for deletion on \d{4}-\d{2}-\d{2}T[\d:]+\+00:00 \(restorable/,
+    );
+    expect(secretsLog).not.toMatch(/scheduled for deletion on \[simulated\]/);
+    expect(secretsLog).toMatch(
+      /^\[simulated\] aws secretsmanager delete-secret \S+\/acme\/dev\/kubeconfig /m,
+    );
     expect(status('ansible')).toMatchObject({ TEARDOWN_STATUS: 'DONE', NODES_RESET: '3/3' });
     expect(status('terraform')).toMatchObject({
       TEARDOWN_STATUS: 'DONE',
