@@ -43,6 +43,7 @@ import { faultsRoute } from './faults-route.js';
 import { type ApiServer, type LocalRoute, startApiServer } from './http/index.js';
 import { localRunWatchdog, type RecoveredRun, recoverInterruptedRuns } from './recovery.js';
 import { seedLocalSecrets } from './secrets.js';
+import { lockDataDir, portError, requirePortFree } from './start-guards.js';
 import { IDEMPOTENCY_TABLE, type LocalDynamo, STATE_TABLE, startLocalDynamo } from './store/dynamo.js';
 import { loadDefinition } from './workflow/cached-definition.js';
 import { type LocalWorkflowEngine, openLocalWorkflowEngine } from './workflow/engine.js';
@@ -168,11 +169,15 @@ export function localHookRoutes(
 
 export async function startLocalControlPlane(settings: LocalSettings): Promise<LocalControlPlane> {
   mkdirSync(settings.dataDir, { recursive: true });
-  const secret = await resolveDevSecret({ dataDir: settings.dataDir, create: true });
-  const tools = localToolReport();
-  const dynamo = await startLocalDynamo(settings.dataDir);
-  const stops: Array<() => Promise<void>> = [() => dynamo.close()];
+  // One local mode per data folder (dynalite's files are not shared), and a taken port said at once.
+  const lock = lockDataDir(settings.dataDir);
+  const stops: Array<() => Promise<void>> = [async () => lock.release()];
   try {
+    await requirePortFree(settings.port);
+    const secret = await resolveDevSecret({ dataDir: settings.dataDir, create: true });
+    const tools = localToolReport();
+    const dynamo = await startLocalDynamo(settings.dataDir);
+    stops.unshift(() => dynamo.close());
     const { definition, cached } = await loadDefinition(settings.dataDir);
     const repository = createRepository({ client: dynamo.client, tableName: STATE_TABLE });
     const alerts = createLocalAlertPublisher({
@@ -256,6 +261,8 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
         }),
         ...localHookRoutes(repository, events),
       },
+    }).catch((error: unknown) => {
+      throw portError(error, settings.port);
     });
     stops.unshift(() => api.close());
     callbackBaseUrl = api.url;
@@ -278,6 +285,7 @@ export async function startLocalControlPlane(settings: LocalSettings): Promise<L
         await api.close().catch(() => undefined);
         await sfn.stop().catch(() => undefined);
         runner.shutdown();
+        lock.release();
       },
     };
   } catch (error) {

@@ -8,6 +8,7 @@ import './function-environment.js';
 import { banner } from './banner.js';
 import { localSettingsFromEnv, startLocalControlPlane } from './control-plane.js';
 import { stopWhenOrphaned } from './parent-watch.js';
+import { LocalStartError } from './start-guards.js';
 
 // aws-local-stepfunctions needs Node 22; `npm start` runs the node@22 devDependency.
 if (Number(process.versions.node.split('.')[0]) < 22) {
@@ -18,7 +19,12 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
 }
 
 const settings = localSettingsFromEnv();
-const plane = await startLocalControlPlane(settings);
+// A second local mode on the same port or data folder: one line, not a stack trace.
+const plane = await startLocalControlPlane(settings).catch((error: unknown) => {
+  if (!(error instanceof LocalStartError)) throw error;
+  process.stderr.write(`slipway local: ${error.message}\n`);
+  process.exit(1);
+});
 process.stdout.write(`${banner(plane)}\n`);
 
 let stopping = false;
