@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.js';
 import {
@@ -643,6 +644,60 @@ describe('parseRunStarterEvent', () => {
     );
     expect(() => parseRunStarterEvent(null)).toThrow(
       'source: undefined is not an event the run starter takes',
+    );
+  });
+});
+
+describe('git push payloads at their edges', () => {
+  it('strips only a leading scheme, credentials and www., keeping an @ or www inside the path or host', () => {
+    expect(normalizeRepository('ssh://git@github.com:22/acme/x.git')).toBe('github.com/acme/x');
+    expect(normalizeRepository('https://github.com/acme/team@x')).toBe('github.com/acme/team@x');
+    expect(normalizeRepository('https://xwww.example.com/a')).toBe('xwww.example.com/a');
+  });
+
+  it('trims the ref, and names the GitLab field a bad commit is in', () => {
+    const github = classifyGithubPush(
+      {
+        ref: ' refs/heads/main ',
+        before: BEFORE,
+        after: AFTER,
+        repository: { clone_url: 'https://github.com/a/b' },
+        commits: [{ added: ['x'] }],
+      },
+      { receivedAt },
+    );
+    expect(github).toMatchObject({ kind: 'push', push: { branch: 'main' } });
+    expect(() =>
+      classifyGitlabPush(
+        {
+          object_kind: 'push',
+          ref: 'refs/heads/main',
+          before: BEFORE,
+          after: 'bad',
+          project: { web_url: 'https://gitlab.com/a/b' },
+        },
+        { receivedAt },
+      ),
+    ).toThrow(new PushPayloadError('after', 'is not a commit id'));
+  });
+
+  it('derives the fallback delivery id from the sender, URL, ref and both commits', () => {
+    const id = (...parts: string[]) =>
+      createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
+    const body = { ref: 'refs/heads/main', before: BEFORE, after: AFTER, commits: [{ added: ['x'] }] };
+    const github = classifyGithubPush(
+      { ...body, repository: { clone_url: 'https://github.com/a/b' } },
+      { receivedAt },
+    );
+    expect(github.kind === 'push' && github.push.deliveryId).toBe(
+      id('github', 'https://github.com/a/b', 'refs/heads/main', BEFORE, AFTER),
+    );
+    const gitlab = classifyGitlabPush(
+      { ...body, object_kind: 'push', project: { web_url: 'https://gitlab.com/a/b' } },
+      { receivedAt },
+    );
+    expect(gitlab.kind === 'push' && gitlab.push.deliveryId).toBe(
+      id('gitlab', 'https://gitlab.com/a/b', 'refs/heads/main', BEFORE, AFTER),
     );
   });
 });
