@@ -9,7 +9,14 @@ import { TIERS } from './model.js';
 import { CLUSTER_NAME_MAX, clusterName, INSTANCE_TYPE, VPC_PREFIX_MAX, VPC_PREFIX_MIN } from './spec/aws.js';
 import { cidrsOverlap, type Ipv4Cidr, parseIpv4Cidr } from './spec/cidr.js';
 import { IngressSpec, NamespaceObservability } from './spec/ingress.js';
-import { fieldOf, fromZodIssues, issue, type SpecIssue, type Validation } from './spec/issues.js';
+import {
+  fieldOf,
+  fromZodIssues,
+  issue,
+  type SpecIssue,
+  stringExpected,
+  type Validation,
+} from './spec/issues.js';
 import { Logs } from './spec/logs.js';
 import {
   DNS1123_LABEL_MAX,
@@ -248,10 +255,16 @@ export const EnvironmentSpec = z
     tier: z.enum(TIERS, { error: `must be one of ${TIERS.join(', ')}` }),
     region: Region,
     kubernetesVersion: z.enum(KUBERNETES_VERSIONS, {
-      error: `must be a supported Kubernetes version: ${KUBERNETES_VERSIONS.join(', ')}`,
+      error: stringExpected(
+        `must be a supported Kubernetes version: ${KUBERNETES_VERSIONS.join(', ')}`,
+        KUBERNETES_VERSIONS,
+      ),
     }),
     ciliumVersion: z.enum(CILIUM_VERSIONS, {
-      error: `must be a supported Cilium version: ${CILIUM_VERSIONS.join(', ')}`,
+      error: stringExpected(
+        `must be a supported Cilium version: ${CILIUM_VERSIONS.join(', ')}`,
+        CILIUM_VERSIONS,
+      ),
     }),
     cluster: Cluster,
     network: Network,

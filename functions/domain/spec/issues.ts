@@ -36,3 +36,19 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], root = 'spec'
     return [issue(field, missing ? 'is required' : zodIssue.message)];
   });
 }
+
+/**
+ * The message of a string field given something else. A number (YAML reads `1.30` and `4`
+ * unquoted as numbers) is said to be one, with the string to write instead: `like` picks the
+ * string the number stands for (`1.3` → `"1.30"` among the supported versions), else its digits.
+ */
+export function stringExpected(
+  expected: string,
+  like: readonly string[] = [],
+): (problem: { readonly input?: unknown }) => string {
+  return ({ input }) => {
+    if (typeof input !== 'number') return expected;
+    const written = like.find((candidate) => Number(candidate) === input) ?? String(input);
+    return `is the number ${input}: write it as a string, "${written}"`;
+  };
+}

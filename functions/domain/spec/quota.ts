@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import './locale.js';
-import { issue, type SpecIssue } from './issues.js';
+import { issue, type SpecIssue, stringExpected } from './issues.js';
 import {
   formatCpu,
   formatMemory,
@@ -12,7 +12,9 @@ import {
 function quantity(parse: (value: string) => number, what: string) {
   return z
     .string({
-      error: `must be a ${what} quantity string such as ${what === 'CPU' ? '"4" or "500m"' : '"8Gi"'}`,
+      error: stringExpected(
+        `must be a ${what} quantity string such as ${what === 'CPU' ? '"4" or "500m"' : '"8Gi"'}`,
+      ),
     })
     .check(
       z.superRefine((value, ctx) => {
@@ -39,16 +41,18 @@ export const PodCount = z
   );
 
 /** Persistent storage as Kubernetes writes it ("20Gi"); zero is allowed and means none. */
-export const StorageQuantity = z.string({ error: 'must be a storage quantity string such as "20Gi"' }).check(
-  z.superRefine((value, ctx) => {
-    try {
-      parseMemoryBytes(value);
-    } catch (error) {
-      if (!(error instanceof QuantityError)) throw error;
-      ctx.addIssue({ code: 'custom', message: error.message });
-    }
-  }),
-);
+export const StorageQuantity = z
+  .string({ error: stringExpected('must be a storage quantity string such as "20Gi"') })
+  .check(
+    z.superRefine((value, ctx) => {
+      try {
+        parseMemoryBytes(value);
+      } catch (error) {
+        if (!(error instanceof QuantityError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    }),
+  );
 export const PersistentVolumeClaimCount = z
   .int({ error: 'must be a non-negative integer' })
   .check(

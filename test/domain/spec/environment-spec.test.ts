@@ -78,7 +78,7 @@ describe('validateEnvironmentSpec', () => {
       const issues = issuesOf((spec) => {
         (spec.namespaces[0]?.quota as Record<string, unknown>).cpu = 4;
       });
-      expectFieldNamed(issues, 'namespaces.0.quota.cpu', /quantity string/);
+      expectFieldNamed(issues, 'namespaces.0.quota.cpu', /is the number 4: write it as a string, "4"/);
     });
   });
 
@@ -149,6 +149,32 @@ describe('validateEnvironmentSpec', () => {
         (spec as Record<string, unknown>).kubernetesVersion = version;
       });
       expectFieldNamed(issues, 'kubernetesVersion', new RegExp(KUBERNETES_VERSIONS.join(', ')));
+    });
+
+    it.each([
+      ['kubernetesVersion', 1.3, '"1.30"'],
+      ['kubernetesVersion', 1.31, '"1.31"'],
+      ['kubernetesVersion', 1.19, '"1.19"'],
+      ['ciliumVersion', 1.16, '"1.16"'],
+      ['namespaces.0.quota.cpu', 4, '"4"'],
+      ['namespaces.0.quota.memory', 8, '"8"'],
+      ['namespaces.0.quota.storage', 0, '"0"'],
+    ] as const)('says %s given the number %s is one, and how to quote it', (field, value, written) => {
+      const issues = issuesOf((spec) => setAt(spec, field, value));
+      expect(issues).toContainEqual({
+        field,
+        message: `${field}: is the number ${value}: write it as a string, ${written}`,
+      });
+    });
+
+    it('keeps listing the supported versions for a string that is not one', () => {
+      const issues = issuesOf((spec) => {
+        (spec as Record<string, unknown>).kubernetesVersion = '1.3';
+      });
+      expect(issues).toContainEqual({
+        field: 'kubernetesVersion',
+        message: `kubernetesVersion: must be a supported Kubernetes version: ${KUBERNETES_VERSIONS.join(', ')}`,
+      });
     });
 
     it.each(['1.14', '1.18', 'v1.16'])('Cilium %s', (version) => {

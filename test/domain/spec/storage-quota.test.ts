@@ -25,7 +25,7 @@ describe('namespace storage quota (optional storage and persistentVolumeClaims)'
   it.each([
     [{ storage: '20GB' }, 'namespaces.0.quota.storage', /not a Kubernetes quantity/],
     [{ storage: '-1Gi' }, 'namespaces.0.quota.storage', /negative/],
-    [{ storage: 20 }, 'namespaces.0.quota.storage', /storage quantity string/],
+    [{ storage: 20 }, 'namespaces.0.quota.storage', /is the number 20: write it as a string, "20"/],
     [{ persistentVolumeClaims: -1 }, 'namespaces.0.quota.persistentVolumeClaims', /non-negative integer/],
     [{ persistentVolumeClaims: 1.5 }, 'namespaces.0.quota.persistentVolumeClaims', /non-negative integer/],
     [{ persistentVolumeClaims: '5' }, 'namespaces.0.quota.persistentVolumeClaims', /non-negative integer/],

@@ -233,6 +233,15 @@ function corpus(): Case[] {
     put('unsupported Kubernetes version', 'kubernetesVersion', (d) => {
       (d as Record<string, unknown>).kubernetesVersion = '1.19';
     }),
+    put('Kubernetes version as a YAML number (1.30 read as 1.3)', 'kubernetesVersion', (d) => {
+      (d as Record<string, unknown>).kubernetesVersion = 1.3;
+    }),
+    put('Cilium version as a number', 'ciliumVersion', (d) => {
+      (d as Record<string, unknown>).ciliumVersion = 1.16;
+    }),
+    put('memory as a number', 'namespaces.0.quota.memory', (d) => {
+      (d.namespaces[0]?.quota as Record<string, unknown>).memory = 8;
+    }),
     put('CPU that is not a quantity', 'namespaces.0.quota.cpu', (d) => {
       (d.namespaces[0]?.quota as Record<string, unknown>).cpu = 'lots';
     }),
