@@ -1,5 +1,20 @@
 /** The startup banner: where things are, how to get in, and what is real or simulated here. */
+import { HOOK_SECRET_VARIABLES } from '../functions/adapters/secrets/hook-secrets.js';
 import type { LocalControlPlane } from './control-plane.js';
+
+/**
+ * Whether the GitHub and GitLab push hooks accept deliveries: each is on once its variable is set
+ * (read at each delivery, so setting one needs no restart). Says which variable, never its value.
+ */
+export function pushHooksLine(url: string, env: NodeJS.ProcessEnv = process.env): string {
+  const state = (source: 'github' | 'gitlab') => {
+    const variable = HOOK_SECRET_VARIABLES[source];
+    return env[variable]?.trim()
+      ? `${url}/v1/hooks/${source} on (${variable} is set)`
+      : `${source} off (set ${variable} to turn it on)`;
+  };
+  return `  push hooks      ${state('github')}; ${state('gitlab')}`;
+}
 
 export function banner(plane: LocalControlPlane): string {
   const lines = [
@@ -10,6 +25,7 @@ export function banner(plane: LocalControlPlane): string {
     '  get a token     npm run token -- --org <org> --role <platform-admin|org-admin|developer|viewer>',
     `  try it          SLIPWAY_ENDPOINT=${plane.url} SLIPWAY_TOKEN=<token> npx slipway orgs`,
     `  alerts          ${plane.alerts.alertsFile}${process.env.SLIPWAY_ALERT_WEBHOOKS ? ` and POST to ${process.env.SLIPWAY_ALERT_WEBHOOKS}` : ''}`,
+    pushHooksLine(plane.url),
     `  builds          ${plane.settings.buildConcurrency} at once, BUILD phase held ${plane.settings.phaseSeconds} s (SLIPWAY_LOCAL_PHASE_SECONDS), logs in ${plane.settings.dataDir}/builds/`,
     '  tools in the local builds:',
   ];

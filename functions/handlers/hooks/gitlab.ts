@@ -1,13 +1,13 @@
 /**
  * POST /v1/hooks/gitlab — GitLab's push webhook. `X-Gitlab-Token` must equal the hook token
  * (current or previous), compared in constant time before the body is read: missing or wrong →
- * 401, nothing recorded or published. `X-Gitlab-Event: Push Hook` is classified (a `Tag Push
+ * 401, nothing recorded or published (no token configured at all: 401 saying so). `X-Gitlab-Event: Push Hook` is classified (a `Tag Push
  * Hook`, other events, other refs and branch deletions → 202 ignored) and forwarded.
  */
 import { classifyGitlabPush } from '../../domain/git-push.js';
 import { tokenMatches } from '../../domain/hook-auth.js';
 import { apiLambdaHandler } from '../../shared/http/lambda-handler.js';
-import { makeHookRoute, parseJsonBody, unauthorized } from './hook-route.js';
+import { makeHookRoute, notConfigured, parseJsonBody, unauthorized } from './hook-route.js';
 import { lambdaPushHookDeps } from './lambda-push-hook-deps.js';
 import { classifyOrRefuse, forwardPush, ignored, type PushHookDeps } from './push-hook.js';
 
@@ -16,7 +16,12 @@ export const makeGitlabHook = (deps: PushHookDeps) =>
     'gitlab-hook',
     async (request) => {
       const token = request.headers['x-gitlab-token'];
-      const authentic = await deps.verify('gitlab', (accepted) => tokenMatches(token, accepted));
+      let configured = false;
+      const authentic = await deps.verify('gitlab', (accepted) => {
+        configured ||= accepted.length > 0;
+        return tokenMatches(token, accepted);
+      });
+      if (!authentic && !configured) throw notConfigured('gitlab', 'GitLab hook token');
       if (!authentic) throw unauthorized('X-Gitlab-Token is missing or is not the hook token');
       const event = request.headers['x-gitlab-event'] ?? '';
       if (event === 'Tag Push Hook') return ignored('tag push');

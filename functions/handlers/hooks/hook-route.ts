@@ -5,6 +5,7 @@
  * list every commit), and one log line per delivery without a body, a header or a secret.
  */
 import type { Context } from 'aws-lambda';
+import { HOOK_SECRET_VARIABLES, type HookSource } from '../../adapters/secrets/hook-secrets.js';
 import { toApiError } from '../../domain/api/domain-errors.js';
 import { ApiError, fieldIssue } from '../../domain/api/error-codes.js';
 import { type HttpRequest, parseHttpEvent } from '../../shared/http/event.js';
@@ -21,6 +22,15 @@ export interface HookResult {
 }
 
 export const unauthorized = (message: string) => new ApiError('unauthorized', message);
+
+/**
+ * No value of this hook's secret is configured, so no delivery can pass: said as such (still 401),
+ * naming where the value goes and never any value.
+ */
+export const notConfigured = (source: HookSource, what: string) =>
+  unauthorized(
+    `no ${what} is configured, so every delivery is refused: set the ${source} key of the webhooks secret (slipway/webhooks), or ${HOOK_SECRET_VARIABLES[source]} in local mode`,
+  );
 
 /** The JSON body of a delivery, parsed only after its sender was authenticated. */
 export function parseJsonBody(raw: Buffer, field = 'body'): unknown {

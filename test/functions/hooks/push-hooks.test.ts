@@ -4,7 +4,10 @@
  * records and publishes nothing), ignored refs, and the normalized GitPushed event.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staticHookSecrets, verifierFor } from '../../../functions/adapters/secrets/hook-secrets.js';
 import { hubSignature } from '../../../functions/domain/hook-auth.js';
+import { makeGithubHook } from '../../../functions/handlers/hooks/github.js';
+import { makeGitlabHook } from '../../../functions/handlers/hooks/gitlab.js';
 import { member, provision } from '../../support/api-fixtures.js';
 import {
   codecommitEvent,
@@ -166,6 +169,46 @@ describe('POST /v1/hooks/github', () => {
       'X-Hub-Signature-256': hubSignature(GITHUB_SECRET, raw),
     });
     expect((await harness.github(event)).statusCode).toBe(401);
+  });
+});
+
+describe('a push hook with no secret configured', () => {
+  it('refuses every delivery 401 saying no secret is configured, naming the variable, recording nothing', async () => {
+    const deps = {
+      verify: verifierFor(staticHookSecrets({})),
+      publisher: {
+        publish: async () => {
+          throw new Error('nothing may be published');
+        },
+      },
+      repository: harness.api.repository,
+      now: () => new Date(),
+    };
+    const github = makeGithubHook(deps);
+    const gitlab = makeGitlabHook(deps);
+    const payload = githubPush({ repository });
+    await unchanged(async () => {
+      const signed = githubDelivery(payload, GITHUB_SECRET);
+      const unsigned = { ...signed, headers: { ...signed.headers, 'x-hub-signature-256': undefined } };
+      for (const event of [signed, unsigned]) {
+        const result = await github(event);
+        expect(result.statusCode).toBe(401);
+        expect((parseBody(result).error as { message: string }).message).toBe(
+          'no GitHub hook secret is configured, so every delivery is refused: set the github key of the webhooks secret (slipway/webhooks), or SLIPWAY_GITHUB_SECRET in local mode',
+        );
+      }
+      const result = await gitlab(gitlabDelivery(gitlabPush({ project: repository }), GITLAB_TOKEN));
+      expect(result.statusCode).toBe(401);
+      expect((parseBody(result).error as { message: string }).message).toContain(
+        'no GitLab hook token is configured, so every delivery is refused',
+      );
+      expect(JSON.stringify(parseBody(result))).not.toContain(GITLAB_TOKEN);
+    });
+    // Configured: the wrong signature keeps its own message.
+    const wrong = await harness.github(githubDelivery(payload, 'not-the-secret'));
+    expect((parseBody(wrong).error as { message: string }).message).toBe(
+      'X-Hub-Signature-256 is missing or does not match the hook secret',
+    );
   });
 });
 
