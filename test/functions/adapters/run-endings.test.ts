@@ -84,6 +84,24 @@ describe('completeRun', () => {
     expect(
       Object.keys((await repository.getEnvironment(run.organization, run.environment))?.successes ?? {}),
     ).toHaveLength(3);
+    // The environment's quota grant on its organization, as the API's PUT reserved it.
+    const grant = {
+      cpuMillicores: 1000,
+      memoryBytes: 1000,
+      pods: 10,
+      storageBytes: 0,
+      persistentVolumeClaims: 0,
+    };
+    await repository.changeQuotaAllocation(run.organization, {
+      environment: run.environment,
+      previous: undefined,
+      grant,
+      delta: { ...grant, environments: 1 },
+    });
+    expect((await repository.getOrganization(run.organization))?.allocation?.grants).toEqual({
+      [run.environment]: grant,
+    });
+
     const teardown = await nextRun(repository, run, { trigger: 'teardown' });
     await toLastPhase(teardown, [...FORWARD].reverse());
     await repository.completeRun({ ...teardown, close: close('terraform', 'tf-2') });
@@ -213,7 +231,7 @@ describe('the endings’ refusals, named exactly', () => {
 });
 
 describe('completeRun of a teardown', () => {
-  it('forgets every phase’s success, so the next provisioning runs every phase', async () => {
+  it('forgets every phase’s success, so the next provisioning runs every phase, and gives the quota grant back', async () => {
     const run = await seedRun(repository);
     await toLastPhase(run, FORWARD);
     await repository.completeRun({ ...run, close: close('argocd-bootstrap', 'cd-1') });
@@ -224,11 +242,34 @@ describe('completeRun of a teardown', () => {
       'terraform',
     ]);
 
+    // The environment's quota grant on its organization, as the API's PUT reserved it.
+    const grant = {
+      cpuMillicores: 1000,
+      memoryBytes: 1000,
+      pods: 10,
+      storageBytes: 0,
+      persistentVolumeClaims: 0,
+    };
+    await repository.changeQuotaAllocation(run.organization, {
+      environment: run.environment,
+      previous: undefined,
+      grant,
+      delta: { ...grant, environments: 1 },
+    });
+    expect((await repository.getOrganization(run.organization))?.allocation?.grants).toEqual({
+      [run.environment]: grant,
+    });
+
     const teardown = await nextRun(repository, run, { trigger: 'teardown' });
     await toLastPhase(teardown, [...FORWARD].reverse());
     await repository.completeRun({ ...teardown, close: close('terraform', 'tf-down') });
     const deleted = await repository.getEnvironment(run.organization, run.environment);
     expect(deleted?.status).toBe('DELETED');
     expect(deleted?.successes).toEqual({});
+    // DELETED gives the grant back.
+    expect((await repository.getOrganization(run.organization))?.allocation).toMatchObject({
+      grants: {},
+      totals: { cpuMillicores: 0, environments: 0 },
+    });
   });
 });
