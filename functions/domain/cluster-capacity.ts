@@ -21,7 +21,7 @@
 import RESERVATIONS from '../../gitops/ansible/roles/k8s-common/vars/kubelet-reservations.json' with {
   type: 'json',
 };
-import { formatCpu, formatMemory, parseMemoryBytes } from './spec/quantities.js';
+import { formatCpuAlike, formatMemoryAlike, parseMemoryBytes } from './spec/quantities.js';
 import type { QuotaTotals } from './spec/quota.js';
 
 const MI = 1024 ** 2;
@@ -145,7 +145,8 @@ export interface CapacityShortfall {
 
 /**
  * The resources for which `requested`, added to `granted`, exceeds `limit`, with the amounts in
- * Kubernetes quantities (cpu, memory) and counts (pods).
+ * Kubernetes quantities (cpu, memory; the two amounts of one resource in the same unit, so they
+ * read side by side) and counts (pods).
  */
 export function capacityShortfalls(
   requested: QuotaTotals,
@@ -155,18 +156,18 @@ export function capacityShortfalls(
   const left = (total: number, used: number) => Math.max(0, total - used);
   const shortfalls: CapacityShortfall[] = [];
   if (granted.cpuMillicores + requested.cpuMillicores > limit.cpuMillicores) {
-    shortfalls.push({
-      resource: 'cpu',
-      requested: formatCpu(requested.cpuMillicores),
-      available: formatCpu(left(limit.cpuMillicores, granted.cpuMillicores)),
-    });
+    const [asked = '', free = ''] = formatCpuAlike([
+      requested.cpuMillicores,
+      left(limit.cpuMillicores, granted.cpuMillicores),
+    ]);
+    shortfalls.push({ resource: 'cpu', requested: asked, available: free });
   }
   if (granted.memoryBytes + requested.memoryBytes > limit.memoryBytes) {
-    shortfalls.push({
-      resource: 'memory',
-      requested: formatMemory(requested.memoryBytes),
-      available: formatMemory(left(limit.memoryBytes, granted.memoryBytes)),
-    });
+    const [asked = '', free = ''] = formatMemoryAlike([
+      requested.memoryBytes,
+      left(limit.memoryBytes, granted.memoryBytes),
+    ]);
+    shortfalls.push({ resource: 'memory', requested: asked, available: free });
   }
   if (granted.pods + requested.pods > limit.pods) {
     shortfalls.push({

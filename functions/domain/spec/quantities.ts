@@ -112,9 +112,27 @@ export function formatCpu(millicores: number): string {
 
 /** Formats bytes with the largest binary suffix that divides them exactly ("8Gi", "512Mi", "1000"). */
 export function formatMemory(bytes: number): string {
+  return formatMemoryAlike([bytes])[0] ?? String(bytes);
+}
+
+/**
+ * CPU amounts to be read side by side, in one unit: cores when every one is whole cores, else
+ * millicores ([20000, 10190] → ["20000m", "10190m"], not "20" beside "10190m").
+ */
+export function formatCpuAlike(millicores: readonly number[]): string[] {
+  return millicores.every((value) => value % 1000 === 0)
+    ? millicores.map((value) => String(value / 1000))
+    : millicores.map((value) => `${value}m`);
+}
+
+/** Memory amounts in one unit: the largest binary suffix that divides every non-zero one, else bytes. */
+export function formatMemoryAlike(bytes: readonly number[]): string[] {
+  const nonZero = bytes.filter((value) => value !== 0);
   for (const suffix of ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'] as const) {
     const unit = Number(BINARY[suffix]);
-    if (bytes >= unit && bytes % unit === 0) return `${bytes / unit}${suffix}`;
+    if (nonZero.length > 0 && nonZero.every((value) => value >= unit && value % unit === 0)) {
+      return bytes.map((value) => `${value / unit}${suffix}`);
+    }
   }
-  return String(bytes);
+  return bytes.map(String);
 }

@@ -23,7 +23,7 @@ import {
   type QuotaAllocation,
 } from '../quota-allocation.js';
 import type { OrganizationRecord } from '../records.js';
-import { formatCpu, formatMemory, parseMemoryBytes } from '../spec/quantities.js';
+import { formatCpuAlike, formatMemoryAlike, parseMemoryBytes } from '../spec/quantities.js';
 import { quotaTotals, ResourceQuota } from '../spec/quota.js';
 import type { EnvironmentState, UseCaseDeps } from './ports.js';
 
@@ -104,22 +104,27 @@ function quotaExceeded(name: string, shortfalls: readonly AllocationShortfall[])
   const details: QuotaIssue[] = shortfalls.map((shortfall) => {
     const { requested, available, ceiling } = shortfall;
     switch (shortfall.resource) {
-      case 'cpu':
+      case 'cpu': {
+        // One unit for the three amounts, so they read side by side.
+        const [asked = '', left = '', of = ''] = formatCpuAlike([requested, available, ceiling]);
         return {
           field: 'quota.cpu',
           resource: 'cpu',
-          requested: formatCpu(requested),
-          available: formatCpu(available),
-          message: `quota.cpu: the namespaces request ${formatCpu(requested)} CPU; ${name} has ${formatCpu(available)} left of its ${formatCpu(ceiling)} ceiling`,
+          requested: asked,
+          available: left,
+          message: `quota.cpu: the namespaces request ${asked} CPU; ${name} has ${left} left of its ${of} ceiling`,
         };
-      case 'memory':
+      }
+      case 'memory': {
+        const [asked = '', left = '', of = ''] = formatMemoryAlike([requested, available, ceiling]);
         return {
           field: 'quota.memory',
           resource: 'memory',
-          requested: formatMemory(requested),
-          available: formatMemory(available),
-          message: `quota.memory: the namespaces request ${formatMemory(requested)} memory; ${name} has ${formatMemory(available)} left of its ${formatMemory(ceiling)} ceiling`,
+          requested: asked,
+          available: left,
+          message: `quota.memory: the namespaces request ${asked} memory; ${name} has ${left} left of its ${of} ceiling`,
         };
+      }
       case 'pods':
         return {
           field: 'quota.pods',
@@ -128,14 +133,16 @@ function quotaExceeded(name: string, shortfalls: readonly AllocationShortfall[])
           available,
           message: `quota.pods: the namespaces request ${requested} pods; ${name} has ${available} left of its ${ceiling} ceiling`,
         };
-      case 'storage':
+      case 'storage': {
+        const [asked = '', left = '', of = ''] = formatMemoryAlike([requested, available, ceiling]);
         return {
           field: 'quota.storage',
           resource: 'storage',
-          requested: formatMemory(requested),
-          available: formatMemory(available),
-          message: `quota.storage: the namespaces request ${formatMemory(requested)} storage; ${name} has ${formatMemory(available)} left of its ${formatMemory(ceiling)} ceiling`,
+          requested: asked,
+          available: left,
+          message: `quota.storage: the namespaces request ${asked} storage; ${name} has ${left} left of its ${of} ceiling`,
         };
+      }
       case 'persistentVolumeClaims':
         return {
           field: 'quota.persistentVolumeClaims',

@@ -6,6 +6,7 @@ import {
   parseMemoryBytes,
   parseQuantity,
 } from '../../../functions/domain/environment-spec.js';
+import { formatCpuAlike, formatMemoryAlike } from '../../../functions/domain/spec/quantities.js';
 
 describe('parseQuantity', () => {
   it.each([
@@ -55,5 +56,20 @@ describe('parseQuantity', () => {
     expect(formatMemory(512 * 2 ** 20)).toBe('512Mi');
     expect(formatMemory(1000)).toBe('1000');
     expect(parseMemoryBytes(formatMemory(3 * 2 ** 20 + 1024))).toBe(3 * 2 ** 20 + 1024);
+  });
+});
+
+describe('formatCpuAlike and formatMemoryAlike (amounts read side by side)', () => {
+  it('writes CPU amounts in cores only when every one is whole cores, else all in millicores', () => {
+    expect(formatCpuAlike([20_000, 10_190])).toEqual(['20000m', '10190m']);
+    expect(formatCpuAlike([20_000, 10_000])).toEqual(['20', '10']);
+    expect(formatCpuAlike([500, 0])).toEqual(['500m', '0m']);
+  });
+
+  it('writes memory amounts with the largest suffix dividing every non-zero one, else bytes', () => {
+    expect(formatMemoryAlike([64 * 2 ** 30, 40_061 * 2 ** 20])).toEqual(['65536Mi', '40061Mi']);
+    expect(formatMemoryAlike([8 * 2 ** 30, 0])).toEqual(['8Gi', '0Gi']);
+    expect(formatMemoryAlike([2 ** 30, 1000])).toEqual([String(2 ** 30), '1000']);
+    expect(formatMemory(0)).toBe('0');
   });
 });

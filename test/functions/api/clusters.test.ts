@@ -179,7 +179,14 @@ describe('shared clusters', () => {
     expect(tooBig.status).toBe(422);
     expect(tooBig.body.error?.code).toBe('capacity.exceeded');
     expect(tooBig.body.error?.details).toEqual([
-      expect.objectContaining({ field: 'quota.cpu', resource: 'cpu', requested: '10', available: '9460m' }),
+      expect.objectContaining({
+        field: 'quota.cpu',
+        resource: 'cpu',
+        requested: '10000m',
+        available: '9460m',
+        // One unit on both sides: not "requests 10 cpu; … has 9460m available".
+        message: `quota.cpu: ${org}/prod requests 10000m cpu; cluster ${cluster.name} has 9460m available`,
+      }),
     ]);
     expect(await api.scan()).toEqual(before);
     const small = await createOrganization(api, freshName('small'), {
@@ -213,7 +220,7 @@ describe('shared clusters', () => {
     expect(shrink.status).toBe(422);
     expect(shrink.body.error?.code).toBe('capacity.exceeded');
     expect(shrink.body.error?.details).toEqual([
-      expect.objectContaining({ resource: 'cpu', requested: '12', available: '9460m' }),
+      expect.objectContaining({ resource: 'cpu', requested: '12000m', available: '9460m' }),
     ]);
     expect(await api.scan()).toEqual(before);
   });

@@ -114,14 +114,15 @@ describe('grantable, addTotals and capacityShortfalls', () => {
     expect(
       capacityShortfalls({ cpuMillicores: 1001, memoryBytes: 2 * GI + 1, pods: 11 }, granted, limit),
     ).toEqual([
-      { resource: 'cpu', requested: '1001m', available: '1' },
-      { resource: 'memory', requested: '2147483649', available: '2Gi' },
+      // The two amounts of a resource in one unit, so they compare at a glance.
+      { resource: 'cpu', requested: '1001m', available: '1000m' },
+      { resource: 'memory', requested: '2147483649', available: '2147483648' },
       { resource: 'pods', requested: 11, available: 10 },
     ]);
     const over = { cpuMillicores: 5000, memoryBytes: 9 * GI, pods: 110 };
     expect(capacityShortfalls({ cpuMillicores: 500, memoryBytes: GI, pods: 1 }, over, limit)).toEqual([
-      { resource: 'cpu', requested: '500m', available: '0' },
-      { resource: 'memory', requested: '1Gi', available: '0' },
+      { resource: 'cpu', requested: '500m', available: '0m' },
+      { resource: 'memory', requested: '1Gi', available: '0Gi' },
       { resource: 'pods', requested: 1, available: 0 },
     ]);
   });
