@@ -125,6 +125,7 @@ export function installExpressionCache(): void {
   const require = createRequire(import.meta.url);
   for (const name of ['conditionParser', 'updateParser', 'projectionParser']) {
     const parser = require(`dynalite/db/${name}`) as ParserModule;
-    parser.parse = memoizeParse(parser.parse);
+    // dynalite's own parse stays reachable, for a test in a process where this already ran.
+    parser.parse = Object.assign(memoizeParse(parser.parse), { uncached: parser.parse });
   }
 }

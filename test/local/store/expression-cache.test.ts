@@ -34,8 +34,11 @@ const validations = require('dynalite/validations') as {
 const parsers = ['conditionParser', 'updateParser', 'projectionParser'].map(
   (name) => require(`dynalite/db/${name}`) as Parser,
 );
-// dynalite's own parsers, kept before the cache replaces them (startDynalite installs it too).
-const originals = parsers.map((parser) => parser.parse);
+// dynalite's own parsers: kept before the cache replaces them (startDynalite installs it too), or,
+// when an earlier test file in this process installed it (Vitest without isolation), kept by it.
+const originals = parsers.map(
+  (parser) => (parser.parse as { uncached?: Parser['parse'] }).uncached ?? parser.parse,
+);
 
 /** What dynalite's validation makes of `request`: its message and the trees it parsed. */
 function validate(request: Request) {
