@@ -7,21 +7,24 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * A file missing here only loses its head start.
  */
 const SLOW_FIRST = [
-  'test/functions/hooks/push-fanout.test.ts',
-  'test/buildspecs/ansible-pipeline.test.ts',
-  'test/gitops/terraform/terraform-test.test.ts',
-  'test/e2e/local-mode.test.ts',
-  'test/gitops/kubernetes/properties.test.ts',
-  'test/gitops/ansible/preflight.test.ts',
-  'test/buildspecs/argocd-pipeline.test.ts',
-  'test/buildspecs/teardown-ansible.test.ts',
-  'test/gitops/kubernetes/cli.test.ts',
-  'test/cli/cli-e2e.test.ts',
-  'test/local/builds/pipeline.test.ts',
-  'test/gitops/ansible/init-or-join.test.ts',
-  'test/local/builds/terraform-phase.test.ts',
-  'test/local/builds/simulators.test.ts',
-  'test/buildspecs/teardown-argocd.test.ts',
+  // Wall seconds in a full run on a quiet 2-core machine (2026-12-02), longest first.
+  'test/buildspecs/argocd-pipeline.test.ts', // 70
+  'test/e2e/local-mode.test.ts', // 58
+  'test/e2e/clusters-local-mode.test.ts', // 36
+  'test/functions/hooks/push-fanout.test.ts', // 34
+  'test/buildspecs/teardown-ansible.test.ts', // 30
+  'test/buildspecs/teardown-argocd.test.ts', // 29
+  'test/buildspecs/ansible-pipeline.test.ts', // 28
+  'test/gitops/ansible/preflight.test.ts', // 27
+  'test/local/builds/terraform-phase.test.ts', // 25
+  'test/gitops/terraform/terraform-test.test.ts', // 19
+  'test/local/builds/pipeline.test.ts', // 18
+  'test/buildspecs/ansible-pipeline-failures.test.ts', // 17
+  'test/gitops/terraform/render-tfvars.test.ts', // 17
+  'test/gitops/ansible/init-or-join.test.ts', // 15
+  'test/cli/cli-e2e.test.ts', // 14
+  'test/gitops/terraform/buildspec-pipeline.test.ts', // 12
+  'test/local/builds/simulators.test.ts', // 9
 ];
 
 export class SlowFirstSequencer extends BaseSequencer {
