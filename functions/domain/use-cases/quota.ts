@@ -15,6 +15,7 @@ import type { EnvironmentSpec } from '../environment-spec.js';
 import {
   type AllocationCeiling,
   type AllocationGrant,
+  type AllocationResource,
   type AllocationShortfall,
   type AllocationSteps,
   allocationGrant,
@@ -100,66 +101,48 @@ async function backfillAllocation(
   return reread.allocation;
 }
 
+/**
+ * How a shortfall of each resource reads: its name in the message, and one unit for its three
+ * amounts so they read side by side (CPU in cores or millicores, memory and storage in one binary
+ * unit); counts stay numbers.
+ */
+const SHORTFALL_TERMS: Readonly<
+  Record<
+    Exclude<AllocationResource, 'environments'>,
+    { readonly what: string; readonly format?: (amounts: readonly number[]) => string[] }
+  >
+> = {
+  cpu: { what: 'CPU', format: formatCpuAlike },
+  memory: { what: 'memory', format: formatMemoryAlike },
+  pods: { what: 'pods' },
+  storage: { what: 'storage', format: formatMemoryAlike },
+  persistentVolumeClaims: { what: 'persistent volume claims' },
+};
+
 function quotaExceeded(name: string, shortfalls: readonly AllocationShortfall[]): ApiError {
-  const details: QuotaIssue[] = shortfalls.map((shortfall) => {
-    const { requested, available, ceiling } = shortfall;
-    switch (shortfall.resource) {
-      case 'cpu': {
-        // One unit for the three amounts, so they read side by side.
-        const [asked = '', left = '', of = ''] = formatCpuAlike([requested, available, ceiling]);
-        return {
-          field: 'quota.cpu',
-          resource: 'cpu',
-          requested: asked,
-          available: left,
-          message: `quota.cpu: the namespaces request ${asked} CPU; ${name} has ${left} left of its ${of} ceiling`,
-        };
-      }
-      case 'memory': {
-        const [asked = '', left = '', of = ''] = formatMemoryAlike([requested, available, ceiling]);
-        return {
-          field: 'quota.memory',
-          resource: 'memory',
-          requested: asked,
-          available: left,
-          message: `quota.memory: the namespaces request ${asked} memory; ${name} has ${left} left of its ${of} ceiling`,
-        };
-      }
-      case 'pods':
-        return {
-          field: 'quota.pods',
-          resource: 'pods',
-          requested,
-          available,
-          message: `quota.pods: the namespaces request ${requested} pods; ${name} has ${available} left of its ${ceiling} ceiling`,
-        };
-      case 'storage': {
-        const [asked = '', left = '', of = ''] = formatMemoryAlike([requested, available, ceiling]);
-        return {
-          field: 'quota.storage',
-          resource: 'storage',
-          requested: asked,
-          available: left,
-          message: `quota.storage: the namespaces request ${asked} storage; ${name} has ${left} left of its ${of} ceiling`,
-        };
-      }
-      case 'persistentVolumeClaims':
-        return {
-          field: 'quota.persistentVolumeClaims',
-          resource: 'persistentVolumeClaims',
-          requested,
-          available,
-          message: `quota.persistentVolumeClaims: the namespaces request ${requested} persistent volume claims; ${name} has ${available} left of its ${ceiling} ceiling`,
-        };
-      default:
-        return {
-          field: 'maxEnvironments',
-          resource: 'environments',
-          requested,
-          available,
-          message: `maxEnvironments: ${name} already has ${shortfall.used} environments, its maximum is ${ceiling}`,
-        };
+  const details = shortfalls.map((shortfall): QuotaIssue => {
+    const { resource, requested, available, ceiling } = shortfall;
+    if (resource === 'environments') {
+      return {
+        field: 'maxEnvironments',
+        resource,
+        requested,
+        available,
+        message: `maxEnvironments: ${name} already has ${shortfall.used} environments, its maximum is ${ceiling}`,
+      };
     }
+    const { what, format } = SHORTFALL_TERMS[resource];
+    const [asked = '', left = '', of = ''] = format
+      ? format([requested, available, ceiling])
+      : [requested, available, ceiling];
+    const field = `quota.${resource}`;
+    return {
+      field,
+      resource,
+      requested: asked,
+      available: left,
+      message: `${field}: the namespaces request ${asked} ${what}; ${name} has ${left} left of its ${of} ceiling`,
+    };
   });
   return new ApiError(
     'quota.exceeded',
