@@ -15,7 +15,7 @@
  */
 
 import { createOrganization, freshName, member, specFor } from '../test/support/api-fixtures.js';
-import { type ApiHarness, IDEMPOTENCY_TABLE, startApiHarness } from '../test/support/api-harness.js';
+import { type ApiHarness, countIdempotencyWrites, startApiHarness } from '../test/support/api-harness.js';
 import { FakeBuilds } from '../test/support/fake-builds.js';
 
 /** us-east-1 list prices (Step Functions Standard, DynamoDB on-demand). */
@@ -32,27 +32,6 @@ export interface RunCost {
   /** Write units, from the size of each item after the run (1 unit per started KB). */
   readonly writeUnits: number;
   readonly costUsd: number;
-}
-
-/** Counts write commands on the idempotency table (they go through Powertools' client, not the repository). */
-function countIdempotencyWrites(api: ApiHarness): { count: () => number; stop: () => void } {
-  let writes = 0;
-  const client = api.workflow.dynamo.client;
-  const name = 'benchIdempotencyWrites';
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { TableName?: string };
-      if (
-        input.TableName === IDEMPOTENCY_TABLE &&
-        /^(Put|Update|Delete)Item/.test(context.commandName ?? '')
-      ) {
-        writes += 1;
-      }
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  return { count: () => writes, stop: () => client.middlewareStack.remove(name) };
 }
 
 export async function measureWorkflow(): Promise<RunCost[]> {

@@ -157,3 +157,28 @@ export async function startApiHarness(): Promise<ApiHarness> {
     },
   };
 }
+
+/**
+ * Counts the write commands on the idempotency table. Powertools writes its records through its
+ * own client, not the repository, so `apiWrites` does not see them; the table is dynalite and
+ * nothing is mocked. `stop` takes the counter off the client.
+ */
+export function countIdempotencyWrites(api: ApiHarness): { count: () => number; stop: () => void } {
+  let writes = 0;
+  const client = api.workflow.dynamo.client;
+  const name = 'countIdempotencyWrites';
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { TableName?: string };
+      if (
+        input.TableName === IDEMPOTENCY_TABLE &&
+        /^(Put|Update|Delete)Item/.test(context.commandName ?? '')
+      ) {
+        writes += 1;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return { count: () => writes, stop: () => client.middlewareStack.remove(name) };
+}

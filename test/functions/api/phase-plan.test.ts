@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHASES } from '../../../functions/domain/model.js';
 import { createOrganization, freshName, member, provision, specFor } from '../../support/api-fixtures.js';
-import { type ApiHarness, IDEMPOTENCY_TABLE, startApiHarness } from '../../support/api-harness.js';
+import { type ApiHarness, countIdempotencyWrites, startApiHarness } from '../../support/api-harness.js';
 import { FakeBuilds } from '../../support/fake-builds.js';
 
 let api: ApiHarness;
@@ -172,24 +172,8 @@ describe('phase plan through the API', () => {
 
   it('stays within 10 DynamoDB writes from a PUT with an Idempotency-Key to READY, the idempotency records counted', async () => {
     const env = freshName('env');
-    // The idempotency records go through Powertools' own client, not the repository: count its
-    // write commands on that client (the table is dynalite; nothing is mocked).
-    let idempotencyWrites = 0;
-    const client = api.workflow.dynamo.client;
-    const name = 'countIdempotencyWrites';
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { TableName?: string };
-        if (
-          input.TableName === IDEMPOTENCY_TABLE &&
-          /^(Put|Update|Delete)Item/.test(context.commandName ?? '')
-        ) {
-          idempotencyWrites += 1;
-        }
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
+    // The idempotency records go through Powertools' own client: counted on it.
+    const idempotency = countIdempotencyWrites(api);
     try {
       const apiBefore = api.apiWrites.length;
       const workflowBefore = api.workflow.writes.length;
@@ -203,10 +187,10 @@ describe('phase plan through the API', () => {
       await api.starter.settled();
       expect((await api.repository.getEnvironment(org, env))?.status).toBe('READY');
       const own = api.apiWrites.length - apiBefore + (api.workflow.writes.length - workflowBefore);
-      expect(idempotencyWrites).toBeGreaterThan(0);
-      expect(own + idempotencyWrites).toBeLessThanOrEqual(10);
+      expect(idempotency.count()).toBeGreaterThan(0);
+      expect(own + idempotency.count()).toBeLessThanOrEqual(10);
     } finally {
-      client.middlewareStack.remove(name);
+      idempotency.stop();
     }
   });
 });
