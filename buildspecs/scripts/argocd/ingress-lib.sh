@@ -16,6 +16,14 @@ readonly INGRESS_LISTENER_RE='^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0
 readonly INGRESS_LB_DNS_RE='^[a-z0-9][-a-z0-9.]{0,252}\.elb\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$'
 readonly INGRESS_CERTIFICATE_RE='^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$'
 
+# How many checks a bounded wait makes: TIMEOUT / POLL_SECONDS, at least one; with POLL_SECONDS 0
+# (tests: no sleep) TIMEOUT checks.
+bounded_checks() {
+  local timeout="$1" poll_seconds="$2" checks
+  checks=$((poll_seconds > 0 ? timeout / poll_seconds : timeout))
+  printf '%s' "$((checks > 0 ? checks : 1))"
+}
+
 # Succeeds when there is something to do: this run is a shared cluster's tenant's and the spec (the
 # cluster's, inherited) has an ingress. A dedicated environment's certificates are Terraform's.
 tenant_ingress_wanted() {

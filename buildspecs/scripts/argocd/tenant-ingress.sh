@@ -20,16 +20,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/tunnel.sh"
 CERTIFICATE_TIMEOUT="${ARGOCD_CERTIFICATE_TIMEOUT:-900}"
 CERTIFICATE_POLL_SECONDS="${ARGOCD_CERTIFICATE_POLL_SECONDS:-15}"
 
-certificate_checks() {
-  local checks
-  if ((CERTIFICATE_POLL_SECONDS > 0)); then
-    checks=$((CERTIFICATE_TIMEOUT / CERTIFICATE_POLL_SECONDS))
-  else
-    checks="${CERTIFICATE_TIMEOUT}"
-  fi
-  printf '%s' "$((checks > 0 ? checks : 1))"
-}
-
 # The tenant's certificate: the one tagged for this cluster and organization, pending or issued,
 # else a new request (same token: a retried build within the hour gets the same certificate).
 ensure_certificate() {
@@ -58,7 +48,7 @@ describe_certificate() {
 # refuses it or the bound runs out.
 validate_certificate() {
   local arn="$1" checks check=0 description status record="" batch="${PHASE_DIR}/ingress-validation-change.json"
-  checks="$(certificate_checks)"
+  checks="$(bounded_checks "${CERTIFICATE_TIMEOUT}" "${CERTIFICATE_POLL_SECONDS}")"
   while ((check < checks)); do
     check=$((check + 1))
     description="$(describe_certificate "${arn}")"

@@ -49,8 +49,7 @@ remove_alias_record() {
 
 delete_certificate() {
   local arn="$1" output checks check=0
-  checks=$((DELETE_POLL_SECONDS > 0 ? DELETE_TIMEOUT / DELETE_POLL_SECONDS : DELETE_TIMEOUT))
-  checks=$((checks > 0 ? checks : 1))
+  checks="$(bounded_checks "${DELETE_TIMEOUT}" "${DELETE_POLL_SECONDS}")"
   while ((check < checks)); do
     check=$((check + 1))
     if output="$(aws acm delete-certificate --region "${INGRESS_REGION}" --certificate-arn "${arn}" 2>&1)"; then
