@@ -25,25 +25,28 @@ import { makeSharedClusterHook, type SharedClusterHookDeps } from './shared-clus
 const parsePayload = (body: unknown): AlertmanagerPayload => parseHookBody(AlertmanagerPayload, body);
 
 /** What the environment's hook and a shared cluster's hook both do with one payload. */
-const alertmanagerHook = (deps: ClusterHookDeps): ClusterHookDefinition => ({
-  source: 'alertmanager',
-  carrier: 'bearer',
-  // Only the alerts this hook handles are routed; a namespace-less alert routes nowhere.
-  namespacesOf: (body) => [
-    ...new Set(
-      parsePayload(body)
-        .alerts.filter(isHandledAlert)
-        .flatMap((alert) => (alert.labels.namespace ? [alert.labels.namespace] : [])),
-    ),
-  ],
-  handle: ({ organization, environment, body }) =>
-    recordAlertmanagerPayload(clusterEventPorts(deps), {
-      organization,
-      environment,
-      report: parsePayload(body),
-      now: (deps.now ?? (() => new Date()))().toISOString(),
-    }),
-});
+const alertmanagerHook = (deps: ClusterHookDeps): ClusterHookDefinition => {
+  const ports = clusterEventPorts(deps);
+  return {
+    source: 'alertmanager',
+    carrier: 'bearer',
+    // Only the alerts this hook handles are routed; a namespace-less alert routes nowhere.
+    namespacesOf: (body) => [
+      ...new Set(
+        parsePayload(body)
+          .alerts.filter(isHandledAlert)
+          .flatMap((alert) => (alert.labels.namespace ? [alert.labels.namespace] : [])),
+      ),
+    ],
+    handle: ({ organization, environment, body }) =>
+      recordAlertmanagerPayload(ports, {
+        organization,
+        environment,
+        report: parsePayload(body),
+        now: (deps.now ?? (() => new Date()))().toISOString(),
+      }),
+  };
+};
 
 export const makeAlertmanagerHook = (deps: ClusterHookDeps): HookHandler =>
   makeClusterHook(alertmanagerHook(deps), deps);

@@ -25,30 +25,33 @@ import { makeSharedClusterHook, type SharedClusterHookDeps } from './shared-clus
 const parseNotification = (body: unknown): ArgoNotification => parseHookBody(ArgoNotification, body);
 
 /** What the environment's hook and a shared cluster's hook both do with one notification. */
-const argocdHook = (deps: ClusterHookDeps): ClusterHookDefinition => ({
-  source: 'argocd',
-  carrier: 'x-slipway-token-or-basic',
-  namespacesOf: (body) => {
-    const namespace = parseNotification(body).namespace;
-    return namespace ? [namespace] : [];
-  },
-  // A shared cluster's notification context names the cluster (`cluster`/<name>): once routed,
-  // the event is the tenant's. Any other context is left as sent, and refused below as foreign.
-  forTenant: (body, cluster, organization, environment) => {
-    const event = parseNotification(body);
-    const fromCluster =
-      (event.organization == null || event.organization === CLUSTER_ORGANIZATION) &&
-      (event.environment == null || event.environment === cluster);
-    return fromCluster ? { ...event, organization, environment } : event;
-  },
-  handle: ({ organization, environment, body }) =>
-    recordArgoNotification(clusterEventPorts(deps), {
-      organization,
-      environment,
-      report: parseNotification(body),
-      now: (deps.now ?? (() => new Date()))().toISOString(),
-    }),
-});
+const argocdHook = (deps: ClusterHookDeps): ClusterHookDefinition => {
+  const ports = clusterEventPorts(deps);
+  return {
+    source: 'argocd',
+    carrier: 'x-slipway-token-or-basic',
+    namespacesOf: (body) => {
+      const namespace = parseNotification(body).namespace;
+      return namespace ? [namespace] : [];
+    },
+    // A shared cluster's notification context names the cluster (`cluster`/<name>): once routed,
+    // the event is the tenant's. Any other context is left as sent, and refused below as foreign.
+    forTenant: (body, cluster, organization, environment) => {
+      const event = parseNotification(body);
+      const fromCluster =
+        (event.organization == null || event.organization === CLUSTER_ORGANIZATION) &&
+        (event.environment == null || event.environment === cluster);
+      return fromCluster ? { ...event, organization, environment } : event;
+    },
+    handle: ({ organization, environment, body }) =>
+      recordArgoNotification(ports, {
+        organization,
+        environment,
+        report: parseNotification(body),
+        now: (deps.now ?? (() => new Date()))().toISOString(),
+      }),
+  };
+};
 
 export const makeArgocdHook = (deps: ClusterHookDeps): HookHandler => makeClusterHook(argocdHook(deps), deps);
 
